@@ -1,0 +1,17 @@
+//! rofrsim: a Monte Carlo engine for OpenAI's compute demand and
+//! Microsoft's contract rights over it (ROFR, API exclusivity, revenue share,
+//! IP rights ending at a sunset or verified AGI).
+//!
+//! The library holds the whole engine; the `rofrsim` binary is a thin CLI
+//! over [`cli::run`]. See MODEL.md (the contract) and the README.
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod diag;
+pub mod dist;
+pub mod error;
+pub mod month;
+pub mod scenario;
+pub mod model;
+pub mod rng;
+pub mod validate;

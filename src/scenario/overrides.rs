@@ -1,0 +1,196 @@
+//! `--set key.path=VALUE`: change one value of a scenario from the command
+//! line. VALUE is TOML (`0.5`, `"2027-01"`, `{ dist = "normal", mean = 0.5,
+//! sd = 0.1 }`); a bare word such as `pro_rata` or `2027-01`, which is not
+//! TOML, is taken as a string for convenience.
+
+use std::ops::Range;
+
+use toml::Spanned;
+use toml::de::{DeArray, DeTable, DeValue};
+
+use super::load::Value;
+use super::schema::{self, Shape};
+use crate::diag::Diagnostics;
+
+/// One `--set` override.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Override {
+    /// Dotted path, e.g. `providers.azure.price` or `terms.rofr.0.until`.
+    pub path: String,
+    /// The value as written after `=`.
+    pub value: String,
+}
+
+impl std::str::FromStr for Override {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let Some((path, value)) = s.split_once('=') else {
+            return Err(format!("expected key.path=VALUE (given {s:?})"));
+        };
+        let path = path.trim();
+        if path.is_empty() || path.split('.').any(str::is_empty) {
+            return Err(format!("expected a dotted key path before '=' (given {path:?})"));
+        }
+        Ok(Override { path: path.to_string(), value: value.trim().to_string() })
+    }
+}
+
+fn is_bare_word(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && !matches!(s, "true" | "false" | "inf" | "nan")
+        && s.parse::<f64>().is_err()
+}
+
+/// Re-bases every span of a value parsed on its own onto the global offsets
+/// of [`crate::diag::Sources`].
+fn shift<'a>(v: Value<'a>, offset: usize) -> Value<'a> {
+    let span = v.span();
+    let moved = |r: Range<usize>| r.start + offset..r.end + offset;
+    let inner = match v.into_inner() {
+        DeValue::Table(t) => {
+            let mut out = DeTable::new();
+            for (k, val) in t {
+                let key_span = moved(k.span());
+                out.insert(Spanned::new(key_span, k.into_inner()), shift(val, offset));
+            }
+            DeValue::Table(out)
+        }
+        DeValue::Array(a) => DeValue::Array(a.into_iter().map(|x| shift(x, offset)).collect::<DeArray<'a>>()),
+        other => other,
+    };
+    Spanned::new(moved(span), inner)
+}
+
+/// Parses the override's value, trying TOML first.
+fn parse_value<'a>(o: &'a Override, offset: usize, diags: &mut Diagnostics) -> Option<Value<'a>> {
+    match DeValue::parse(&o.value) {
+        Ok(v) => Some(shift(v, offset)),
+        Err(_) if is_bare_word(&o.value) => {
+            let span = offset..offset + o.value.len();
+            Some(Spanned::new(span, DeValue::String(o.value.as_str().into())))
+        }
+        Err(e) => {
+            let span = e.span().map_or(offset..offset, |r| r.start + offset..r.end + offset);
+            diags.error(
+                &span,
+                &o.path,
+                format!("the value is not TOML: {} (strings need quotes, e.g. \"2027-01\")", e.message().trim()),
+            );
+            None
+        }
+    }
+}
+
+/// Every settable path below `prefix` in a table of the given shape, for
+/// "nearest valid path" hints.
+fn paths_below(fields: &[(&'static str, Shape)], table: Option<&DeTable<'_>>, prefix: &str, out: &mut Vec<String>) {
+    for (key, shape) in fields {
+        let path = if prefix.is_empty() { (*key).to_string() } else { format!("{prefix}.{key}") };
+        let child = table.and_then(|t| t.iter().find(|(k, _)| k.get_ref().as_ref() == *key)).map(|(_, v)| v);
+        match shape {
+            Shape::Leaf => out.push(path),
+            Shape::Table(sub) => {
+                let sub_table = child.and_then(|v| match v.get_ref() {
+                    DeValue::Table(t) => Some(t),
+                    _ => None,
+                });
+                paths_below(sub, sub_table, &path, out);
+            }
+            Shape::Array(sub) => {
+                out.push(path.clone());
+                if let Some(DeValue::Array(items)) = child.map(|v| v.get_ref()) {
+                    for (i, item) in items.iter().enumerate() {
+                        if let DeValue::Table(t) = item.get_ref() {
+                            let label = element_name(t).unwrap_or_else(|| i.to_string());
+                            paths_below(sub, Some(t), &format!("{path}.{label}"), out);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn element_name(t: &DeTable<'_>) -> Option<String> {
+    t.iter().find(|(k, _)| k.get_ref().as_ref() == "name").and_then(|(_, v)| match v.get_ref() {
+        DeValue::String(s) => Some(s.to_string()),
+        _ => None,
+    })
+}
+
+/// Applies one override to the parsed tree, or records why it cannot.
+pub(super) fn apply<'a>(root: &mut Value<'a>, o: &'a Override, offset: usize, diags: &mut Diagnostics) {
+    let here = offset..offset;
+    let segments: Vec<&str> = o.path.split('.').collect();
+    let not_found = |diags: &mut Diagnostics, root: &Value<'_>| {
+        let mut all = Vec::new();
+        if let DeValue::Table(t) = root.get_ref() {
+            paths_below(schema::SCENARIO, Some(t), "", &mut all);
+        }
+        let near = schema::nearest(&o.path, all.iter().map(String::as_str), 3);
+        let hint = if near.is_empty() {
+            "see `rofrsim validate` for the paths of uncertain inputs".to_string()
+        } else {
+            format!("nearest valid paths: {}", near.join(", "))
+        };
+        diags.error(&here, &o.path, format!("no such key path `{}` in this scenario ({hint})", o.path));
+    };
+
+    // Walk down, creating optional tables on the way (so that, e.g.,
+    // `--set terms.ip.sunset="2030-01"` works on a file without [terms.ip]).
+    let mut fields = schema::SCENARIO;
+    let mut node: &mut Value<'a> = root;
+    let mut i = 0;
+    while i < segments.len() {
+        let key = segments[i];
+        let Some(shape) = schema::shape_of(fields, key) else { break };
+        let DeValue::Table(table) = node.get_mut() else { break };
+        let last = i + 1 == segments.len();
+        if last {
+            let Some(value) = parse_value(o, offset, diags) else { return };
+            let existing = table.iter().position(|(k, _)| k.get_ref().as_ref() == key);
+            if let Some(pos) = existing {
+                if let Some((_, slot)) = table.iter_mut().nth(pos) {
+                    *slot = value;
+                }
+            } else {
+                table.insert(Spanned::new(here.clone(), key.into()), value);
+            }
+            return;
+        }
+        match shape {
+            Shape::Leaf => break,
+            Shape::Table(sub) => {
+                if !table.iter().any(|(k, _)| k.get_ref().as_ref() == key) {
+                    table.insert(Spanned::new(here.clone(), key.into()), Spanned::new(here.clone(), DeValue::Table(DeTable::new())));
+                }
+                let Some((_, child)) = table.iter_mut().find(|(k, _)| k.get_ref().as_ref() == key) else { break };
+                node = child;
+                fields = sub;
+                i += 1;
+            }
+            Shape::Array(sub) => {
+                let Some(label) = segments.get(i + 1) else { break };
+                let Some((_, child)) = table.iter_mut().find(|(k, _)| k.get_ref().as_ref() == key) else { break };
+                let DeValue::Array(items) = child.get_mut() else { break };
+                let found = items.iter().position(|item| match item.get_ref() {
+                    DeValue::Table(t) => element_name(t).as_deref() == Some(label),
+                    _ => false,
+                });
+                let index = found.or_else(|| label.parse::<usize>().ok().filter(|&n| n < items.len()));
+                let Some(index) = index else { break };
+                let Some(element) = items.get_mut(index) else { break };
+                if segments.len() == i + 2 {
+                    // Replacing a whole element is not supported: name a key in it.
+                    break;
+                }
+                node = element;
+                fields = sub;
+                i += 2;
+            }
+        }
+    }
+    not_found(diags, root);
+}
