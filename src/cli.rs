@@ -22,6 +22,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the trials of a scenario and write CSVs.
+    Run(RunArgs),
     /// Check a scenario and print its uncertain inputs with p5 / p50 / p95.
     Validate {
         /// The scenario file (TOML).
@@ -32,6 +34,40 @@ pub enum Command {
         set: Vec<Override>,
     },
 }
+
+/// Options of `rofrsim run` (MODEL.md, "Command line").
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Number of trials.
+    #[arg(long, default_value_t = DEFAULT_TRIALS, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    pub trials: u64,
+    /// Seed of every random stream (default: the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output folder (default: output/<scenario name>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override a value: key.path=VALUE, VALUE in TOML syntax.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<Override>,
+    /// Also write every month of the first N trials to paths.csv.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub paths: u64,
+    /// Worker threads (default: all cores). Outputs do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Replace an existing output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Trials when `--trials` is not given.
+pub const DEFAULT_TRIALS: u64 = 100_000;
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
@@ -60,10 +96,44 @@ pub fn main() -> ExitCode {
 /// Dispatches a parsed command line.
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
+        Command::Run(args) => run_command(args),
         Command::Validate { scenario, set } => {
             let s = scenario::load_file(&scenario, &set)?;
             print!("{}", crate::validate::report(&s));
             Ok(())
         }
     }
+}
+
+fn run_command(args: RunArgs) -> Result<(), Error> {
+    let scenario = scenario::load_file(&args.scenario, &args.set)?;
+    let bytes = std::fs::read(&args.scenario).map_err(|e| {
+        Error::Io(
+            format!("cannot read scenario {}", args.scenario.display()),
+            e,
+        )
+    })?;
+    let provenance = crate::run::Provenance {
+        scenario_path: args.scenario.display().to_string(),
+        scenario_sha256: crate::run::sha256_hex(&bytes),
+        overrides: args
+            .set
+            .iter()
+            .map(|o| format!("{}={}", o.path, o.value))
+            .collect(),
+    };
+    let opts = crate::run::RunOptions {
+        trials: args.trials,
+        seed: args.seed.unwrap_or(scenario.seed),
+        out: args
+            .out
+            .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name)),
+        paths: args.paths,
+        threads: args.threads.map(usize::from),
+        force: args.force,
+        quiet: args.quiet,
+    };
+    let report = crate::run::run(&scenario, &opts, &provenance)?;
+    print!("{}", crate::run::headline(&scenario, &opts, &report));
+    Ok(())
 }

@@ -23,8 +23,15 @@ impl Sources {
     /// Adds a text named `origin` (a file path or `--set key=…`) and returns
     /// the offset its spans must be shifted by.
     pub fn add(&mut self, origin: impl Into<String>, text: impl Into<String>) -> usize {
-        let start = self.segments.last().map_or(0, |s| s.start + s.text.len() + 1);
-        self.segments.push(Segment { origin: origin.into(), start, text: text.into() });
+        let start = self
+            .segments
+            .last()
+            .map_or(0, |s| s.start + s.text.len() + 1);
+        self.segments.push(Segment {
+            origin: origin.into(),
+            start,
+            text: text.into(),
+        });
         start
     }
 
@@ -60,8 +67,16 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let path = if self.path.is_empty() { "(file)" } else { &self.path };
-        write!(f, "{}:{}:{}: {}: {}", self.origin, self.line, self.column, path, self.message)
+        let path = if self.path.is_empty() {
+            "(file)"
+        } else {
+            &self.path
+        };
+        write!(
+            f,
+            "{}:{}:{}: {}: {}",
+            self.origin, self.line, self.column, path, self.message
+        )
     }
 }
 
@@ -76,13 +91,22 @@ pub struct Diagnostics {
 impl Diagnostics {
     /// Starts collecting against the given sources.
     pub fn new(sources: Sources) -> Diagnostics {
-        Diagnostics { sources, items: Vec::new() }
+        Diagnostics {
+            sources,
+            items: Vec::new(),
+        }
     }
 
     /// Records a problem at `span` for key `path`.
     pub fn error(&mut self, span: &Range<usize>, path: &str, message: impl Into<String>) {
         let (origin, line, column) = self.sources.locate(span.start);
-        self.items.push(Diagnostic { origin, line, column, path: path.to_string(), message: message.into() });
+        self.items.push(Diagnostic {
+            origin,
+            line,
+            column,
+            path: path.to_string(),
+            message: message.into(),
+        });
     }
 
     /// True when nothing was recorded.
@@ -93,7 +117,8 @@ impl Diagnostics {
     /// The problems in source order, without exact duplicates.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.items.sort_by(|a, b| {
-            (&a.origin, a.line, a.column, &a.path, &a.message).cmp(&(&b.origin, b.line, b.column, &b.path, &b.message))
+            (&a.origin, a.line, a.column, &a.path, &a.message)
+                .cmp(&(&b.origin, b.line, b.column, &b.path, &b.message))
         });
         self.items.dedup();
         self.items

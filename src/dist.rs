@@ -58,21 +58,63 @@ const MAX_REJECTION_ATTEMPTS: u32 = 10_000;
 #[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Family {
     /// Uniform on [min, max].
-    Uniform { min: f64, max: f64 },
+    Uniform {
+        /// Lower end (< max).
+        min: f64,
+        /// Upper end.
+        max: f64,
+    },
     /// Normal with mean and standard deviation.
-    Normal { mean: f64, sd: f64 },
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation (> 0).
+        sd: f64,
+    },
     /// Lognormal given by its 5th and 95th percentiles.
-    Lognormal { p5: f64, p95: f64 },
+    Lognormal {
+        /// 5th percentile (> 0).
+        p5: f64,
+        /// 95th percentile (> p5).
+        p95: f64,
+    },
     /// Triangular on [min, max] with the given mode.
-    Triangular { min: f64, mode: f64, max: f64 },
+    Triangular {
+        /// Lower end (< max).
+        min: f64,
+        /// Most likely value, in [min, max].
+        mode: f64,
+        /// Upper end.
+        max: f64,
+    },
     /// Beta-PERT on [min, max] with the given mode, λ = 4.
-    Pert { min: f64, mode: f64, max: f64 },
+    Pert {
+        /// Lower end (< max).
+        min: f64,
+        /// Most likely value, in [min, max].
+        mode: f64,
+        /// Upper end.
+        max: f64,
+    },
     /// Beta(alpha, beta) on [0, 1].
-    Beta { alpha: f64, beta: f64 },
+    Beta {
+        /// First shape parameter (> 0).
+        alpha: f64,
+        /// Second shape parameter (> 0).
+        beta: f64,
+    },
     /// Finite set of values with (unnormalised) weights.
-    Discrete { values: Vec<f64>, weights: Vec<f64> },
+    Discrete {
+        /// The possible values.
+        values: Vec<f64>,
+        /// One weight ≥ 0 per value, with a positive sum.
+        weights: Vec<f64>,
+    },
     /// Piecewise-linear inverse CDF through `[q, v]` points.
-    Quantiles { points: Vec<[f64; 2]> },
+    Quantiles {
+        /// `[q, v]` pairs: q rising strictly from 0 to 1, v non-decreasing.
+        points: Vec<[f64; 2]>,
+    },
 }
 
 /// A problem with one parameter of a family, found before sampling.
@@ -211,13 +253,19 @@ impl Dist {
             if lo.is_nan() || hi.is_nan() {
                 errors.push(ParamError::new(
                     "truncate",
-                    format!("truncate bounds must be numbers (given [{lo}, {hi}])"),
+                    format!(
+                        "truncate bounds must be numbers (given [{lo}, {hi}])",
+                        lo = num(lo),
+                        hi = num(hi)
+                    ),
                 ));
             } else if lo >= hi {
                 errors.push(ParamError::new(
                     "truncate",
                     format!(
-                        "truncate lower bound must be < upper bound (given [{lo}, {hi}])"
+                        "truncate lower bound must be < upper bound (given [{lo}, {hi}])",
+                        lo = num(lo),
+                        hi = num(hi)
                     ),
                 ));
             }
@@ -226,18 +274,16 @@ impl Dist {
             return Err(errors);
         }
 
-        let kind = build_kind(&family, truncate).map_err(|e| vec![e])?;
+        // The untruncated family gives the truncation mass; a truncated
+        // discrete family is then rebuilt with only the values inside.
+        let base = build_kind(&family, None).map_err(|e| vec![e])?;
         let trunc = match truncate {
             None => None,
             Some((lo, hi)) => {
-                let (below, mass) = match &family {
-                    Family::Discrete { values, weights } => discrete_mass(values, weights, lo, hi),
-                    _ => {
-                        let below = kind.cdf_left(lo);
-                        (below, kind.cdf(hi) - below)
-                    }
-                };
-                if !(mass >= MIN_TRUNCATION_MASS) {
+                let below = base.cdf_left(lo);
+                let mass = base.cdf(hi) - below;
+                // NaN mass (cannot happen for valid families) is refused too.
+                if mass.is_nan() || mass < MIN_TRUNCATION_MASS {
                     let held = if mass > 0.0 {
                         format!("holds only {mass:.1e} of the probability")
                     } else {
@@ -246,11 +292,13 @@ impl Dist {
                     return Err(vec![ParamError::new(
                         "truncate",
                         format!(
-                            "truncate = [{lo}, {hi}] {held} (at least {MIN_TRUNCATION_MASS:e} needed)"
+                            "truncate = [{lo}, {hi}] {held} (at least {MIN_TRUNCATION_MASS:e} needed)",
+                            lo = num(lo),
+                            hi = num(hi)
                         ),
                     )]);
                 }
-                let method = match kind {
+                let method = match base {
                     Kind::Discrete { .. } => TruncMethod::Restricted,
                     Kind::Quantiles { .. } => TruncMethod::Inverse,
                     _ if mass < REJECTION_MIN_MASS => TruncMethod::Inverse,
@@ -264,6 +312,12 @@ impl Dist {
                     method,
                 })
             }
+        };
+        let kind = match base {
+            Kind::Discrete { .. } if truncate.is_some() => {
+                build_kind(&family, truncate).map_err(|e| vec![e])?
+            }
+            _ => base,
         };
         Ok(Dist {
             family,
@@ -430,27 +484,56 @@ impl Dist {
     /// Short human description, e.g. `lognormal(p5=0.3, p95=1.5) truncated to [0, 2]`.
     pub fn describe(&self) -> String {
         let mut s = match &self.family {
-            Family::Uniform { min, max } => format!("uniform(min={min}, max={max})"),
-            Family::Normal { mean, sd } => format!("normal(mean={mean}, sd={sd})"),
-            Family::Lognormal { p5, p95 } => format!("lognormal(p5={p5}, p95={p95})"),
+            Family::Uniform { min, max } => format!(
+                "uniform(min={min}, max={max})",
+                min = num(min),
+                max = num(max)
+            ),
+            Family::Normal { mean, sd } => format!(
+                "normal(mean={mean}, sd={sd})",
+                mean = num(mean),
+                sd = num(sd)
+            ),
+            Family::Lognormal { p5, p95 } => format!(
+                "lognormal(p5={p5}, p95={p95})",
+                p5 = num(p5),
+                p95 = num(p95)
+            ),
             Family::Triangular { min, mode, max } => {
-                format!("triangular(min={min}, mode={mode}, max={max})")
+                format!(
+                    "triangular(min={min}, mode={mode}, max={max})",
+                    min = num(min),
+                    mode = num(mode),
+                    max = num(max)
+                )
             }
-            Family::Pert { min, mode, max } => format!("pert(min={min}, mode={mode}, max={max})"),
-            Family::Beta { alpha, beta } => format!("beta(alpha={alpha}, beta={beta})"),
+            Family::Pert { min, mode, max } => format!(
+                "pert(min={min}, mode={mode}, max={max})",
+                min = num(min),
+                mode = num(mode),
+                max = num(max)
+            ),
+            Family::Beta { alpha, beta } => format!(
+                "beta(alpha={alpha}, beta={beta})",
+                alpha = num(alpha),
+                beta = num(beta)
+            ),
             Family::Discrete { values, weights } => format!(
                 "discrete(values={}, weights={})",
                 list(values.iter()),
                 list(weights.iter())
             ),
             Family::Quantiles { points } => {
-                let pts: Vec<String> = points.iter().map(|[q, v]| format!("[{q}, {v}]")).collect();
+                let pts: Vec<String> = points
+                    .iter()
+                    .map(|[q, v]| format!("[{q}, {v}]", q = num(q), v = num(v)))
+                    .collect();
                 format!("quantiles(points=[{}])", pts.join(", "))
             }
         };
         if let Some((lo, hi)) = self.truncate {
             // Writing to a String cannot fail.
-            let _ = write!(s, " truncated to [{lo}, {hi}]");
+            let _ = write!(s, " truncated to [{}, {}]", num(lo), num(hi));
         }
         s
     }
@@ -478,28 +561,34 @@ impl Dist {
 }
 
 fn list<'a>(xs: impl Iterator<Item = &'a f64>) -> String {
-    let items: Vec<String> = xs.map(|x| x.to_string()).collect();
+    let items: Vec<String> = xs.map(|x| num(x).to_string()).collect();
     format!("[{}]", items.join(", "))
+}
+
+/// An f64 as shown to users: plain for ordinary magnitudes, scientific
+/// (`1e300`, `2.5e-9`) for very large or small ones, which `{}` would
+/// otherwise print with hundreds of digits.
+struct Num(f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let a = self.0.abs();
+        if a.is_finite() && a != 0.0 && !(1e-5..1e15).contains(&a) {
+            write!(f, "{:e}", self.0)
+        } else {
+            write!(f, "{}", self.0)
+        }
+    }
+}
+
+fn num(x: impl std::borrow::Borrow<f64>) -> Num {
+    Num(*x.borrow())
 }
 
 /// μ and σ of ln X for a lognormal with the given 5th and 95th percentiles.
 fn lognormal_params(p5: f64, p95: f64) -> (f64, f64) {
     let (l5, l95) = (p5.ln(), p95.ln());
     ((l5 + l95) / 2.0, (l95 - l5) / (2.0 * Z95))
-}
-
-/// P(X < lo) and P(lo ≤ X ≤ hi) for a discrete family.
-fn discrete_mass(values: &[f64], weights: &[f64], lo: f64, hi: f64) -> (f64, f64) {
-    let total: f64 = weights.iter().sum();
-    let (mut below, mut inside) = (0.0, 0.0);
-    for (&v, &w) in values.iter().zip(weights) {
-        if v < lo {
-            below += w;
-        } else if v <= hi {
-            inside += w;
-        }
-    }
-    (below / total, inside / total)
 }
 
 // ---------------------------------------------------------------------------
@@ -511,7 +600,7 @@ fn need_finite(errors: &mut Vec<ParamError>, param: &'static str, x: f64) -> boo
     } else {
         errors.push(ParamError::new(
             param,
-            format!("{param} must be a finite number (given {x})"),
+            format!("{param} must be a finite number (given {x})", x = num(x)),
         ));
         false
     }
@@ -522,12 +611,20 @@ fn check_range(errors: &mut Vec<ParamError>, min: f64, max: f64) {
     if min >= max {
         errors.push(ParamError::new(
             "max",
-            format!("max must be > min (given min = {min}, max = {max})"),
+            format!(
+                "max must be > min (given min = {min}, max = {max})",
+                min = num(min),
+                max = num(max)
+            ),
         ));
     } else if !(max - min).is_finite() {
         errors.push(ParamError::new(
             "max",
-            format!("max − min must be a finite number (given min = {min}, max = {max})"),
+            format!(
+                "max − min must be a finite number (given min = {min}, max = {max})",
+                min = num(min),
+                max = num(max)
+            ),
         ));
     }
 }
@@ -544,7 +641,12 @@ fn check_mode(errors: &mut Vec<ParamError>, min: f64, mode: f64, max: f64) {
     if ok_min && ok_mode && ok_max && !(min <= mode && mode <= max) {
         errors.push(ParamError::new(
             "mode",
-            format!("mode must lie in [min, max] (given mode = {mode}, min = {min}, max = {max})"),
+            format!(
+                "mode must lie in [min, max] (given mode = {mode}, min = {min}, max = {max})",
+                mode = num(mode),
+                min = num(min),
+                max = num(max)
+            ),
         ));
     }
 }
@@ -561,18 +663,28 @@ fn validate_family(family: &Family) -> Vec<ParamError> {
         Family::Normal { mean, sd } => {
             need_finite(e, "mean", *mean);
             if need_finite(e, "sd", *sd) && *sd <= 0.0 {
-                e.push(ParamError::new("sd", format!("sd must be > 0 (given {sd})")));
+                e.push(ParamError::new(
+                    "sd",
+                    format!("sd must be > 0 (given {sd})", sd = num(sd)),
+                ));
             }
         }
         Family::Lognormal { p5, p95 } => {
             let (ok5, ok95) = (need_finite(e, "p5", *p5), need_finite(e, "p95", *p95));
             if ok5 && *p5 <= 0.0 {
-                e.push(ParamError::new("p5", format!("p5 must be > 0 (given {p5})")));
+                e.push(ParamError::new(
+                    "p5",
+                    format!("p5 must be > 0 (given {p5})", p5 = num(p5)),
+                ));
             } else if ok5 && ok95 {
                 if p95 <= p5 {
                     e.push(ParamError::new(
                         "p95",
-                        format!("p95 must be > p5 (given p5 = {p5}, p95 = {p95})"),
+                        format!(
+                            "p95 must be > p5 (given p5 = {p5}, p95 = {p95})",
+                            p5 = num(p5),
+                            p95 = num(p95)
+                        ),
                     ));
                 } else {
                     // Distinct floats can share a logarithm (huge, nearly
@@ -582,7 +694,7 @@ fn validate_family(family: &Family) -> Vec<ParamError> {
                         e.push(ParamError::new(
                             "p95",
                             format!(
-                                "p95 must be measurably larger than p5 (given p5 = {p5}, p95 = {p95})"
+                                "p95 must be measurably larger than p5 (given p5 = {p5}, p95 = {p95})", p5 = num(p5), p95 = num(p95)
                             ),
                         ));
                     }
@@ -595,7 +707,10 @@ fn validate_family(family: &Family) -> Vec<ParamError> {
         Family::Beta { alpha, beta } => {
             for (name, x) in [("alpha", *alpha), ("beta", *beta)] {
                 if need_finite(e, name, x) && x <= 0.0 {
-                    e.push(ParamError::new(name, format!("{name} must be > 0 (given {x})")));
+                    e.push(ParamError::new(
+                        name,
+                        format!("{name} must be > 0 (given {x})", x = num(x)),
+                    ));
                 }
             }
         }
@@ -626,7 +741,10 @@ fn validate_discrete(e: &mut Vec<ParamError>, values: &[f64], weights: &[f64]) {
         if !v.is_finite() {
             e.push(ParamError::new(
                 "values",
-                format!("values[{i}] must be a finite number (given {v})"),
+                format!(
+                    "values[{i}] must be a finite number (given {v})",
+                    v = num(v)
+                ),
             ));
         }
     }
@@ -636,13 +754,16 @@ fn validate_discrete(e: &mut Vec<ParamError>, values: &[f64], weights: &[f64]) {
             weights_ok = false;
             e.push(ParamError::new(
                 "weights",
-                format!("weights[{i}] must be a finite number (given {w})"),
+                format!(
+                    "weights[{i}] must be a finite number (given {w})",
+                    w = num(w)
+                ),
             ));
         } else if *w < 0.0 {
             weights_ok = false;
             e.push(ParamError::new(
                 "weights",
-                format!("weights[{i}] must be ≥ 0 (given {w})"),
+                format!("weights[{i}] must be ≥ 0 (given {w})", w = num(w)),
             ));
         }
     }
@@ -676,7 +797,9 @@ fn validate_quantiles(e: &mut Vec<ParamError>, points: &[[f64; 2]]) {
         if !q.is_finite() || !v.is_finite() {
             finite = false;
             e.push(err(format!(
-                "points[{i}] must be two finite numbers (given [{q}, {v}])"
+                "points[{i}] must be two finite numbers (given [{q}, {v}])",
+                q = num(q),
+                v = num(v)
             )));
         }
     }
@@ -686,21 +809,31 @@ fn validate_quantiles(e: &mut Vec<ParamError>, points: &[[f64; 2]]) {
     let first = points[0][0];
     let last = points[points.len() - 1][0];
     if first != 0.0 {
-        e.push(err(format!("the first q must be exactly 0 (given {first})")));
+        e.push(err(format!(
+            "the first q must be exactly 0 (given {first})",
+            first = num(first)
+        )));
     }
     if last != 1.0 {
-        e.push(err(format!("the last q must be exactly 1 (given {last})")));
+        e.push(err(format!(
+            "the last q must be exactly 1 (given {last})",
+            last = num(last)
+        )));
     }
     for (i, pair) in points.windows(2).enumerate() {
         let ([q0, v0], [q1, v1]) = (pair[0], pair[1]);
         if q1 <= q0 {
             e.push(err(format!(
-                "q must rise strictly (given q = {q0} at points[{i}], then {q1})"
+                "q must rise strictly (given q = {q0} at points[{i}], then {q1})",
+                q0 = num(q0),
+                q1 = num(q1)
             )));
         }
         if v1 < v0 {
             e.push(err(format!(
-                "v must not decrease (given v = {v0} at points[{i}], then {v1})"
+                "v must not decrease (given v = {v0} at points[{i}], then {v1})",
+                v0 = num(v0),
+                v1 = num(v1)
             )));
         }
     }
@@ -785,8 +918,8 @@ fn build_kind(family: &Family, truncate: Option<(f64, f64)>) -> Result<Kind, Par
                 })
                 .collect();
             let sampler = WeightedIndex::new(&masked).map_err(|e| {
-                // Only reachable when the truncation holds no weight, which
-                // `new` reports itself (the mass check comes later).
+                // Unreachable: `new` only truncates after checking that
+                // values with positive weight lie inside.
                 ParamError::new(
                     "truncate",
                     format!("truncate leaves no value with positive weight ({e})"),
@@ -843,7 +976,7 @@ impl BetaShape {
     /// quantile of 1e-200 is found as quickly as one of 0.3. At most 64
     /// bisections fit between 0 and 1, so the loop always ends.
     fn quantile(&self, p: f64) -> f64 {
-        if !(p > 0.0) {
+        if p.is_nan() || p <= 0.0 {
             return 0.0;
         }
         if p >= 1.0 {
@@ -1012,7 +1145,8 @@ impl Kind {
                 // rounding in (cum/total)·total.
                 let target = p * last(cum) * (1.0 - 4.0 * f64::EPSILON);
                 let k = cum.partition_point(|&c| c < target);
-                sorted[k.min(sorted.len() - 1)]
+                // `sorted` is never empty (see `new`); NaN rather than a panic.
+                sorted.get(k).or(sorted.last()).copied().unwrap_or(f64::NAN)
             }
             Kind::Quantiles { q, v } => {
                 // Segment k−1..k with q[k−1] < p ≤ q[k] (k ≥ 1 as q[0] = 0).
@@ -1144,14 +1278,32 @@ mod tests {
 
     #[test]
     fn discrete_rules() {
-        assert_eq!(params(discrete(&[1.0, 2.0], &[1.0, 0.0]), None), Vec::<&str>::new());
+        assert_eq!(
+            params(discrete(&[1.0, 2.0], &[1.0, 0.0]), None),
+            Vec::<&str>::new()
+        );
         assert_eq!(params(discrete(&[], &[]), None), ["values"]);
         assert_eq!(params(discrete(&[1.0, 2.0], &[1.0]), None), ["weights"]);
-        assert_eq!(params(discrete(&[1.0, 2.0], &[1.0, -1.0]), None), ["weights"]);
-        assert_eq!(params(discrete(&[1.0, 2.0], &[0.0, 0.0]), None), ["weights"]);
-        assert_eq!(params(discrete(&[1.0, 2.0], &[1.0, f64::NAN]), None), ["weights"]);
-        assert_eq!(params(discrete(&[1e308, 1.0], &[1e308, 1e308]), None), ["weights"]);
-        assert_eq!(params(discrete(&[f64::NAN, 2.0], &[1.0, 1.0]), None), ["values"]);
+        assert_eq!(
+            params(discrete(&[1.0, 2.0], &[1.0, -1.0]), None),
+            ["weights"]
+        );
+        assert_eq!(
+            params(discrete(&[1.0, 2.0], &[0.0, 0.0]), None),
+            ["weights"]
+        );
+        assert_eq!(
+            params(discrete(&[1.0, 2.0], &[1.0, f64::NAN]), None),
+            ["weights"]
+        );
+        assert_eq!(
+            params(discrete(&[1e308, 1.0], &[1e308, 1e308]), None),
+            ["weights"]
+        );
+        assert_eq!(
+            params(discrete(&[f64::NAN, 2.0], &[1.0, 1.0]), None),
+            ["values"]
+        );
         assert_eq!(
             messages(discrete(&[1.0, 2.0], &[1.0]), None),
             ["weights must have one entry per value (given 1 weights for 2 values)"]
@@ -1164,10 +1316,19 @@ mod tests {
         assert_eq!(params(quantiles(&ok), None), Vec::<&str>::new());
         assert_eq!(params(quantiles(&[[0.0, 1.0]]), None), ["points"]);
         assert_eq!(params(quantiles(&[]), None), ["points"]);
-        assert_eq!(params(quantiles(&[[0.1, 1.0], [1.0, 2.0]]), None), ["points"]);
-        assert_eq!(params(quantiles(&[[0.0, 1.0], [0.9, 2.0]]), None), ["points"]);
         assert_eq!(
-            params(quantiles(&[[0.0, 1.0], [0.5, 2.0], [0.5, 3.0], [1.0, 4.0]]), None),
+            params(quantiles(&[[0.1, 1.0], [1.0, 2.0]]), None),
+            ["points"]
+        );
+        assert_eq!(
+            params(quantiles(&[[0.0, 1.0], [0.9, 2.0]]), None),
+            ["points"]
+        );
+        assert_eq!(
+            params(
+                quantiles(&[[0.0, 1.0], [0.5, 2.0], [0.5, 3.0], [1.0, 4.0]]),
+                None
+            ),
             ["points"]
         );
         assert_eq!(
@@ -1188,12 +1349,18 @@ mod tests {
     fn truncate_rules() {
         assert_eq!(params(normal(0.0, 1.0), Some((1.0, 1.0))), ["truncate"]);
         assert_eq!(params(normal(0.0, 1.0), Some((2.0, 1.0))), ["truncate"]);
-        assert_eq!(params(normal(0.0, 1.0), Some((f64::NAN, 1.0))), ["truncate"]);
+        assert_eq!(
+            params(normal(0.0, 1.0), Some((f64::NAN, 1.0))),
+            ["truncate"]
+        );
         assert_eq!(
             params(normal(0.0, 1.0), Some((f64::NEG_INFINITY, f64::INFINITY))),
             Vec::<&str>::new()
         );
-        assert_eq!(params(normal(0.0, 1.0), Some((4.0, 5.0))), Vec::<&str>::new());
+        assert_eq!(
+            params(normal(0.0, 1.0), Some((4.0, 5.0))),
+            Vec::<&str>::new()
+        );
         // Mass 2.9e-7 only.
         assert_eq!(
             messages(normal(0.0, 1.0), Some((5.0, 6.0))),
@@ -1213,7 +1380,10 @@ mod tests {
             ["truncate"]
         );
         // Family errors and truncate-order errors come together.
-        assert_eq!(params(normal(0.0, -1.0), Some((2.0, 1.0))), ["sd", "truncate"]);
+        assert_eq!(
+            params(normal(0.0, -1.0), Some((2.0, 1.0))),
+            ["sd", "truncate"]
+        );
     }
 
     #[test]
@@ -1227,7 +1397,10 @@ mod tests {
             d(uniform(-1.0, 2.5), None),
             Ok("uniform(min=-1, max=2.5)".to_string())
         );
-        assert_eq!(d(normal(10.0, 3.0), None), Ok("normal(mean=10, sd=3)".to_string()));
+        assert_eq!(
+            d(normal(10.0, 3.0), None),
+            Ok("normal(mean=10, sd=3)".to_string())
+        );
         assert_eq!(
             d(
                 Family::Triangular {
@@ -1251,7 +1424,13 @@ mod tests {
             Ok("pert(min=0, mode=1, max=4) truncated to [-inf, 3]".to_string())
         );
         assert_eq!(
-            d(Family::Beta { alpha: 2.0, beta: 0.5 }, None),
+            d(
+                Family::Beta {
+                    alpha: 2.0,
+                    beta: 0.5
+                },
+                None
+            ),
             Ok("beta(alpha=2, beta=0.5)".to_string())
         );
         assert_eq!(
@@ -1261,6 +1440,16 @@ mod tests {
         assert_eq!(
             d(quantiles(&[[0.0, 1.0], [0.5, 2.0], [1.0, 4.0]]), None),
             Ok("quantiles(points=[[0, 1], [0.5, 2], [1, 4]])".to_string())
+        );
+    }
+
+    #[test]
+    fn describe_uses_scientific_notation_for_extremes() {
+        let d = Dist::new(normal(1e300, 2.5e-9), None).unwrap();
+        assert_eq!(d.describe(), "normal(mean=1e300, sd=2.5e-9)");
+        assert_eq!(
+            messages(normal(0.0, -1e-20), None),
+            ["sd must be > 0 (given -1e-20)"]
         );
     }
 
@@ -1303,12 +1492,29 @@ mod tests {
         assert_eq!(q.quantile(0.25), 1.0);
         assert_eq!(q.quantile(0.75), 2.0);
 
-        let b = Dist::new(Family::Beta { alpha: 2.0, beta: 5.0 }, None).unwrap();
+        let b = Dist::new(
+            Family::Beta {
+                alpha: 2.0,
+                beta: 5.0,
+            },
+            None,
+        )
+        .unwrap();
         for p in [1e-12, 0.01, 0.3, 0.5, 0.9, 1.0 - 1e-12] {
-            assert!((b.cdf(b.quantile(p)) - p).abs() < 1e-12 * p.max(1e-3), "p = {p}");
+            assert!(
+                (b.cdf(b.quantile(p)) - p).abs() < 1e-12 * p.max(1e-3),
+                "p = {p}"
+            );
         }
         // Extreme shapes: quantiles still end and stay in [0, 1].
-        let b = Dist::new(Family::Beta { alpha: 1e-3, beta: 1e3 }, None).unwrap();
+        let b = Dist::new(
+            Family::Beta {
+                alpha: 1e-3,
+                beta: 1e3,
+            },
+            None,
+        )
+        .unwrap();
         for p in [0.0, 1e-300, 0.5, 0.999_999, 1.0] {
             let x = b.quantile(p);
             assert!((0.0..=1.0).contains(&x), "p = {p}: {x}");
@@ -1340,10 +1546,24 @@ mod tests {
     /// is noticed. If this fails after a deliberate change, re-pin.
     #[test]
     fn value_stability() {
-        let cases: Vec<(Family, Option<(f64, f64)>, [f64; 3])> = vec![
-            (uniform(2.0, 5.0), None, [4.442915435368729, 2.956463120184983, 4.9516825045324655]),
-            (normal(10.0, 3.0), None, [12.503192640531388, 8.455111215558116, 14.22318271935925]),
-            (Family::Lognormal { p5: 0.3, p95: 1.5 }, None, [1.009002404481989, 0.5214241709907772, 1.3356991845172952]),
+        // (family, truncation, first three draws)
+        type Pinned = (Family, Option<(f64, f64)>, [f64; 3]);
+        let cases: Vec<Pinned> = vec![
+            (
+                uniform(2.0, 5.0),
+                None,
+                [4.442915435368729, 2.956463120184983, 4.9516825045324655],
+            ),
+            (
+                normal(10.0, 3.0),
+                None,
+                [12.503192640531388, 8.455111215558116, 14.22318271935925],
+            ),
+            (
+                Family::Lognormal { p5: 0.3, p95: 1.5 },
+                None,
+                [1.009002404481989, 0.5214241709907772, 1.3356991845172952],
+            ),
             (
                 Family::Triangular {
                     min: 0.0,
@@ -1362,15 +1582,34 @@ mod tests {
                 None,
                 [5.328735448244117, 5.110561907993319, 1.0584750846583744],
             ),
-            (Family::Beta { alpha: 2.0, beta: 5.0 }, None, [0.5001172120513793, 0.47965498704505244, 0.10706315292806526]),
-            (discrete(&[1.0, 2.0, 5.0], &[1.0, 2.0, 1.0]), None, [5.0, 2.0, 5.0]),
+            (
+                Family::Beta {
+                    alpha: 2.0,
+                    beta: 5.0,
+                },
+                None,
+                [0.5001172120513793, 0.47965498704505244, 0.10706315292806526],
+            ),
+            (
+                discrete(&[1.0, 2.0, 5.0], &[1.0, 2.0, 1.0]),
+                None,
+                [5.0, 2.0, 5.0],
+            ),
             (
                 quantiles(&[[0.0, 0.0], [0.5, 2.0], [1.0, 10.0]]),
                 None,
                 [7.028882321966558, 1.2752841602466445, 9.74230669083982],
             ),
-            (normal(0.0, 1.0), Some((-1.0, 2.0)), [0.8343975468437959, -0.514962928147295, 1.40772757311975]),
-            (normal(0.0, 1.0), Some((4.0, 5.0)), [4.373460875203364, 4.088964323801253, 4.800303567883679]),
+            (
+                normal(0.0, 1.0),
+                Some((-1.0, 2.0)),
+                [0.8343975468437959, -0.514962928147295, 1.40772757311975],
+            ),
+            (
+                normal(0.0, 1.0),
+                Some((4.0, 5.0)),
+                [4.373460875203364, 4.088964323801253, 4.800303567883679],
+            ),
         ];
         for (family, truncate, expected) in cases {
             let dist = Dist::new(family, truncate).unwrap();

@@ -16,7 +16,7 @@ pub enum Error {
     Scenario(Vec<Diagnostic>),
     /// A file or folder could not be read or written.
     #[error("{0}: {1}")]
-    Io(String, #[source] std::io::Error),
+    Io(String, std::io::Error),
     /// The run was interrupted (SIGINT / SIGTERM); nothing partial was kept.
     #[error("interrupted: the run was stopped before it finished; no output was written")]
     Interrupted,
@@ -40,7 +40,11 @@ struct DiagnosticList<'a>(&'a [Diagnostic]);
 impl fmt::Display for DiagnosticList<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
-        writeln!(f, "the scenario has {n} problem{}:", if n == 1 { "" } else { "s" })?;
+        writeln!(
+            f,
+            "the scenario has {n} problem{}:",
+            if n == 1 { "" } else { "s" }
+        )?;
         for (i, d) in self.0.iter().enumerate() {
             if i + 1 < n {
                 writeln!(f, "  {d}")?;

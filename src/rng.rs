@@ -63,6 +63,9 @@ mod tests {
     fn value_stability() {
         let first = stream(42, 0, StreamName::new("demand.shocks")).next_u64();
         assert_eq!(StreamName::new("").0, 0xcbf2_9ce4_8422_2325);
-        assert_eq!(first, stream(42, 0, StreamName::new("demand.shocks")).next_u64());
+        assert_eq!(
+            first,
+            stream(42, 0, StreamName::new("demand.shocks")).next_u64()
+        );
     }
 }

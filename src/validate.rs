@@ -8,15 +8,29 @@ use crate::scenario::{Scenario, Uncertain};
 /// everyday magnitudes.
 pub fn short(x: f64) -> String {
     if !x.is_finite() {
-        return if x.is_nan() { "NaN".into() } else if x > 0.0 { "inf".into() } else { "-inf".into() };
+        return if x.is_nan() {
+            "NaN".into()
+        } else if x > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        };
     }
     let a = x.abs();
     if a != 0.0 && !(1e-3..1e7).contains(&a) {
         return format!("{x:.3e}");
     }
-    let digits = if a == 0.0 { 0 } else { (3 - a.log10().floor() as i32).clamp(0, 6) as usize };
+    let digits = if a == 0.0 {
+        0
+    } else {
+        (3 - a.log10().floor() as i32).clamp(0, 6) as usize
+    };
     let s = format!("{x:.digits$}");
-    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
 }
 
 /// The report printed by `validate`: a header and one row per input given
@@ -77,7 +91,11 @@ pub fn report(s: &Scenario) -> String {
             w4 = width[4]
         )
     };
-    let _ = writeln!(out, "\n{} uncertain inputs ({constants} constants not shown):\n", rows.len());
+    let _ = writeln!(
+        out,
+        "\n{} uncertain inputs ({constants} constants not shown):\n",
+        rows.len()
+    );
     let _ = writeln!(out, "{}", line(&header.map(String::from)));
     let _ = writeln!(out, "{}", line(&width.map(|w| "-".repeat(w))));
     for row in &rows {

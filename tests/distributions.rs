@@ -128,7 +128,13 @@ fn uniform_statistics() {
 
 #[test]
 fn normal_statistics() {
-    check_family(Family::Normal { mean: 10.0, sd: 3.0 }, 2);
+    check_family(
+        Family::Normal {
+            mean: 10.0,
+            sd: 3.0,
+        },
+        2,
+    );
 }
 
 #[test]
@@ -391,10 +397,8 @@ fn finite(lo: f64, hi: f64) -> std::ops::Range<f64> {
 fn family_strategy() -> impl Strategy<Value = Family> {
     let bounded = (finite(-1e3, 1e3), finite(1e-3, 1e3), 0.0..=1.0f64);
     prop_oneof![
-        (finite(-1e3, 1e3), finite(1e-3, 1e3)).prop_map(|(min, w)| Family::Uniform {
-            min,
-            max: min + w
-        }),
+        (finite(-1e3, 1e3), finite(1e-3, 1e3))
+            .prop_map(|(min, w)| Family::Uniform { min, max: min + w }),
         (finite(-1e3, 1e3), finite(1e-3, 1e3)).prop_map(|(mean, sd)| Family::Normal { mean, sd }),
         (finite(1e-3, 1e3), finite(1.01, 1e3))
             .prop_map(|(p5, r)| Family::Lognormal { p5, p95: p5 * r }),

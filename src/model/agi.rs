@@ -62,15 +62,24 @@ impl<'m> Process<'m> {
                 let idx = ((values[year.0] - start) * 12.0 + 1e-9).floor();
                 Trigger::Date(idx.clamp(0.0, model.months() as f64 + 1.0) as i64)
             }
-            Some(AgiMode::Hazard { annual_hazard, hazard_growth }) => Trigger::Hazard {
+            Some(AgiMode::Hazard {
+                annual_hazard,
+                hazard_growth,
+            }) => Trigger::Hazard {
                 annual: values[annual_hazard.0],
                 growth_step: (1.0 + values[hazard_growth.0]).powf(1.0 / 12.0),
             },
-            Some(AgiMode::Compute { threshold_gw_years }) => Trigger::Compute(values[threshold_gw_years.0] * 12.0),
+            Some(AgiMode::Compute { threshold_gw_years }) => {
+                Trigger::Compute(values[threshold_gw_years.0] * 12.0)
+            }
         };
         let panel = agi.map(|a| &a.panel);
         let first_review = panel.map_or([0.0, 1.0, 12.0], |p| {
-            [values[p.months.0], values[p.confirm_probability.0], values[p.retry_months.0]]
+            [
+                values[p.months.0],
+                values[p.confirm_probability.0],
+                values[p.retry_months.0],
+            ]
         });
         Process {
             model,
@@ -138,7 +147,7 @@ impl<'m> Process<'m> {
             let [months, confirm, retry] = self.review_draws();
             self.pending_confirm = confirm;
             self.next_allowed_after_reject = retry;
-            let verdict = m + months.round().max(0.0).min(1e6) as i64;
+            let verdict = m + months.round().clamp(0.0, 1e6) as i64;
             self.pending = Some(verdict);
             if verdict == m {
                 self.verdict(m);

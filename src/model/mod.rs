@@ -86,6 +86,10 @@ pub struct MonthState<'a> {
     pub capacity_gw: &'a [f64],
     /// Placed GW per provider after routing.
     pub placed_gw: &'a [f64],
+    /// Demand per workload class, GW (`share_c · D_t`).
+    pub class_demand_gw: &'a [f64],
+    /// Placed GW per class and provider, `[class * providers + provider]`.
+    pub placed_by_class_gw: &'a [f64],
     /// Demand that found no capacity this month, GW.
     pub unmet_gw: f64,
     /// Share of placed GW on Microsoft's cloud (0 when nothing is placed).
@@ -162,7 +166,10 @@ impl<'s> Model<'s> {
     /// Compiles a scenario.
     pub fn new(scenario: &'s Scenario) -> Model<'s> {
         let start = scenario.start;
-        let window = |from: crate::month::Month, until: Until| Window { from: i64::from(from.since(start)), until };
+        let window = |from: crate::month::Month, until: Until| Window {
+            from: i64::from(from.since(start)),
+            until,
+        };
         let mask = |ws: &[usize]| {
             let mut m = vec![false; scenario.workloads.len()];
             for &w in ws {
@@ -173,11 +180,21 @@ impl<'s> Model<'s> {
         Model {
             scenario,
             months: scenario.months(),
-            input_streams: scenario.inputs.all().iter().map(|i| StreamName::new(&i.path)).collect(),
+            input_streams: scenario
+                .inputs
+                .all()
+                .iter()
+                .map(|i| StreamName::new(&i.path))
+                .collect(),
             tranche_streams: scenario
                 .providers
                 .iter()
-                .map(|p| p.tranches.iter().map(|t| StreamName::new(&format!("{}.materialises", t.path))).collect())
+                .map(|p| {
+                    p.tranches
+                        .iter()
+                        .map(|t| StreamName::new(&format!("{}.materialises", t.path)))
+                        .collect()
+                })
                 .collect(),
             exclusivity: scenario
                 .terms
@@ -189,9 +206,20 @@ impl<'s> Model<'s> {
                 .terms
                 .rofr
                 .iter()
-                .map(|r| (window(r.from, r.until), r.holder, r.exercise_probability, mask(&r.workloads)))
+                .map(|r| {
+                    (
+                        window(r.from, r.until),
+                        r.holder,
+                        r.exercise_probability,
+                        mask(&r.workloads),
+                    )
+                })
                 .collect(),
-            sunset: scenario.terms.ip.as_ref().map(|ip| i64::from(ip.sunset.since(start))),
+            sunset: scenario
+                .terms
+                .ip
+                .as_ref()
+                .map(|ip| i64::from(ip.sunset.since(start))),
             shocks: StreamName::new("demand.shocks"),
             offers: StreamName::new("terms.rofr.offers"),
             agi_stream: StreamName::new("agi.declarations"),
@@ -217,7 +245,13 @@ impl<'s> Model<'s> {
     }
 
     /// Runs trial `trial` with `seed`, reporting each month to `observer`.
-    pub fn run_trial(&self, seed: u64, trial: u64, scratch: &mut Scratch, observer: &mut impl Observer) -> Outcome {
+    pub fn run_trial(
+        &self,
+        seed: u64,
+        trial: u64,
+        scratch: &mut Scratch,
+        observer: &mut impl Observer,
+    ) -> Outcome {
         let s = self.scenario;
         self.sample_inputs(seed, trial, scratch);
         let v = |id: InputId, values: &[f64]| values[id.0];
@@ -232,14 +266,20 @@ impl<'s> Model<'s> {
         for w in &s.workloads {
             // All-zero shares (possible only when every share's support
             // touches 0) fall back to equal shares rather than NaN.
-            let share = if share_sum > 0.0 { v(w.share, &values) / share_sum } else { 1.0 / n_class as f64 };
+            let share = if share_sum > 0.0 {
+                v(w.share, &values) / share_sum
+            } else {
+                1.0 / n_class as f64
+            };
             scratch.shares.push(share);
         }
         scratch.organic.clear();
         scratch.organic_step.clear();
         for p in &s.providers {
             scratch.organic.push(v(p.initial_gw, &values));
-            scratch.organic_step.push((1.0 + v(p.growth, &values)).powf(dt));
+            scratch
+                .organic_step
+                .push((1.0 + v(p.growth, &values)).powf(dt));
         }
         scratch.tranche_online.clear();
         for (pi, p) in s.providers.iter().enumerate() {
@@ -252,7 +292,9 @@ impl<'s> Model<'s> {
                     // simply never comes online.
                     let online = f64::from(t.online.since(s.start)) + delay;
                     let online = online.clamp(-1.0, self.months as f64 + 1.0) as i64;
-                    scratch.tranche_online.push((pi, online.max(0), v(t.gw, &values)));
+                    scratch
+                        .tranche_online
+                        .push((pi, online.max(0), v(t.gw, &values)));
                 }
             }
         }
@@ -261,9 +303,15 @@ impl<'s> Model<'s> {
         scratch.order.extend(0..n_prov);
         if s.policy == crate::scenario::Policy::CheapestFirst {
             // Stable sort: ties keep config order.
-            scratch.order.sort_by(|&a, &b| prices[a].total_cmp(&prices[b]));
+            scratch
+                .order
+                .sort_by(|&a, &b| prices[a].total_cmp(&prices[b]));
         }
-        let max_gw: Vec<f64> = s.providers.iter().map(|p| p.max_gw.map_or(f64::INFINITY, |m| v(m, &values))).collect();
+        let max_gw: Vec<f64> = s
+            .providers
+            .iter()
+            .map(|p| p.max_gw.map_or(f64::INFINITY, |m| v(m, &values)))
+            .collect();
 
         let growth0 = v(s.demand.growth, &values);
         let halflife = s.demand.growth_halflife_years.map(|h| v(h, &values));
@@ -279,7 +327,11 @@ impl<'s> Model<'s> {
         let margin = v(s.microsoft.azure_margin, &values);
         let ms = s.microsoft.provider;
         let share_term = s.terms.revenue_share.as_ref().map(|rs| {
-            (v(rs.rate, &values), rs.until, rs.cap_usd_bn.map_or(f64::INFINITY, |c| v(c, &values)))
+            (
+                v(rs.rate, &values),
+                rs.until,
+                rs.cap_usd_bn.map_or(f64::INFINITY, |c| v(c, &values)),
+            )
         });
         let exercise: Vec<f64> = self.rofr.iter().map(|r| v(r.2, &values)).collect();
 
@@ -325,10 +377,16 @@ impl<'s> Model<'s> {
             };
 
             // 2. Capacity.
-            for p in 0..n_prov {
-                let organic = if m == 0 { scratch.organic[p] } else { scratch.organic[p] * scratch.organic_step[p] };
-                scratch.organic[p] = organic;
-                scratch.capacity[p] = organic.min(max_gw[p]);
+            let organic = scratch
+                .organic
+                .iter_mut()
+                .zip(&scratch.organic_step)
+                .zip(&max_gw);
+            for (capacity, ((organic, &step), &max)) in scratch.capacity.iter_mut().zip(organic) {
+                if m > 0 {
+                    *organic *= step;
+                }
+                *capacity = organic.min(max);
             }
             for &(p, online, gw) in &scratch.tranche_online {
                 if online <= mi {
@@ -350,7 +408,12 @@ impl<'s> Model<'s> {
             }
 
             // 4. Release.
-            routing::release(&mut scratch.placed, &scratch.class_demand, &scratch.capacity, n_prov);
+            routing::release(
+                &mut scratch.placed,
+                &scratch.class_demand,
+                &scratch.capacity,
+                n_prov,
+            );
 
             // 5. Route each class's need.
             for p in 0..n_prov {
@@ -378,7 +441,10 @@ impl<'s> Model<'s> {
                 for c in 0..n_class {
                     let exclusive = self.exclusivity.iter().find(|e| e.2[c] && active(&e.0));
                     let rofr = if exclusive.is_none() {
-                        self.rofr.iter().enumerate().find(|(_, r)| r.3[c] && active(&r.0))
+                        self.rofr
+                            .iter()
+                            .enumerate()
+                            .find(|(_, r)| r.3[c] && active(&r.0))
                     } else {
                         None
                     };
@@ -418,9 +484,9 @@ impl<'s> Model<'s> {
 
             // 6. Money.
             let mut placed_total = 0.0;
-            for p in 0..n_prov {
+            for (p, by_provider) in scratch.placed_by_provider.iter_mut().enumerate() {
                 let placed_p: f64 = (0..n_class).map(|c| scratch.placed[c * n_prov + p]).sum();
-                scratch.placed_by_provider[p] = placed_p;
+                *by_provider = placed_p;
                 placed_total += placed_p;
                 out.gw_years[p] += placed_p * dt;
                 out.spend_usd_bn[p] += placed_p * prices[p] * dt;
@@ -433,7 +499,10 @@ impl<'s> Model<'s> {
             out.openai_revenue_usd_bn += revenue;
             let mut shared = 0.0;
             if let Some((rate, until, cap)) = share_term {
-                let on = active(&Window { from: i64::MIN, until });
+                let on = active(&Window {
+                    from: i64::MIN,
+                    until,
+                });
                 if on && shared_total < cap {
                     shared = (rate * revenue).min(cap - shared_total);
                     shared_total += shared;
@@ -443,7 +512,11 @@ impl<'s> Model<'s> {
             out.microsoft_value_npv_usd_bn += (margin * ms_spend + shared) * discount;
             out.revenue_share_usd_bn = shared_total;
 
-            let azure_share = if placed_total > 0.0 { scratch.placed_by_provider[ms] / placed_total } else { 0.0 };
+            let azure_share = if placed_total > 0.0 {
+                scratch.placed_by_provider[ms] / placed_total
+            } else {
+                0.0
+            };
             demand_gw_months += demand;
             unmet_gw_months += unmet;
             cum_placed_gw_months += placed_total;
@@ -456,6 +529,8 @@ impl<'s> Model<'s> {
                 demand_gw: demand,
                 capacity_gw: &scratch.capacity,
                 placed_gw: &scratch.placed_by_provider,
+                class_demand_gw: &scratch.class_demand,
+                placed_by_class_gw: &scratch.placed,
                 unmet_gw: unmet,
                 azure_share,
                 ip_active,
@@ -469,11 +544,17 @@ impl<'s> Model<'s> {
         }
 
         out.unmet_gw_years = unmet_gw_months / 12.0;
-        out.unmet_share = if demand_gw_months > 0.0 { unmet_gw_months / demand_gw_months } else { 0.0 };
+        out.unmet_share = if demand_gw_months > 0.0 {
+            unmet_gw_months / demand_gw_months
+        } else {
+            0.0
+        };
         let a = agi.outcome();
         out.agi_declared = a.declared.map(|m| m as u32);
         out.agi_verified = a.verified.map(|m| m as u32);
-        let expiry = self.ip_expiry(a.verified).filter(|&e| e < self.months as i64);
+        let expiry = self
+            .ip_expiry(a.verified)
+            .filter(|&e| e < self.months as i64);
         out.ip_expiry = expiry.map(|e| e.max(0) as u32);
         out.ip_expiry_cause = Some(match (expiry, a.verified, self.sunset) {
             (None, _, _) => ExpiryCause::BeyondHorizon,
@@ -493,7 +574,6 @@ impl<'s> Model<'s> {
             _ => Some(sunset),
         }
     }
-
 }
 
 /// Draws a fresh value of an input (for panel reviews after the first).

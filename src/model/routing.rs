@@ -44,7 +44,9 @@ pub struct Router<'a> {
 impl Router<'_> {
     /// GW placed for class `c`.
     pub fn class_total(&self, c: usize) -> f64 {
-        self.placed[c * self.n_prov..(c + 1) * self.n_prov].iter().sum()
+        self.placed[c * self.n_prov..(c + 1) * self.n_prov]
+            .iter()
+            .sum()
     }
 
     /// Places up to `need` of class `c` on provider `p`; returns what is left.
@@ -74,7 +76,10 @@ impl Router<'_> {
                 left
             }
             Policy::ProRata => {
-                let total: f64 = (0..self.n_prov).filter(|&p| Some(p) != except).map(|p| self.free[p]).sum();
+                let total: f64 = (0..self.n_prov)
+                    .filter(|&p| Some(p) != except)
+                    .map(|p| self.free[p])
+                    .sum();
                 if total <= 0.0 {
                     return need;
                 }
@@ -122,7 +127,13 @@ mod tests {
         ] {
             let mut placed = vec![0.0; 3];
             let mut free = vec![1.0, 3.0, 2.0];
-            let mut r = Router { placed: &mut placed, free: &mut free, order: &order, n_prov: 3, policy };
+            let mut r = Router {
+                placed: &mut placed,
+                free: &mut free,
+                order: &order,
+                n_prov: 3,
+                policy,
+            };
             let left = r.spread(0, 4.0, None);
             assert_eq!(left, 0.0, "{policy:?}");
             for (a, b) in placed.iter().zip(expect) {

@@ -26,7 +26,14 @@ pub(super) type Value<'a> = Spanned<DeValue<'a>>;
 
 /// Reads and checks a scenario file, with `--set` overrides applied.
 pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Scenario, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::Io(format!("cannot read scenario {}", path.display()), e))?;
+    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
+        // A scenario path that does not exist is a usage mistake (exit 2).
+        std::io::ErrorKind::NotFound => Error::Usage(format!(
+            "cannot read scenario {}: no such file",
+            path.display()
+        )),
+        _ => Error::Io(format!("cannot read scenario {}", path.display()), e),
+    })?;
     let origin = path.display().to_string();
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
@@ -53,11 +60,17 @@ pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Scenario, Error>
 }
 
 /// Reads and checks scenario text; `origin` names it in messages.
-pub fn load_str(origin: &str, text: &str, overrides: &[Override]) -> Result<Scenario, Vec<Diagnostic>> {
+pub fn load_str(
+    origin: &str,
+    text: &str,
+    overrides: &[Override],
+) -> Result<Scenario, Vec<Diagnostic>> {
     let mut sources = Sources::default();
     sources.add(origin, text);
-    let override_offsets: Vec<usize> =
-        overrides.iter().map(|o| sources.add(format!("--set {}", o.path), o.value.clone())).collect();
+    let override_offsets: Vec<usize> = overrides
+        .iter()
+        .map(|o| sources.add(format!("--set {}", o.path), o.value.clone()))
+        .collect();
     let mut diags = Diagnostics::new(sources);
 
     let (root, syntax_errors) = DeTable::parse_recoverable(text);
@@ -77,14 +90,19 @@ pub fn load_str(origin: &str, text: &str, overrides: &[Override]) -> Result<Scen
         return Err(diags.into_sorted());
     }
 
-    let mut reader = Reader { diags, inputs: Inputs::default() };
+    let mut reader = Reader {
+        diags,
+        inputs: Inputs::default(),
+    };
     let scenario = reader.scenario(&root);
     match scenario {
         Some(s) if reader.diags.is_empty() => Ok(s),
         _ => {
             if reader.diags.is_empty() {
                 // Every `None` above records a diagnostic; this guards the invariant.
-                reader.diags.error(&(0..0), "", "the scenario could not be read");
+                reader
+                    .diags
+                    .error(&(0..0), "", "the scenario could not be read");
             }
             Err(reader.diags.into_sorted())
         }
@@ -101,17 +119,72 @@ struct Domain {
     what: &'static str,
 }
 
-const PROBABILITY: Domain = Domain { lo: 0.0, hi: 1.0, lo_open: false, what: "a probability" };
-const SHARE: Domain = Domain { lo: 0.0, hi: 1.0, lo_open: false, what: "a share" };
-const GW: Domain = Domain { lo: 0.0, hi: f64::INFINITY, lo_open: false, what: "a GW figure" };
-const GW_YEARS: Domain = Domain { lo: 0.0, hi: f64::INFINITY, lo_open: false, what: "GW-years" };
-const PRICE: Domain = Domain { lo: 0.0, hi: f64::INFINITY, lo_open: false, what: "an amount in usd_bn" };
-const RATE: Domain = Domain { lo: -1.0, hi: f64::INFINITY, lo_open: true, what: "an annual rate (> -1)" };
-const NON_NEGATIVE: Domain = Domain { lo: 0.0, hi: f64::INFINITY, lo_open: false, what: "non-negative" };
-const POSITIVE: Domain = Domain { lo: 0.0, hi: f64::INFINITY, lo_open: true, what: "positive" };
-const MONTHS: Domain = Domain { lo: 0.0, hi: f64::INFINITY, lo_open: false, what: "a number of months" };
-const RETRY_MONTHS: Domain = Domain { lo: 0.5, hi: f64::INFINITY, lo_open: false, what: "a wait of at least one month" };
-const YEAR: Domain = Domain { lo: f64::NEG_INFINITY, hi: f64::INFINITY, lo_open: false, what: "a decimal year" };
+const PROBABILITY: Domain = Domain {
+    lo: 0.0,
+    hi: 1.0,
+    lo_open: false,
+    what: "a probability",
+};
+const SHARE: Domain = Domain {
+    lo: 0.0,
+    hi: 1.0,
+    lo_open: false,
+    what: "a share",
+};
+const GW: Domain = Domain {
+    lo: 0.0,
+    hi: f64::INFINITY,
+    lo_open: false,
+    what: "a GW figure",
+};
+const GW_YEARS: Domain = Domain {
+    lo: 0.0,
+    hi: f64::INFINITY,
+    lo_open: false,
+    what: "GW-years",
+};
+const PRICE: Domain = Domain {
+    lo: 0.0,
+    hi: f64::INFINITY,
+    lo_open: false,
+    what: "an amount in usd_bn",
+};
+const RATE: Domain = Domain {
+    lo: -1.0,
+    hi: f64::INFINITY,
+    lo_open: true,
+    what: "an annual rate (> -1)",
+};
+const NON_NEGATIVE: Domain = Domain {
+    lo: 0.0,
+    hi: f64::INFINITY,
+    lo_open: false,
+    what: "non-negative",
+};
+const POSITIVE: Domain = Domain {
+    lo: 0.0,
+    hi: f64::INFINITY,
+    lo_open: true,
+    what: "positive",
+};
+const MONTHS: Domain = Domain {
+    lo: 0.0,
+    hi: f64::INFINITY,
+    lo_open: false,
+    what: "a number of months",
+};
+const RETRY_MONTHS: Domain = Domain {
+    lo: 0.5,
+    hi: f64::INFINITY,
+    lo_open: false,
+    what: "a wait of at least one month",
+};
+const YEAR: Domain = Domain {
+    lo: f64::NEG_INFINITY,
+    hi: f64::INFINITY,
+    lo_open: false,
+    what: "a decimal year",
+};
 
 fn fmt_num(x: f64) -> String {
     if x == f64::INFINITY {
@@ -131,7 +204,11 @@ impl Domain {
     }
 
     fn contains(&self, lo: f64, hi: f64) -> bool {
-        let lo_ok = if self.lo_open { lo > self.lo } else { lo >= self.lo };
+        let lo_ok = if self.lo_open {
+            lo > self.lo
+        } else {
+            lo >= self.lo
+        };
         lo_ok && hi <= self.hi
     }
 }
@@ -151,7 +228,9 @@ fn type_name(v: &DeValue<'_>) -> &'static str {
 /// A number from a TOML integer or float, if it is one.
 pub(super) fn number(v: &DeValue<'_>) -> Option<f64> {
     match v {
-        DeValue::Integer(i) => i64::from_str_radix(i.as_str().trim_start_matches('+'), i.radix()).ok().map(|i| i as f64),
+        DeValue::Integer(i) => i64::from_str_radix(i.as_str().trim_start_matches('+'), i.radix())
+            .ok()
+            .map(|i| i as f64),
         DeValue::Float(f) => {
             let s = f.as_str().replace('_', "");
             match s.as_str() {
@@ -165,12 +244,46 @@ pub(super) fn number(v: &DeValue<'_>) -> Option<f64> {
     }
 }
 
+/// The distribution families of MODEL.md.
+const FAMILIES: [&str; 8] = [
+    "uniform",
+    "normal",
+    "lognormal",
+    "triangular",
+    "pert",
+    "beta",
+    "discrete",
+    "quantiles",
+];
+
+/// Every key a distribution table may hold, across families.
+const DIST_KEYS: [&str; 14] = [
+    "dist", "truncate", "min", "max", "mode", "mean", "sd", "p5", "p95", "alpha", "beta", "values",
+    "weights", "points",
+];
+
 fn get<'t, 'a>(table: &'t DeTable<'a>, key: &str) -> Option<&'t Value<'a>> {
-    table.iter().find(|(k, _)| k.get_ref().as_ref() == key).map(|(_, v)| v)
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref().as_ref() == key)
+        .map(|(_, v)| v)
+}
+
+/// Names become column names and `--set` path segments: letters, digits,
+/// `_` and `-`, and not all digits (that would read as an index).
+fn valid_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && !s.chars().all(|c| c.is_ascii_digit())
 }
 
 fn join(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
 }
 
 /// Walks the spanned tree, collecting diagnostics and registering inputs.
@@ -188,7 +301,11 @@ impl Reader {
         fields: &[(&'static str, Shape)],
     ) -> Option<&'t DeTable<'a>> {
         let DeValue::Table(table) = value.get_ref() else {
-            self.diags.error(&value.span(), path, format!("expected a table (given {})", type_name(value.get_ref())));
+            self.diags.error(
+                &value.span(),
+                path,
+                format!("expected a table (given {})", type_name(value.get_ref())),
+            );
             return None;
         };
         for (key, _) in table.iter() {
@@ -196,11 +313,18 @@ impl Reader {
             if schema::shape_of(fields, name).is_none() {
                 let near = schema::nearest(name, schema::keys(fields), 2);
                 let hint = if near.is_empty() {
-                    format!("allowed keys: {}", schema::keys(fields).collect::<Vec<_>>().join(", "))
+                    format!(
+                        "allowed keys: {}",
+                        schema::keys(fields).collect::<Vec<_>>().join(", ")
+                    )
                 } else {
                     format!("did you mean {}?", near.join(" or "))
                 };
-                self.diags.error(&key.span(), &join(path, name), format!("unknown key `{name}` ({hint})"));
+                self.diags.error(
+                    &key.span(),
+                    &join(path, name),
+                    format!("unknown key `{name}` ({hint})"),
+                );
             }
         }
         Some(table)
@@ -217,8 +341,16 @@ impl Reader {
     ) -> Option<&'t Value<'a>> {
         let found = get(table, key);
         if found.is_none() {
-            let at = if path.is_empty() { "the file".to_string() } else { format!("[{path}]") };
-            self.diags.error(span, &join(path, key), format!("missing required key `{key}` in {at} (expected {expected})"));
+            let at = if path.is_empty() {
+                "the file".to_string()
+            } else {
+                format!("[{path}]")
+            };
+            self.diags.error(
+                span,
+                &join(path, key),
+                format!("missing required key `{key}` in {at} (expected {expected})"),
+            );
         }
         found
     }
@@ -233,12 +365,19 @@ impl Reader {
     ) -> Option<Option<(&'t DeTable<'a>, Range<usize>)>> {
         match get(table, key) {
             None => Some(None),
-            Some(v) => self.table(v, &join(path, key), fields).map(|t| Some((t, v.span()))),
+            Some(v) => self
+                .table(v, &join(path, key), fields)
+                .map(|t| Some((t, v.span()))),
         }
     }
 
     /// An optional array of tables: empty when absent.
-    fn array<'t, 'a>(&mut self, table: &'t DeTable<'a>, path: &str, key: &str) -> Option<&'t [Value<'a>]> {
+    fn array<'t, 'a>(
+        &mut self,
+        table: &'t DeTable<'a>,
+        path: &str,
+        key: &str,
+    ) -> Option<&'t [Value<'a>]> {
         match get(table, key) {
             None => Some(&[]),
             Some(v) => match v.get_ref() {
@@ -247,7 +386,11 @@ impl Reader {
                     self.diags.error(
                         &v.span(),
                         &join(path, key),
-                        format!("expected an array of tables, e.g. [[{}]] (given {})", join(path, key), type_name(other)),
+                        format!(
+                            "expected an array of tables, e.g. [[{}]] (given {})",
+                            join(path, key),
+                            type_name(other)
+                        ),
                     );
                     None
                 }
@@ -259,7 +402,11 @@ impl Reader {
         match v.get_ref() {
             DeValue::String(s) => Some(s.to_string()),
             other => {
-                self.diags.error(&v.span(), path, format!("expected {expected} (given {})", type_name(other)));
+                self.diags.error(
+                    &v.span(),
+                    path,
+                    format!("expected {expected} (given {})", type_name(other)),
+                );
                 None
             }
         }
@@ -267,10 +414,7 @@ impl Reader {
 
     fn name(&mut self, v: &Value<'_>, path: &str) -> Option<String> {
         let s = self.string(v, path, "a name in quotes")?;
-        let ok = !s.is_empty()
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-            && !s.chars().all(|c| c.is_ascii_digit());
-        if !ok {
+        if !valid_name(&s) {
             self.diags.error(
                 &v.span(),
                 path,
@@ -293,7 +437,11 @@ impl Reader {
             DeValue::String(s) => format!("{s:?}"),
             other => type_name(other).to_string(),
         };
-        self.diags.error(&v.span(), path, format!("expected a month \"YYYY-MM\" in quotes, e.g. \"2025-10\" (given {given})"));
+        self.diags.error(
+            &v.span(),
+            path,
+            format!("expected a month \"YYYY-MM\" in quotes, e.g. \"2025-10\" (given {given})"),
+        );
         None
     }
 
@@ -328,7 +476,11 @@ impl Reader {
         match v.get_ref() {
             DeValue::Boolean(b) => Some(*b),
             other => {
-                self.diags.error(&v.span(), path, format!("expected true or false (given {})", type_name(other)));
+                self.diags.error(
+                    &v.span(),
+                    path,
+                    format!("expected true or false (given {})", type_name(other)),
+                );
                 None
             }
         }
@@ -341,12 +493,18 @@ impl Reader {
             DeValue::Integer(_) | DeValue::Float(_) => {
                 let x = number(v.get_ref()).unwrap_or(f64::NAN);
                 if !x.is_finite() {
-                    self.diags.error(&v.span(), path, format!("expected a finite number (given {})", fmt_num(x)));
+                    self.diags.error(
+                        &v.span(),
+                        path,
+                        format!("expected a finite number (given {})", fmt_num(x)),
+                    );
                     return None;
                 }
                 Uncertain::Const(x)
             }
-            DeValue::Table(table) => Uncertain::Dist(self.distribution(table, v.span(), path)?),
+            DeValue::Table(table) => {
+                Uncertain::Dist(Box::new(self.distribution(table, v.span(), path)?))
+            }
             other => {
                 self.diags.error(
                     &v.span(),
@@ -363,7 +521,12 @@ impl Reader {
         if !domain.contains(lo, hi) {
             let message = match &value {
                 Uncertain::Const(x) => {
-                    format!("must lie in {} ({}); given {}", domain.describe(), domain.what, fmt_num(*x))
+                    format!(
+                        "must lie in {} ({}); given {}",
+                        domain.describe(),
+                        domain.what,
+                        fmt_num(*x)
+                    )
                 }
                 Uncertain::Dist(_) => format!(
                     "must lie in {} ({}), but the distribution can draw values in [{}, {}]; choose a family or parameters inside the range, or add truncate = [lo, hi]",
@@ -379,13 +542,56 @@ impl Reader {
         Some(self.inputs.push(path.to_string(), value))
     }
 
-    fn distribution(&mut self, table: &DeTable<'_>, span: Range<usize>, path: &str) -> Option<Dist> {
-        if get(table, "dist").is_none() {
+    fn distribution(
+        &mut self,
+        table: &DeTable<'_>,
+        span: Range<usize>,
+        path: &str,
+    ) -> Option<Dist> {
+        let unknown: Vec<_> = table
+            .iter()
+            .filter(|(k, _)| !DIST_KEYS.contains(&k.get_ref().as_ref()))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in &unknown {
+            let name = key.get_ref().as_ref();
+            let near = schema::nearest(name, DIST_KEYS.iter().copied(), 2);
+            let hint = if near.is_empty() {
+                String::new()
+            } else {
+                format!(" (did you mean {}?)", near.join(" or "))
+            };
             self.diags.error(
-                &span,
-                path,
-                "a distribution table needs `dist` (one of uniform, normal, lognormal, triangular, pert, beta, discrete, quantiles)",
+                &key.span(),
+                &join(path, name),
+                format!("unknown key `{name}` in a distribution table{hint}"),
             );
+        }
+        if get(table, "dist").is_none() {
+            if unknown.is_empty() {
+                self.diags.error(
+                    &span,
+                    path,
+                    "a distribution table needs `dist` (one of uniform, normal, lognormal, triangular, pert, beta, discrete, quantiles)",
+                );
+            }
+            return None;
+        }
+        if !unknown.is_empty() {
+            // Still say whether the family itself exists.
+            if let Some(d) = get(table, "dist")
+                && let DeValue::String(name) = d.get_ref()
+                && !FAMILIES.contains(&name.as_ref())
+            {
+                self.diags.error(
+                    &d.span(),
+                    &join(path, "dist"),
+                    format!(
+                        "unknown distribution {name:?} (allowed: {})",
+                        FAMILIES.join(", ")
+                    ),
+                );
+            }
             return None;
         }
         let mut truncate = None;
@@ -403,22 +609,48 @@ impl Reader {
             match bounds {
                 Some(b) => truncate = Some(b),
                 None => {
-                    self.diags.error(&t.span(), &join(path, "truncate"), "expected two numbers [lo, hi]");
+                    self.diags.error(
+                        &t.span(),
+                        &join(path, "truncate"),
+                        "expected two numbers [lo, hi]",
+                    );
                     ok = false;
                 }
             }
         }
         // The family is a serde-tagged enum; `truncate` is ours, not its.
-        let family_table: DeTable<'_> =
-            table.iter().filter(|(k, _)| k.get_ref().as_ref() != "truncate").map(|(k, v)| (k.clone(), v.clone())).collect();
+        let family_table: DeTable<'_> = table
+            .iter()
+            .filter(|(k, _)| k.get_ref().as_ref() != "truncate")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         let family = match Family::deserialize(ValueDeserializer::from(Spanned::new(
             span.clone(),
             DeValue::Table(family_table),
         ))) {
             Ok(f) => f,
             Err(e) => {
-                let message = e.message().trim().replace("variant", "distribution").replace("field", "parameter");
-                self.diags.error(&e.span().unwrap_or(span), path, format!("bad distribution: {message}"));
+                let raw = e.message().trim();
+                let message = raw
+                    .replace("variant", "distribution")
+                    .replace("field", "parameter");
+                // serde names the offending key in backticks: point at it.
+                let key = raw.split('`').nth(1).unwrap_or("");
+                let (at, key_path) = if raw.starts_with("unknown variant") {
+                    (
+                        get(table, "dist").map_or(span.clone(), |v| v.span()),
+                        join(path, "dist"),
+                    )
+                } else if raw.starts_with("unknown field") || raw.starts_with("missing field") {
+                    (
+                        get(table, key).map_or(span.clone(), |v| v.span()),
+                        join(path, key),
+                    )
+                } else {
+                    (e.span().unwrap_or(span), path.to_string())
+                };
+                self.diags
+                    .error(&at, &key_path, format!("bad distribution: {message}"));
                 return None;
             }
         };
@@ -460,11 +692,23 @@ impl Reader {
         key: &str,
         domain: Domain,
     ) -> Option<InputId> {
-        let v = self.required(table, span, path, key, &format!("a number or distribution, {}", domain.what))?;
+        let v = self.required(
+            table,
+            span,
+            path,
+            key,
+            &format!("a number or distribution, {}", domain.what),
+        )?;
         self.uncertain(v, &join(path, key), domain)
     }
 
-    fn uncertain_opt(&mut self, table: &DeTable<'_>, path: &str, key: &str, domain: Domain) -> Option<Option<InputId>> {
+    fn uncertain_opt(
+        &mut self,
+        table: &DeTable<'_>,
+        path: &str,
+        key: &str,
+        domain: Domain,
+    ) -> Option<Option<InputId>> {
         match get(table, key) {
             None => Some(None),
             Some(v) => self.uncertain(v, &join(path, key), domain).map(Some),
@@ -474,7 +718,9 @@ impl Reader {
     fn scenario(&mut self, root: &Value<'_>) -> Option<Scenario> {
         let top = self.table(root, "", schema::SCENARIO)?;
         let span = root.span();
-        let name = self.required(top, &span, "", "name", "a name in quotes").and_then(|v| self.name(v, "name"));
+        let name = self
+            .required(top, &span, "", "name", "a name in quotes")
+            .and_then(|v| self.name(v, "name"));
         let description = match get(top, "description") {
             Some(v) => self.string(v, "description", "text in quotes"),
             None => Some(String::new()),
@@ -482,30 +728,44 @@ impl Reader {
         let seed = match get(top, "seed") {
             None => Some(0),
             Some(v) => match v.get_ref() {
-                DeValue::Integer(_) => match number(v.get_ref()) {
-                    Some(x) if x >= 0.0 => Some(x as u64),
-                    _ => {
-                        self.diags.error(&v.span(), "seed", "expected a non-negative integer");
+                // Parsed as an integer, not through f64: seeds above 2^53 stay exact.
+                DeValue::Integer(i) => match u64::from_str_radix(
+                    i.as_str().trim_start_matches('+').replace('_', "").as_str(),
+                    i.radix(),
+                ) {
+                    Ok(x) => Some(x),
+                    Err(_) => {
+                        self.diags
+                            .error(&v.span(), "seed", "expected a non-negative integer");
                         None
                     }
                 },
                 other => {
-                    self.diags.error(&v.span(), "seed", format!("expected a non-negative integer (given {})", type_name(other)));
+                    self.diags.error(
+                        &v.span(),
+                        "seed",
+                        format!(
+                            "expected a non-negative integer (given {})",
+                            type_name(other)
+                        ),
+                    );
                     None
                 }
             },
         };
         let (start, end) = self.time(top, &span).unwrap_or((None, None));
         let demand = self.demand(top, &span);
-        let workloads = self.workloads(top, &span);
-        let providers = self.providers(top, &span);
+        let (workload_names, workloads) = self.workloads(top, &span);
+        let (provider_names, providers) = self.providers(top, &span);
         let policy = self.policy(top);
-        let terms = match (&workloads, &providers) {
+        // Terms are checked whenever the names they refer to are known, even
+        // if some number elsewhere in a provider or workload is wrong.
+        let terms = match (&workload_names, &provider_names) {
             (Some(w), Some(p)) => self.terms(top, w, p),
             _ => None,
         };
         let revenue = self.revenue(top, &span);
-        let microsoft = providers.as_ref().and_then(|p| self.microsoft(top, &span, p));
+        let microsoft = self.microsoft(top, &span, provider_names.as_deref());
         let agi = self.agi(top);
 
         Some(Scenario {
@@ -526,21 +786,35 @@ impl Reader {
         })
     }
 
-    fn time(&mut self, top: &DeTable<'_>, span: &Range<usize>) -> Option<(Option<Month>, Option<Month>)> {
+    fn time(
+        &mut self,
+        top: &DeTable<'_>,
+        span: &Range<usize>,
+    ) -> Option<(Option<Month>, Option<Month>)> {
         let v = self.required(top, span, "", "time", "a [time] table with start and end")?;
         let t = self.table(v, "time", schema::TIME)?;
-        let start = self.required(t, &v.span(), "time", "start", "a month \"YYYY-MM\"").and_then(|m| self.month(m, "time.start"));
+        let start = self
+            .required(t, &v.span(), "time", "start", "a month \"YYYY-MM\"")
+            .and_then(|m| self.month(m, "time.start"));
         let end_v = self.required(t, &v.span(), "time", "end", "a month \"YYYY-MM\"");
         let end = end_v.and_then(|m| self.month(m, "time.end"));
         if let (Some(s), Some(e), Some(ev)) = (start, end, end_v) {
             if e < s {
-                self.diags.error(&ev.span(), "time.end", format!("the end {e} is before the start {s} (end must be ≥ start)"));
+                self.diags.error(
+                    &ev.span(),
+                    "time.end",
+                    format!("the end {e} is before the start {s} (end must be ≥ start)"),
+                );
                 return Some((Some(s), None));
             }
             // Bounds the work and memory of one trial; 200 years is far
             // beyond any question the model is meant to answer.
             if e.since(s) >= 12 * 200 {
-                self.diags.error(&ev.span(), "time.end", format!("the horizon {s}..{e} is longer than 200 years"));
+                self.diags.error(
+                    &ev.span(),
+                    "time.end",
+                    format!("the horizon {s}..{e} is longer than 200 years"),
+                );
                 return Some((Some(s), None));
             }
         }
@@ -555,7 +829,12 @@ impl Reader {
         let growth = self.uncertain_req(t, &s, "demand", "growth", RATE);
         let halflife = self.uncertain_opt(t, "demand", "growth_halflife_years", POSITIVE);
         let volatility = self.uncertain_or(t, "demand", "volatility", NON_NEGATIVE, 0.0);
-        Some(Demand { initial_gw: initial_gw?, growth: growth?, growth_halflife_years: halflife?, volatility: volatility? })
+        Some(Demand {
+            initial_gw: initial_gw?,
+            growth: growth?,
+            growth_halflife_years: halflife?,
+            volatility: volatility?,
+        })
     }
 
     /// Reads `[[key]]` elements, naming each by its `name`; checks names are unique.
@@ -569,26 +848,40 @@ impl Reader {
         let items = self.array(top, "", key)?;
         if items.is_empty() {
             let at = get(top, key).map_or(span.clone(), |v| v.span());
-            self.diags.error(&at, key, format!("at least one [[{key}]] is required"));
+            self.diags
+                .error(&at, key, format!("at least one [[{key}]] is required"));
             return None;
         }
         let mut out = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
         let mut ok = true;
         for (i, item) in items.iter().enumerate() {
-            let fallback = format!("{key}.{i}");
-            let Some(t) = self.table(item, &fallback, fields) else {
+            // Name the element by its `name` in every message when it has a
+            // usable one, as `--set` and the output columns do.
+            let label = match item.get_ref() {
+                DeValue::Table(t) => match get(t, "name").map(|v| v.get_ref()) {
+                    Some(DeValue::String(n)) if valid_name(n) => n.to_string(),
+                    _ => i.to_string(),
+                },
+                _ => i.to_string(),
+            };
+            let path = format!("{key}.{label}");
+            let Some(t) = self.table(item, &path, fields) else {
                 ok = false;
                 continue;
             };
             let name = self
-                .required(t, &item.span(), &fallback, "name", "a name in quotes")
-                .and_then(|v| self.name(v, &join(&fallback, "name")));
+                .required(t, &item.span(), &path, "name", "a name in quotes")
+                .and_then(|v| self.name(v, &join(&path, "name")));
             match name {
                 Some(n) => {
                     if !seen.insert(n.clone()) {
                         let at = get(t, "name").map_or(item.span(), |v| v.span());
-                        self.diags.error(&at, &format!("{key}.{n}"), format!("duplicate name {n:?} (names in [[{key}]] must be unique)"));
+                        self.diags.error(
+                            &at,
+                            &format!("{key}.{n}"),
+                            format!("duplicate name {n:?} (names in [[{key}]] must be unique)"),
+                        );
                         ok = false;
                     }
                     out.push((n, t, item.span()));
@@ -599,8 +892,15 @@ impl Reader {
         ok.then_some(out)
     }
 
-    fn workloads(&mut self, top: &DeTable<'_>, span: &Range<usize>) -> Option<Vec<Workload>> {
-        let items = self.named_elements(top, span, "workloads", schema::WORKLOAD)?;
+    fn workloads(
+        &mut self,
+        top: &DeTable<'_>,
+        span: &Range<usize>,
+    ) -> (Option<Vec<String>>, Option<Vec<Workload>>) {
+        let Some(items) = self.named_elements(top, span, "workloads", schema::WORKLOAD) else {
+            return (None, None);
+        };
+        let names = Some(items.iter().map(|(n, _, _)| n.clone()).collect());
         let mut out = Vec::new();
         let mut ok = true;
         for (name, t, s) in items {
@@ -610,11 +910,18 @@ impl Reader {
                 None => ok = false,
             }
         }
-        ok.then_some(out)
+        (names, ok.then_some(out))
     }
 
-    fn providers(&mut self, top: &DeTable<'_>, span: &Range<usize>) -> Option<Vec<Provider>> {
-        let items = self.named_elements(top, span, "providers", schema::PROVIDER)?;
+    fn providers(
+        &mut self,
+        top: &DeTable<'_>,
+        span: &Range<usize>,
+    ) -> (Option<Vec<String>>, Option<Vec<Provider>>) {
+        let Some(items) = self.named_elements(top, span, "providers", schema::PROVIDER) else {
+            return (None, None);
+        };
+        let names = Some(items.iter().map(|(n, _, _)| n.clone()).collect());
         let mut out = Vec::new();
         let mut ok = true;
         for (name, t, s) in items {
@@ -625,13 +932,19 @@ impl Reader {
             let price = self.uncertain_req(t, &s, &path, "price", PRICE);
             let tranches = self.tranches(t, &path);
             match (initial_gw, growth, max_gw, price, tranches) {
-                (Some(initial_gw), Some(growth), Some(max_gw), Some(price), Some(tranches)) => {
-                    out.push(Provider { name, initial_gw, growth, max_gw, price, tranches })
-                }
+                (Some(initial_gw), Some(growth), Some(max_gw), Some(price), Some(tranches)) => out
+                    .push(Provider {
+                        name,
+                        initial_gw,
+                        growth,
+                        max_gw,
+                        price,
+                        tranches,
+                    }),
                 _ => ok = false,
             }
         }
-        ok.then_some(out)
+        (names, ok.then_some(out))
     }
 
     fn tranches(&mut self, provider: &DeTable<'_>, path: &str) -> Option<Vec<Tranche>> {
@@ -646,13 +959,20 @@ impl Reader {
             };
             let s = item.span();
             let gw = self.uncertain_req(t, &s, &path, "gw", GW);
-            let online =
-                self.required(t, &s, &path, "online", "a month \"YYYY-MM\"").and_then(|v| self.month(v, &join(&path, "online")));
+            let online = self
+                .required(t, &s, &path, "online", "a month \"YYYY-MM\"")
+                .and_then(|v| self.month(v, &join(&path, "online")));
             let delay_months = self.uncertain_or(t, &path, "delay_months", MONTHS, 0.0);
             let probability = self.uncertain_or(t, &path, "probability", PROBABILITY, 1.0);
             match (gw, online, delay_months, probability) {
                 (Some(gw), Some(online), Some(delay_months), Some(probability)) => {
-                    out.push(Tranche { gw, online, delay_months, probability, path })
+                    out.push(Tranche {
+                        gw,
+                        online,
+                        delay_months,
+                        probability,
+                        path,
+                    })
                 }
                 _ => ok = false,
             }
@@ -664,8 +984,14 @@ impl Reader {
         let Some((t, _)) = self.sub_table(top, "", "allocation", schema::ALLOCATION)? else {
             return Some(Policy::CheapestFirst);
         };
-        let Some(v) = get(t, "policy") else { return Some(Policy::CheapestFirst) };
-        let s = self.string(v, "allocation.policy", "\"cheapest_first\", \"pro_rata\" or \"in_order\"")?;
+        let Some(v) = get(t, "policy") else {
+            return Some(Policy::CheapestFirst);
+        };
+        let s = self.string(
+            v,
+            "allocation.policy",
+            "\"cheapest_first\", \"pro_rata\" or \"in_order\"",
+        )?;
         match s.as_str() {
             "cheapest_first" => Some(Policy::CheapestFirst),
             "pro_rata" => Some(Policy::ProRata),
@@ -682,25 +1008,40 @@ impl Reader {
     }
 
     /// Resolves a provider name to its index.
-    fn provider_ref(&mut self, v: &Value<'_>, path: &str, providers: &[Provider]) -> Option<usize> {
+    fn provider_ref(&mut self, v: &Value<'_>, path: &str, providers: &[String]) -> Option<usize> {
         let name = self.string(v, path, "a provider name in quotes")?;
-        let found = providers.iter().position(|p| p.name == name);
+        let found = providers.iter().position(|p| *p == name);
         if found.is_none() {
-            let names: Vec<&str> = providers.iter().map(|p| p.name.as_str()).collect();
-            self.diags.error(&v.span(), path, format!("unknown provider {name:?} (providers: {})", names.join(", ")));
+            self.diags.error(
+                &v.span(),
+                path,
+                format!(
+                    "unknown provider {name:?} (providers: {})",
+                    providers.join(", ")
+                ),
+            );
         }
         found
     }
 
     /// Resolves a list of workload names; absent = every workload.
-    fn workload_refs(&mut self, v: Option<&Value<'_>>, path: &str, workloads: &[Workload]) -> Option<Vec<usize>> {
-        let Some(v) = v else { return Some((0..workloads.len()).collect()) };
-        let names: Vec<&str> = workloads.iter().map(|w| w.name.as_str()).collect();
+    fn workload_refs(
+        &mut self,
+        v: Option<&Value<'_>>,
+        path: &str,
+        names: &[String],
+    ) -> Option<Vec<usize>> {
+        let Some(v) = v else {
+            return Some((0..names.len()).collect());
+        };
         let DeValue::Array(items) = v.get_ref() else {
             self.diags.error(
                 &v.span(),
                 path,
-                format!("expected a list of workload names such as [\"training\"] (given {})", type_name(v.get_ref())),
+                format!(
+                    "expected a list of workload names such as [\"training\"] (given {})",
+                    type_name(v.get_ref())
+                ),
             );
             return None;
         };
@@ -711,14 +1052,25 @@ impl Reader {
                 ok = false;
                 continue;
             };
-            match workloads.iter().position(|w| w.name == name) {
+            match names.iter().position(|w| *w == name) {
                 Some(i) if out.contains(&i) => {
-                    self.diags.error(&item.span(), path, format!("workload {name:?} is listed twice"));
+                    self.diags.error(
+                        &item.span(),
+                        path,
+                        format!("workload {name:?} is listed twice"),
+                    );
                     ok = false;
                 }
                 Some(i) => out.push(i),
                 None => {
-                    self.diags.error(&item.span(), path, format!("unknown workload {name:?} (workloads: {})", names.join(", ")));
+                    self.diags.error(
+                        &item.span(),
+                        path,
+                        format!(
+                            "unknown workload {name:?} (workloads: {})",
+                            names.join(", ")
+                        ),
+                    );
                     ok = false;
                 }
             }
@@ -726,11 +1078,7 @@ impl Reader {
         ok.then_some(out)
     }
 
-    fn window(
-        &mut self,
-        t: &DeTable<'_>,
-        path: &str,
-    ) -> (Option<Option<Month>>, Option<Until>) {
+    fn window(&mut self, t: &DeTable<'_>, path: &str) -> (Option<Option<Month>>, Option<Until>) {
         let from = match get(t, "from") {
             None => Some(None),
             Some(v) => self.month(v, &join(path, "from")).map(Some),
@@ -739,13 +1087,22 @@ impl Reader {
         if let (Some(Some(f)), Some(Until::Month(u)), Some(v)) = (from, until, get(t, "until"))
             && u <= f
         {
-            self.diags.error(&v.span(), &join(path, "until"), format!("until {u} is not after from {f} (a window needs from < until)"));
+            self.diags.error(
+                &v.span(),
+                &join(path, "until"),
+                format!("until {u} is not after from {f} (a window needs from < until)"),
+            );
             return (from, None);
         }
         (from, until)
     }
 
-    fn terms(&mut self, top: &DeTable<'_>, workloads: &[Workload], providers: &[Provider]) -> Option<Terms> {
+    fn terms(
+        &mut self,
+        top: &DeTable<'_>,
+        workloads: &[String],
+        providers: &[String],
+    ) -> Option<Terms> {
         let Some((t, _)) = self.sub_table(top, "", "terms", schema::TERMS)? else {
             return Some(Terms::default());
         };
@@ -763,11 +1120,17 @@ impl Reader {
                 let provider = self
                     .required(w, &item.span(), &path, "provider", "a provider name")
                     .and_then(|v| self.provider_ref(v, &join(&path, "provider"), providers));
-                let wl = self.workload_refs(get(w, "workloads"), &join(&path, "workloads"), workloads);
+                let wl =
+                    self.workload_refs(get(w, "workloads"), &join(&path, "workloads"), workloads);
                 let (from, until) = self.window(w, &path);
                 match (provider, wl, from, until, far_past) {
                     (Some(provider), Some(workloads), Some(from), Some(until), Some(far)) => {
-                        terms.exclusivity.push(Exclusivity { provider, workloads, from: from.unwrap_or(far), until })
+                        terms.exclusivity.push(Exclusivity {
+                            provider,
+                            workloads,
+                            from: from.unwrap_or(far),
+                            until,
+                        })
                     }
                     _ => ok = false,
                 }
@@ -785,20 +1148,27 @@ impl Reader {
                 let holder = self
                     .required(w, &item.span(), &path, "holder", "a provider name")
                     .and_then(|v| self.provider_ref(v, &join(&path, "holder"), providers));
-                let wl = self.workload_refs(get(w, "workloads"), &join(&path, "workloads"), workloads);
+                let wl =
+                    self.workload_refs(get(w, "workloads"), &join(&path, "workloads"), workloads);
                 let (from, until) = self.window(w, &path);
-                let p = self.uncertain_req(w, &item.span(), &path, "exercise_probability", PROBABILITY);
+                let p =
+                    self.uncertain_req(w, &item.span(), &path, "exercise_probability", PROBABILITY);
                 match (holder, wl, from, until, p, far_past) {
-                    (Some(holder), Some(workloads), Some(from), Some(until), Some(exercise_probability), Some(far)) => {
-                        terms.rofr.push(Rofr {
-                            holder,
-                            workloads,
-                            from: from.unwrap_or(far),
-                            until,
-                            exercise_probability,
-                            path,
-                        })
-                    }
+                    (
+                        Some(holder),
+                        Some(workloads),
+                        Some(from),
+                        Some(until),
+                        Some(exercise_probability),
+                        Some(far),
+                    ) => terms.rofr.push(Rofr {
+                        holder,
+                        workloads,
+                        from: from.unwrap_or(far),
+                        until,
+                        exercise_probability,
+                        path,
+                    }),
                     _ => ok = false,
                 }
             }
@@ -812,7 +1182,12 @@ impl Reader {
                     .and_then(|v| self.month(v, "terms.ip.sunset"));
                 let ends = self.boolean(get(ip, "ends_at_agi"), "terms.ip.ends_at_agi", true);
                 match (sunset, ends) {
-                    (Some(sunset), Some(ends_at_agi)) => terms.ip = Some(IpRights { sunset, ends_at_agi }),
+                    (Some(sunset), Some(ends_at_agi)) => {
+                        terms.ip = Some(IpRights {
+                            sunset,
+                            ends_at_agi,
+                        })
+                    }
                     _ => ok = false,
                 }
             }
@@ -826,7 +1201,11 @@ impl Reader {
                 let cap = self.uncertain_opt(rs, "terms.revenue_share", "cap_usd_bn", PRICE);
                 match (rate, until, cap) {
                     (Some(rate), Some(until), Some(cap_usd_bn)) => {
-                        terms.revenue_share = Some(RevenueShare { rate, until, cap_usd_bn })
+                        terms.revenue_share = Some(RevenueShare {
+                            rate,
+                            until,
+                            cap_usd_bn,
+                        })
                     }
                     _ => ok = false,
                 }
@@ -838,20 +1217,41 @@ impl Reader {
     }
 
     fn revenue(&mut self, top: &DeTable<'_>, span: &Range<usize>) -> Option<Revenue> {
-        let v = self.required(top, span, "", "revenue", "a [revenue] table with per_gw_year")?;
+        let v = self.required(
+            top,
+            span,
+            "",
+            "revenue",
+            "a [revenue] table with per_gw_year",
+        )?;
         let t = self.table(v, "revenue", schema::REVENUE)?;
         let per_gw_year = self.uncertain_req(t, &v.span(), "revenue", "per_gw_year", PRICE);
         let growth = self.uncertain_or(t, "revenue", "growth", RATE, 0.0);
-        Some(Revenue { per_gw_year: per_gw_year?, growth: growth? })
+        Some(Revenue {
+            per_gw_year: per_gw_year?,
+            growth: growth?,
+        })
     }
 
-    fn microsoft(&mut self, top: &DeTable<'_>, span: &Range<usize>, providers: &[Provider]) -> Option<Microsoft> {
-        let v = self.required(top, span, "", "microsoft", "a [microsoft] table with azure_margin and discount_rate")?;
+    fn microsoft(
+        &mut self,
+        top: &DeTable<'_>,
+        span: &Range<usize>,
+        providers: Option<&[String]>,
+    ) -> Option<Microsoft> {
+        let v = self.required(
+            top,
+            span,
+            "",
+            "microsoft",
+            "a [microsoft] table with azure_margin and discount_rate",
+        )?;
         let t = self.table(v, "microsoft", schema::MICROSOFT)?;
-        let provider = match get(t, "provider") {
-            Some(p) => self.provider_ref(p, "microsoft.provider", providers),
-            None => {
-                let found = providers.iter().position(|p| p.name == "azure");
+        let provider = match (get(t, "provider"), providers) {
+            (_, None) => None,
+            (Some(p), Some(providers)) => self.provider_ref(p, "microsoft.provider", providers),
+            (None, Some(providers)) => {
+                let found = providers.iter().position(|p| p == "azure");
                 if found.is_none() {
                     self.diags.error(
                         &v.span(),
@@ -864,19 +1264,38 @@ impl Reader {
         };
         let margin = self.uncertain_req(t, &v.span(), "microsoft", "azure_margin", SHARE);
         let discount = self.uncertain_req(t, &v.span(), "microsoft", "discount_rate", RATE);
-        Some(Microsoft { provider: provider?, azure_margin: margin?, discount_rate: discount? })
+        Some(Microsoft {
+            provider: provider?,
+            azure_margin: margin?,
+            discount_rate: discount?,
+        })
     }
 
     fn agi(&mut self, top: &DeTable<'_>) -> Option<Option<Agi>> {
         let Some((t, span)) = self.sub_table(top, "", "agi", schema::AGI)? else {
             return Some(None);
         };
-        let mode_v = self.required(t, &span, "agi", "mode", "\"date\", \"hazard\" or \"compute\"")?;
+        let mode_v = self.required(
+            t,
+            &span,
+            "agi",
+            "mode",
+            "\"date\", \"hazard\" or \"compute\"",
+        )?;
         let mode_name = self.string(mode_v, "agi.mode", "\"date\", \"hazard\" or \"compute\"")?;
         let (keys, other): (&[&str], &[&str]) = match mode_name.as_str() {
-            "date" => (&["year"], &["annual_hazard", "hazard_growth", "threshold_gw_years"]),
-            "hazard" => (&["annual_hazard", "hazard_growth"], &["year", "threshold_gw_years"]),
-            "compute" => (&["threshold_gw_years"], &["year", "annual_hazard", "hazard_growth"]),
+            "date" => (
+                &["year"],
+                &["annual_hazard", "hazard_growth", "threshold_gw_years"],
+            ),
+            "hazard" => (
+                &["annual_hazard", "hazard_growth"],
+                &["year", "threshold_gw_years"],
+            ),
+            "compute" => (
+                &["threshold_gw_years"],
+                &["year", "annual_hazard", "hazard_growth"],
+            ),
             m => {
                 self.diags.error(
                     &mode_v.span(),
@@ -892,18 +1311,26 @@ impl Reader {
                 self.diags.error(
                     &v.span(),
                     &join("agi", key),
-                    format!("`{key}` does not apply to mode {mode_name:?} (that mode uses {})", keys.join(", ")),
+                    format!(
+                        "`{key}` does not apply to mode {mode_name:?} (that mode uses {})",
+                        keys.join(", ")
+                    ),
                 );
                 ok = false;
             }
         }
         let mode = match mode_name.as_str() {
-            "date" => self.uncertain_req(t, &span, "agi", "year", YEAR).map(|year| AgiMode::Date { year }),
+            "date" => self
+                .uncertain_req(t, &span, "agi", "year", YEAR)
+                .map(|year| AgiMode::Date { year }),
             "hazard" => {
                 let h = self.uncertain_req(t, &span, "agi", "annual_hazard", NON_NEGATIVE);
                 let g = self.uncertain_or(t, "agi", "hazard_growth", RATE, 0.0);
                 match (h, g) {
-                    (Some(annual_hazard), Some(hazard_growth)) => Some(AgiMode::Hazard { annual_hazard, hazard_growth }),
+                    (Some(annual_hazard), Some(hazard_growth)) => Some(AgiMode::Hazard {
+                        annual_hazard,
+                        hazard_growth,
+                    }),
                     _ => None,
                 }
             }
@@ -915,26 +1342,43 @@ impl Reader {
         let panel = match self.sub_table(t, "agi", "panel", schema::PANEL) {
             Some(Some((p, _))) => {
                 let months = self.uncertain_or(p, "agi.panel", "months", MONTHS, 0.0);
-                let confirm = self.uncertain_or(p, "agi.panel", "confirm_probability", PROBABILITY, 1.0);
+                let confirm =
+                    self.uncertain_or(p, "agi.panel", "confirm_probability", PROBABILITY, 1.0);
                 let retry = self.uncertain_or(p, "agi.panel", "retry_months", RETRY_MONTHS, 12.0);
                 match (months, confirm, retry) {
-                    (Some(months), Some(confirm_probability), Some(retry_months)) => {
-                        Some(Panel { months, confirm_probability, retry_months })
-                    }
+                    (Some(months), Some(confirm_probability), Some(retry_months)) => Some(Panel {
+                        months,
+                        confirm_probability,
+                        retry_months,
+                    }),
                     _ => None,
                 }
             }
             Some(None) => {
-                let months = self.inputs.push("agi.panel.months".into(), Uncertain::Const(0.0));
-                let confirm_probability = self.inputs.push("agi.panel.confirm_probability".into(), Uncertain::Const(1.0));
-                let retry_months = self.inputs.push("agi.panel.retry_months".into(), Uncertain::Const(12.0));
-                Some(Panel { months, confirm_probability, retry_months })
+                let months = self
+                    .inputs
+                    .push("agi.panel.months".into(), Uncertain::Const(0.0));
+                let confirm_probability = self.inputs.push(
+                    "agi.panel.confirm_probability".into(),
+                    Uncertain::Const(1.0),
+                );
+                let retry_months = self
+                    .inputs
+                    .push("agi.panel.retry_months".into(), Uncertain::Const(12.0));
+                Some(Panel {
+                    months,
+                    confirm_probability,
+                    retry_months,
+                })
             }
             None => None,
         };
         if !ok {
             return None;
         }
-        Some(Some(Agi { mode: mode?, panel: panel? }))
+        Some(Some(Agi {
+            mode: mode?,
+            panel: panel?,
+        }))
     }
 }

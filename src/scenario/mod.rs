@@ -25,8 +25,8 @@ pub struct InputId(pub usize);
 pub enum Uncertain {
     /// A plain number.
     Const(f64),
-    /// A distribution table.
-    Dist(Dist),
+    /// A distribution table (boxed: it is much larger than a number).
+    Dist(Box<Dist>),
 }
 
 impl Uncertain {

@@ -30,15 +30,21 @@ impl std::str::FromStr for Override {
         };
         let path = path.trim();
         if path.is_empty() || path.split('.').any(str::is_empty) {
-            return Err(format!("expected a dotted key path before '=' (given {path:?})"));
+            return Err(format!(
+                "expected a dotted key path before '=' (given {path:?})"
+            ));
         }
-        Ok(Override { path: path.to_string(), value: value.trim().to_string() })
+        Ok(Override {
+            path: path.to_string(),
+            value: value.trim().to_string(),
+        })
     }
 }
 
 fn is_bare_word(s: &str) -> bool {
     !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         && !matches!(s, "true" | "false" | "inf" | "nan")
         && s.parse::<f64>().is_err()
 }
@@ -57,7 +63,11 @@ fn shift<'a>(v: Value<'a>, offset: usize) -> Value<'a> {
             }
             DeValue::Table(out)
         }
-        DeValue::Array(a) => DeValue::Array(a.into_iter().map(|x| shift(x, offset)).collect::<DeArray<'a>>()),
+        DeValue::Array(a) => DeValue::Array(
+            a.into_iter()
+                .map(|x| shift(x, offset))
+                .collect::<DeArray<'a>>(),
+        ),
         other => other,
     };
     Spanned::new(moved(span), inner)
@@ -72,11 +82,16 @@ fn parse_value<'a>(o: &'a Override, offset: usize, diags: &mut Diagnostics) -> O
             Some(Spanned::new(span, DeValue::String(o.value.as_str().into())))
         }
         Err(e) => {
-            let span = e.span().map_or(offset..offset, |r| r.start + offset..r.end + offset);
+            let span = e
+                .span()
+                .map_or(offset..offset, |r| r.start + offset..r.end + offset);
             diags.error(
                 &span,
                 &o.path,
-                format!("the value is not TOML: {} (strings need quotes, e.g. \"2027-01\")", e.message().trim()),
+                format!(
+                    "the value is not TOML: {} (strings need quotes, e.g. \"2027-01\")",
+                    e.message().trim()
+                ),
             );
             None
         }
@@ -85,10 +100,21 @@ fn parse_value<'a>(o: &'a Override, offset: usize, diags: &mut Diagnostics) -> O
 
 /// Every settable path below `prefix` in a table of the given shape, for
 /// "nearest valid path" hints.
-fn paths_below(fields: &[(&'static str, Shape)], table: Option<&DeTable<'_>>, prefix: &str, out: &mut Vec<String>) {
+fn paths_below(
+    fields: &[(&'static str, Shape)],
+    table: Option<&DeTable<'_>>,
+    prefix: &str,
+    out: &mut Vec<String>,
+) {
     for (key, shape) in fields {
-        let path = if prefix.is_empty() { (*key).to_string() } else { format!("{prefix}.{key}") };
-        let child = table.and_then(|t| t.iter().find(|(k, _)| k.get_ref().as_ref() == *key)).map(|(_, v)| v);
+        let path = if prefix.is_empty() {
+            (*key).to_string()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        let child = table
+            .and_then(|t| t.iter().find(|(k, _)| k.get_ref().as_ref() == *key))
+            .map(|(_, v)| v);
         match shape {
             Shape::Leaf => out.push(path),
             Shape::Table(sub) => {
@@ -114,14 +140,21 @@ fn paths_below(fields: &[(&'static str, Shape)], table: Option<&DeTable<'_>>, pr
 }
 
 fn element_name(t: &DeTable<'_>) -> Option<String> {
-    t.iter().find(|(k, _)| k.get_ref().as_ref() == "name").and_then(|(_, v)| match v.get_ref() {
-        DeValue::String(s) => Some(s.to_string()),
-        _ => None,
-    })
+    t.iter()
+        .find(|(k, _)| k.get_ref().as_ref() == "name")
+        .and_then(|(_, v)| match v.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            _ => None,
+        })
 }
 
 /// Applies one override to the parsed tree, or records why it cannot.
-pub(super) fn apply<'a>(root: &mut Value<'a>, o: &'a Override, offset: usize, diags: &mut Diagnostics) {
+pub(super) fn apply<'a>(
+    root: &mut Value<'a>,
+    o: &'a Override,
+    offset: usize,
+    diags: &mut Diagnostics,
+) {
     let here = offset..offset;
     let segments: Vec<&str> = o.path.split('.').collect();
     let not_found = |diags: &mut Diagnostics, root: &Value<'_>| {
@@ -135,7 +168,11 @@ pub(super) fn apply<'a>(root: &mut Value<'a>, o: &'a Override, offset: usize, di
         } else {
             format!("nearest valid paths: {}", near.join(", "))
         };
-        diags.error(&here, &o.path, format!("no such key path `{}` in this scenario ({hint})", o.path));
+        diags.error(
+            &here,
+            &o.path,
+            format!("no such key path `{}` in this scenario ({hint})", o.path),
+        );
     };
 
     // Walk down, creating optional tables on the way (so that, e.g.,
@@ -145,11 +182,17 @@ pub(super) fn apply<'a>(root: &mut Value<'a>, o: &'a Override, offset: usize, di
     let mut i = 0;
     while i < segments.len() {
         let key = segments[i];
-        let Some(shape) = schema::shape_of(fields, key) else { break };
-        let DeValue::Table(table) = node.get_mut() else { break };
+        let Some(shape) = schema::shape_of(fields, key) else {
+            break;
+        };
+        let DeValue::Table(table) = node.get_mut() else {
+            break;
+        };
         let last = i + 1 == segments.len();
         if last {
-            let Some(value) = parse_value(o, offset, diags) else { return };
+            let Some(value) = parse_value(o, offset, diags) else {
+                return;
+            };
             let existing = table.iter().position(|(k, _)| k.get_ref().as_ref() == key);
             if let Some(pos) = existing {
                 if let Some((_, slot)) = table.iter_mut().nth(pos) {
@@ -164,24 +207,40 @@ pub(super) fn apply<'a>(root: &mut Value<'a>, o: &'a Override, offset: usize, di
             Shape::Leaf => break,
             Shape::Table(sub) => {
                 if !table.iter().any(|(k, _)| k.get_ref().as_ref() == key) {
-                    table.insert(Spanned::new(here.clone(), key.into()), Spanned::new(here.clone(), DeValue::Table(DeTable::new())));
+                    table.insert(
+                        Spanned::new(here.clone(), key.into()),
+                        Spanned::new(here.clone(), DeValue::Table(DeTable::new())),
+                    );
                 }
-                let Some((_, child)) = table.iter_mut().find(|(k, _)| k.get_ref().as_ref() == key) else { break };
+                let Some((_, child)) = table.iter_mut().find(|(k, _)| k.get_ref().as_ref() == key)
+                else {
+                    break;
+                };
                 node = child;
                 fields = sub;
                 i += 1;
             }
             Shape::Array(sub) => {
-                let Some(label) = segments.get(i + 1) else { break };
-                let Some((_, child)) = table.iter_mut().find(|(k, _)| k.get_ref().as_ref() == key) else { break };
-                let DeValue::Array(items) = child.get_mut() else { break };
+                let Some(label) = segments.get(i + 1) else {
+                    break;
+                };
+                let Some((_, child)) = table.iter_mut().find(|(k, _)| k.get_ref().as_ref() == key)
+                else {
+                    break;
+                };
+                let DeValue::Array(items) = child.get_mut() else {
+                    break;
+                };
                 let found = items.iter().position(|item| match item.get_ref() {
                     DeValue::Table(t) => element_name(t).as_deref() == Some(label),
                     _ => false,
                 });
-                let index = found.or_else(|| label.parse::<usize>().ok().filter(|&n| n < items.len()));
+                let index =
+                    found.or_else(|| label.parse::<usize>().ok().filter(|&n| n < items.len()));
                 let Some(index) = index else { break };
-                let Some(element) = items.get_mut(index) else { break };
+                let Some(element) = items.get_mut(index) else {
+                    break;
+                };
                 if segments.len() == i + 2 {
                     // Replacing a whole element is not supported: name a key in it.
                     break;

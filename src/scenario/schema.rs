@@ -16,10 +16,19 @@ pub enum Shape {
 use Shape::{Array, Leaf, Table};
 
 pub const TIME: &[(&str, Shape)] = &[("start", Leaf), ("end", Leaf)];
-pub const DEMAND: &[(&str, Shape)] =
-    &[("initial_gw", Leaf), ("growth", Leaf), ("growth_halflife_years", Leaf), ("volatility", Leaf)];
+pub const DEMAND: &[(&str, Shape)] = &[
+    ("initial_gw", Leaf),
+    ("growth", Leaf),
+    ("growth_halflife_years", Leaf),
+    ("volatility", Leaf),
+];
 pub const WORKLOAD: &[(&str, Shape)] = &[("name", Leaf), ("share", Leaf)];
-pub const TRANCHE: &[(&str, Shape)] = &[("gw", Leaf), ("online", Leaf), ("delay_months", Leaf), ("probability", Leaf)];
+pub const TRANCHE: &[(&str, Shape)] = &[
+    ("gw", Leaf),
+    ("online", Leaf),
+    ("delay_months", Leaf),
+    ("probability", Leaf),
+];
 pub const PROVIDER: &[(&str, Shape)] = &[
     ("name", Leaf),
     ("initial_gw", Leaf),
@@ -29,7 +38,12 @@ pub const PROVIDER: &[(&str, Shape)] = &[
     ("tranches", Array(TRANCHE)),
 ];
 pub const ALLOCATION: &[(&str, Shape)] = &[("policy", Leaf)];
-pub const EXCLUSIVITY: &[(&str, Shape)] = &[("provider", Leaf), ("workloads", Leaf), ("from", Leaf), ("until", Leaf)];
+pub const EXCLUSIVITY: &[(&str, Shape)] = &[
+    ("provider", Leaf),
+    ("workloads", Leaf),
+    ("from", Leaf),
+    ("until", Leaf),
+];
 pub const ROFR: &[(&str, Shape)] = &[
     ("holder", Leaf),
     ("workloads", Leaf),
@@ -38,7 +52,8 @@ pub const ROFR: &[(&str, Shape)] = &[
     ("exercise_probability", Leaf),
 ];
 pub const IP: &[(&str, Shape)] = &[("sunset", Leaf), ("ends_at_agi", Leaf)];
-pub const REVENUE_SHARE: &[(&str, Shape)] = &[("rate", Leaf), ("until", Leaf), ("cap_usd_bn", Leaf)];
+pub const REVENUE_SHARE: &[(&str, Shape)] =
+    &[("rate", Leaf), ("until", Leaf), ("cap_usd_bn", Leaf)];
 pub const TERMS: &[(&str, Shape)] = &[
     ("exclusivity", Array(EXCLUSIVITY)),
     ("rofr", Array(ROFR)),
@@ -46,8 +61,16 @@ pub const TERMS: &[(&str, Shape)] = &[
     ("revenue_share", Table(REVENUE_SHARE)),
 ];
 pub const REVENUE: &[(&str, Shape)] = &[("per_gw_year", Leaf), ("growth", Leaf)];
-pub const MICROSOFT: &[(&str, Shape)] = &[("provider", Leaf), ("azure_margin", Leaf), ("discount_rate", Leaf)];
-pub const PANEL: &[(&str, Shape)] = &[("months", Leaf), ("confirm_probability", Leaf), ("retry_months", Leaf)];
+pub const MICROSOFT: &[(&str, Shape)] = &[
+    ("provider", Leaf),
+    ("azure_margin", Leaf),
+    ("discount_rate", Leaf),
+];
+pub const PANEL: &[(&str, Shape)] = &[
+    ("months", Leaf),
+    ("confirm_probability", Leaf),
+    ("retry_months", Leaf),
+];
 pub const AGI: &[(&str, Shape)] = &[
     ("mode", Leaf),
     ("year", Leaf),
@@ -85,7 +108,11 @@ pub fn shape_of(fields: &[(&'static str, Shape)], key: &str) -> Option<Shape> {
 
 /// The candidates closest to `given` by edit distance, best first, for
 /// "did you mean" hints. Only reasonably close ones are returned.
-pub fn nearest<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>, limit: usize) -> Vec<&'a str> {
+pub fn nearest<'a>(
+    given: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    limit: usize,
+) -> Vec<&'a str> {
     let mut scored: Vec<(f64, &str)> = candidates
         .into_iter()
         .map(|c| (strsim::normalized_damerau_levenshtein(given, c), c))

@@ -1,0 +1,266 @@
+//! The files a run writes (MODEL.md, "Outputs"): their columns, defined
+//! once, and how each row is formatted. All CSVs are RFC 4180 with a header
+//! row, `.` decimals (Rust's shortest round-trip formatting, never an
+//! exponent) and `YYYY-MM-DD` dates, so a spreadsheet opens them directly.
+
+use std::fmt::Write as _;
+
+use crate::model::{ExpiryCause, Model, MonthState, Outcome};
+use crate::scenario::Uncertain;
+use crate::stats::{BAND_PERCENTILES, Histogram, SUMMARY_PERCENTILES, Summary};
+
+/// The numeric outcomes of a trial, in `trials.csv` / `summary.csv` order.
+/// `ip_expiry_year` is missing (NaN here, empty in CSV) when IP rights
+/// outlast the horizon.
+pub fn outcome_metric_names(model: &Model<'_>) -> Vec<String> {
+    let providers = &model.scenario.providers;
+    let mut names: Vec<String> = [
+        "ip_expiry_year",
+        "ip_months",
+        "demand_gw_end",
+        "azure_share_end",
+        "unmet_share",
+    ]
+    .map(String::from)
+    .to_vec();
+    names.extend(providers.iter().map(|p| format!("gw_years_{}", p.name)));
+    names.push("unmet_gw_years".into());
+    names.extend(providers.iter().map(|p| format!("spend_{}_usd_bn", p.name)));
+    names.extend(
+        [
+            "openai_revenue_usd_bn",
+            "revenue_share_usd_bn",
+            "microsoft_value_npv_usd_bn",
+            "rofr_offers",
+            "rofr_declined",
+        ]
+        .map(String::from),
+    );
+    names
+}
+
+/// Two probabilities reported as extra rows of `summary.csv` (mean = P).
+pub const PROBABILITY_METRICS: [&str; 2] = ["p_ip_expiry_by_agi", "p_agi_verified_by_sunset"];
+
+/// Fills `out` with the numeric outcomes, in [`outcome_metric_names`] order,
+/// followed by the two [`PROBABILITY_METRICS`] as 0/1.
+pub fn outcome_metrics(model: &Model<'_>, o: &Outcome, out: &mut Vec<f64>) {
+    out.clear();
+    let start = model.scenario.start;
+    out.push(
+        o.ip_expiry
+            .map_or(f64::NAN, |m| start.plus(m as i32).decimal_year()),
+    );
+    out.push(f64::from(o.ip_months));
+    out.push(o.demand_gw_end);
+    out.push(o.azure_share_end);
+    out.push(o.unmet_share);
+    out.extend_from_slice(&o.gw_years);
+    out.push(o.unmet_gw_years);
+    out.extend_from_slice(&o.spend_usd_bn);
+    out.push(o.openai_revenue_usd_bn);
+    out.push(o.revenue_share_usd_bn);
+    out.push(o.microsoft_value_npv_usd_bn);
+    out.push(f64::from(o.rofr_offers));
+    out.push(f64::from(o.rofr_declined));
+    out.push(if o.ip_expiry_cause == Some(ExpiryCause::Agi) {
+        1.0
+    } else {
+        0.0
+    });
+    // Verified before the sunset (before the horizon's end without one).
+    let sunset = model
+        .scenario
+        .terms
+        .ip
+        .as_ref()
+        .map(|ip| ip.sunset.since(start));
+    let by_sunset = o
+        .agi_verified
+        .is_some_and(|v| sunset.is_none_or(|s| (v as i32) < s));
+    out.push(if by_sunset { 1.0 } else { 0.0 });
+}
+
+/// Column names of `trials.csv`.
+pub fn trials_header(model: &Model<'_>) -> Vec<String> {
+    let mut h = vec!["trial".to_string()];
+    h.extend(input_columns(model).into_iter().map(|(_, name)| name));
+    h.extend(
+        [
+            "agi_declared",
+            "agi_verified",
+            "ip_expiry",
+            "ip_expiry_cause",
+        ]
+        .map(String::from),
+    );
+    h.extend(outcome_metric_names(model));
+    h
+}
+
+/// The inputs given as distributions: (input index, column name).
+pub fn input_columns(model: &Model<'_>) -> Vec<(usize, String)> {
+    model
+        .scenario
+        .inputs
+        .all()
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| matches!(i.value, Uncertain::Dist(_)))
+        .map(|(k, i)| (k, i.path.clone()))
+        .collect()
+}
+
+/// Writes a number as spreadsheets read it; empty for a missing value.
+pub fn push_number(buf: &mut String, x: f64) {
+    if x.is_finite() {
+        // `-0` would read as text in some spreadsheets.
+        let x = if x == 0.0 { 0.0 } else { x };
+        let _ = write!(buf, "{x}");
+    }
+}
+
+/// Formats one `trials.csv` row (with trailing newline) into `line`.
+pub fn trial_row(
+    model: &Model<'_>,
+    trial: u64,
+    inputs: &[(usize, String)],
+    values: &[f64],
+    o: &Outcome,
+    metrics: &[f64],
+    line: &mut String,
+) {
+    let start = model.scenario.start;
+    let _ = write!(line, "{trial}");
+    for (k, _) in inputs {
+        line.push(',');
+        push_number(line, values[*k]);
+    }
+    for date in [o.agi_declared, o.agi_verified, o.ip_expiry] {
+        line.push(',');
+        if let Some(m) = date {
+            line.push_str(&start.plus(m as i32).first_day());
+        }
+    }
+    line.push(',');
+    line.push_str(o.ip_expiry_cause.map_or("", ExpiryCause::label));
+    let n_outcomes = metrics.len() - PROBABILITY_METRICS.len();
+    for &x in &metrics[..n_outcomes] {
+        line.push(',');
+        push_number(line, x);
+    }
+    line.push('\n');
+}
+
+/// Names of the per-month series of `timeseries.csv`, in order.
+pub fn series_names(model: &Model<'_>) -> Vec<String> {
+    let providers = &model.scenario.providers;
+    let mut names = vec!["demand_gw".to_string()];
+    names.extend(providers.iter().map(|p| format!("capacity_{}_gw", p.name)));
+    names.extend(providers.iter().map(|p| format!("placed_{}_gw", p.name)));
+    names.extend(
+        [
+            "unmet_gw",
+            "azure_share",
+            "ip_active",
+            "rofr_active",
+            "agi_verified",
+        ]
+        .map(String::from),
+    );
+    names
+}
+
+/// Calls `f(series index, value)` for every series of one month, in
+/// [`series_names`] order.
+pub fn series_values(state: &MonthState<'_>, mut f: impl FnMut(usize, f64)) {
+    let mut i = 0;
+    let mut put = |x: f64| {
+        f(i, x);
+        i += 1;
+    };
+    put(state.demand_gw);
+    state.capacity_gw.iter().for_each(|&x| put(x));
+    state.placed_gw.iter().for_each(|&x| put(x));
+    put(state.unmet_gw);
+    put(state.azure_share);
+    put(f64::from(u8::from(state.ip_active)));
+    put(f64::from(u8::from(state.rofr_active)));
+    put(f64::from(u8::from(state.agi_verified)));
+}
+
+/// Header of `paths.csv`.
+pub fn paths_header(model: &Model<'_>) -> String {
+    let mut h = String::from("trial,month");
+    for name in series_names(model) {
+        h.push(',');
+        h.push_str(&name);
+    }
+    h.push('\n');
+    h
+}
+
+/// One `paths.csv` row.
+pub fn paths_row(model: &Model<'_>, trial: u64, state: &MonthState<'_>, line: &mut String) {
+    let _ = write!(
+        line,
+        "{trial},{}",
+        model.scenario.start.plus(state.month as i32).first_day()
+    );
+    series_values(state, |_, x| {
+        line.push(',');
+        push_number(line, x);
+    });
+    line.push('\n');
+}
+
+/// `summary.csv`: one row per metric.
+pub fn summary_csv(rows: &[(String, Option<Summary>)]) -> String {
+    let mut out = String::from("metric,n,mean,sd,min");
+    for p in SUMMARY_PERCENTILES {
+        let _ = write!(out, ",p{}", (p * 100.0).round());
+    }
+    out.push_str(",max\n");
+    for (name, s) in rows {
+        out.push_str(name);
+        match s {
+            Some(s) => {
+                let _ = write!(out, ",{}", s.n);
+                for x in [s.mean, s.sd, s.min]
+                    .into_iter()
+                    .chain(s.percentiles)
+                    .chain([s.max])
+                {
+                    out.push(',');
+                    push_number(&mut out, x);
+                }
+            }
+            // No value in any trial (e.g. IP never expires within the
+            // horizon): n = 0 and empty cells, never NaN.
+            None => out.push_str(",0,,,,,,,,,,,,,"),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `timeseries.csv`: long format, one row per month and series.
+pub fn timeseries_csv(model: &Model<'_>, trials: u64, sums: &[f64], hists: &[Histogram]) -> String {
+    let names = series_names(model);
+    let n_series = names.len();
+    let mut out = String::from("month,metric,mean,p5,p25,p50,p75,p95\n");
+    for m in 0..model.months() {
+        let date = model.scenario.start.plus(m as i32).first_day();
+        for (s, name) in names.iter().enumerate() {
+            let k = m * n_series + s;
+            let _ = write!(out, "{date},{name},");
+            push_number(&mut out, sums[k] / trials as f64);
+            for p in BAND_PERCENTILES {
+                out.push(',');
+                push_number(&mut out, hists[k].percentile(p));
+            }
+            out.push('\n');
+        }
+    }
+    out
+}

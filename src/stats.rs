@@ -1,0 +1,296 @@
+//! Summary statistics as spreadsheets compute them, and a bounded-memory
+//! histogram for per-month percentile bands over millions of trials.
+
+/// The percentiles reported in `summary.csv`, in column order.
+pub const SUMMARY_PERCENTILES: [f64; 9] = [0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99];
+
+/// The percentiles reported in `timeseries.csv`, in column order.
+pub const BAND_PERCENTILES: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
+
+/// Count, mean, sample standard deviation, min, the
+/// [`SUMMARY_PERCENTILES`] and max of a sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// Number of values.
+    pub n: usize,
+    /// Arithmetic mean.
+    pub mean: f64,
+    /// Sample standard deviation (n − 1), as STDEV.S; 0 for n < 2.
+    pub sd: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// The [`SUMMARY_PERCENTILES`], as PERCENTILE.INC.
+    pub percentiles: [f64; 9],
+    /// Largest value.
+    pub max: f64,
+}
+
+/// Summarises `values` (reordered in place). `None` when empty.
+///
+/// Percentiles use PERCENTILE.INC's definition — rank h = p·(n−1), linear
+/// interpolation between the order statistics around it — found by
+/// selection rather than a full sort.
+pub fn summarise(values: &mut [f64]) -> Option<Summary> {
+    let n = values.len();
+    if n == 0 {
+        return None;
+    }
+    // Mean and variance in two passes, in slice order (deterministic).
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let sd = if n > 1 {
+        (values.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64).sqrt()
+    } else {
+        0.0
+    };
+    let mut percentiles = [0.0; 9];
+    for (out, &p) in percentiles.iter_mut().zip(&SUMMARY_PERCENTILES) {
+        *out = percentile_inc(values, p);
+    }
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Some(Summary {
+        n,
+        mean,
+        sd,
+        min,
+        percentiles,
+        max,
+    })
+}
+
+/// PERCENTILE.INC of `values` (reordered in place); NaN when empty.
+pub fn percentile_inc(values: &mut [f64], p: f64) -> f64 {
+    let n = values.len();
+    if n == 0 {
+        return f64::NAN;
+    }
+    let h = p.clamp(0.0, 1.0) * (n - 1) as f64;
+    let lo = h.floor() as usize;
+    let frac = h - lo as f64;
+    let (_, &mut x_lo, rest) = values.select_nth_unstable_by(lo, f64::total_cmp);
+    if frac == 0.0 || rest.is_empty() {
+        return x_lo;
+    }
+    let x_hi = rest.iter().copied().fold(f64::INFINITY, f64::min);
+    x_lo + frac * (x_hi - x_lo)
+}
+
+/// Sub-buckets per power of two: bucket width is 1/128 of the power, so a
+/// bucket's midpoint is within 2⁻⁸ (0.39 %) of any value in it.
+const SUB_BITS: u32 = 7;
+
+/// Relative error bound of a [`Histogram`] percentile: each estimate lies
+/// within this fraction of the exact PERCENTILE.INC value.
+pub const HISTOGRAM_RELATIVE_ERROR: f64 = 1.0 / (1u64 << (SUB_BITS + 1)) as f64;
+
+/// A log-linear histogram of non-negative values with integer counts.
+///
+/// Memory is bounded by the range of values seen, not their number, and
+/// merging adds integer counts, so the result is identical in any merge
+/// order (unlike floating-point sums or randomised sketches). Percentiles
+/// follow PERCENTILE.INC on bucket midpoints: each is within
+/// [`HISTOGRAM_RELATIVE_ERROR`] of the exact value, because each order
+/// statistic is replaced by a midpoint within that relative error and
+/// interpolation between two such values keeps the bound.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Histogram {
+    /// Count of values ≤ 0 (or below the smallest bucket).
+    zeros: u64,
+    /// Bucket index of `counts[0]`.
+    offset: i64,
+    counts: Vec<u64>,
+    min: f64,
+    max: f64,
+    n: u64,
+}
+
+/// Values below this are counted as zero: far below any GW, share or
+/// fraction the model reports.
+const SMALLEST: f64 = 1e-12;
+
+fn bucket_of(x: f64) -> i64 {
+    // The exponent and top mantissa bits of an IEEE double are a
+    // log-linear bucket index, computed without a logarithm.
+    (x.to_bits() >> (52 - SUB_BITS)) as i64
+}
+
+fn bucket_mid(b: i64) -> f64 {
+    let lo = f64::from_bits((b as u64) << (52 - SUB_BITS));
+    let hi = f64::from_bits(((b + 1) as u64) << (52 - SUB_BITS));
+    0.5 * (lo + hi)
+}
+
+impl Histogram {
+    /// Records one value. Negative values and NaN count as zero (the model's
+    /// series are non-negative by its invariants).
+    pub fn add(&mut self, x: f64) {
+        if self.n == 0 {
+            self.min = x;
+            self.max = x;
+        } else {
+            self.min = self.min.min(x);
+            self.max = self.max.max(x);
+        }
+        self.n += 1;
+        if x.is_nan() || x < SMALLEST || x == f64::INFINITY {
+            self.zeros += 1;
+            return;
+        }
+        let b = bucket_of(x);
+        if self.counts.is_empty() {
+            self.offset = b;
+            self.counts.push(0);
+        } else if b < self.offset {
+            let grow = (self.offset - b) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.offset = b;
+        } else if b >= self.offset + self.counts.len() as i64 {
+            self.counts.resize((b - self.offset + 1) as usize, 0);
+        }
+        self.counts[(b - self.offset) as usize] += 1;
+    }
+
+    /// Adds another histogram's counts.
+    pub fn merge(&mut self, other: &Histogram) {
+        if other.n == 0 {
+            return;
+        }
+        if self.n == 0 {
+            *self = other.clone();
+            return;
+        }
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        self.n += other.n;
+        self.zeros += other.zeros;
+        if other.counts.is_empty() {
+            return;
+        }
+        if self.counts.is_empty() {
+            self.offset = other.offset;
+            self.counts = other.counts.clone();
+            return;
+        }
+        let lo = self.offset.min(other.offset);
+        let hi =
+            (self.offset + self.counts.len() as i64).max(other.offset + other.counts.len() as i64);
+        if lo < self.offset {
+            let grow = (self.offset - lo) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.offset = lo;
+        }
+        self.counts.resize((hi - self.offset) as usize, 0);
+        for (i, c) in other.counts.iter().enumerate() {
+            self.counts[(other.offset - self.offset) as usize + i] += c;
+        }
+    }
+
+    /// Number of values recorded.
+    pub fn len(&self) -> u64 {
+        self.n
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// The value of the k-th smallest recorded value (0-based), as its
+    /// bucket midpoint clamped to the observed range.
+    fn order_statistic(&self, k: u64) -> f64 {
+        if k < self.zeros {
+            return 0.0_f64.clamp(self.min, self.max);
+        }
+        let mut seen = self.zeros;
+        for (i, &c) in self.counts.iter().enumerate() {
+            seen += c;
+            if k < seen {
+                return bucket_mid(self.offset + i as i64).clamp(self.min, self.max);
+            }
+        }
+        self.max
+    }
+
+    /// Estimated PERCENTILE.INC; NaN when empty.
+    pub fn percentile(&self, p: f64) -> f64 {
+        if self.n == 0 {
+            return f64::NAN;
+        }
+        let h = p.clamp(0.0, 1.0) * (self.n - 1) as f64;
+        let lo = h.floor() as u64;
+        let frac = h - lo as f64;
+        let x_lo = self.order_statistic(lo);
+        if frac == 0.0 {
+            return x_lo;
+        }
+        x_lo + frac * (self.order_statistic(lo + 1) - x_lo)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn percentile_inc_matches_spreadsheet() {
+        // PERCENTILE.INC({1,2,3,4}, 0.1) = 1.3; (…, 0.5) = 2.5; (…, 1) = 4.
+        let mut v = vec![4.0, 1.0, 3.0, 2.0];
+        assert!((percentile_inc(&mut v, 0.1) - 1.3).abs() < 1e-12);
+        assert_eq!(percentile_inc(&mut v, 0.5), 2.5);
+        assert_eq!(percentile_inc(&mut v, 1.0), 4.0);
+        assert_eq!(percentile_inc(&mut v, 0.0), 1.0);
+        let s = summarise(&mut [1.0, 2.0, 3.0, 4.0]).unwrap();
+        assert_eq!(s.mean, 2.5);
+        // STDEV.S({1,2,3,4}) = 1.2909944487358056
+        assert!((s.sd - 1.290_994_448_735_805_6).abs() < 1e-12);
+    }
+
+    #[test]
+    fn histogram_handles_zeros_and_ones() {
+        let mut h = Histogram::default();
+        for i in 0..100 {
+            h.add(if i < 30 { 0.0 } else { 1.0 });
+        }
+        assert_eq!(h.percentile(0.05), 0.0);
+        assert_eq!(h.percentile(0.5), 1.0);
+        assert_eq!(h.percentile(0.95), 1.0);
+    }
+
+    proptest! {
+        /// The documented bound: every band percentile is within
+        /// HISTOGRAM_RELATIVE_ERROR of the exact PERCENTILE.INC.
+        #[test]
+        fn histogram_percentiles_within_bound(values in prop::collection::vec(1e-6f64..1e6, 1..400), p in 0.0f64..1.0) {
+            let mut h = Histogram::default();
+            for &x in &values {
+                h.add(x);
+            }
+            let mut copy = values.clone();
+            let exact = percentile_inc(&mut copy, p);
+            let est = h.percentile(p);
+            prop_assert!((est - exact).abs() <= HISTOGRAM_RELATIVE_ERROR * exact * (1.0 + 1e-12), "{est} vs {exact}");
+        }
+
+        /// Merging in any split gives the same histogram.
+        #[test]
+        fn histogram_merge_is_order_independent(values in prop::collection::vec(0.0f64..1e3, 0..200), cut in 0usize..200) {
+            let cut = cut.min(values.len());
+            let (a, b) = values.split_at(cut);
+            let mut whole = Histogram::default();
+            values.iter().for_each(|&x| whole.add(x));
+            let mut ha = Histogram::default();
+            a.iter().for_each(|&x| ha.add(x));
+            let mut hb = Histogram::default();
+            b.iter().for_each(|&x| hb.add(x));
+            let mut ab = ha.clone();
+            ab.merge(&hb);
+            let mut ba = hb;
+            ba.merge(&ha);
+            prop_assert_eq!(&ab, &ba);
+            for p in BAND_PERCENTILES {
+                prop_assert_eq!(ab.percentile(p).to_bits(), whole.percentile(p).to_bits());
+            }
+        }
+    }
+}
