@@ -16,5 +16,6 @@ pub mod output;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod simulate;
 pub mod stats;
 pub mod validate;

@@ -1,12 +1,8 @@
-//! `rofrsim run`: many trials in parallel, CSVs out.
-//!
-//! Trials are cut into fixed-size chunks. Each chunk runs on one thread and
-//! returns its `trials.csv` text, its outcome values and its per-month sums;
-//! these are combined in chunk order, so every output is byte-identical
-//! whatever the thread count. Per-month percentile bands use integer-count
-//! histograms, whose merge does not depend on order either. Everything is
-//! written into a temporary folder beside the destination and renamed into
-//! place only when complete.
+//! `rofrsim run`: simulate, then write the CSVs. Everything is written into
+//! a temporary folder beside the destination and renamed into place only
+//! when complete, so a failed or interrupted run leaves nothing that looks
+//! finished, and an earlier folder replaced with `--force` survives until
+//! the new one is whole.
 
 use std::fs;
 use std::io::{BufWriter, Write};
@@ -15,18 +11,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use rayon::prelude::*;
-
 use crate::error::Error;
-use crate::model::{Model, MonthState, Observer, Outcome, Scratch};
+use crate::model::Model;
 use crate::output;
 use crate::scenario::Scenario;
-use crate::stats::{self, Histogram, Summary};
-
-/// Trials per chunk: the unit of parallel work and of ordered combination.
-/// Part of the reproducibility contract only through performance — results
-/// do not depend on it.
-const CHUNK: u64 = 1024;
+use crate::simulate::{SimOptions, Simulation, Sink, simulate};
+use crate::stats::{self, Summary};
 
 /// What `run` was asked to do.
 #[derive(Debug, Clone)]
@@ -75,99 +65,6 @@ pub struct RunReport {
     pub ip_expiry_p: [Option<u32>; 3],
 }
 
-/// One chunk's results, combined in chunk order.
-struct ChunkOut {
-    index: u64,
-    trials_csv: String,
-    paths_csv: String,
-    /// Outcome metrics, trial-major.
-    metrics: Vec<f64>,
-    /// IP expiry month index per trial (u32::MAX = beyond horizon).
-    expiry: Vec<u32>,
-    /// Per (month, series) sums over the chunk's trials.
-    sums: Vec<f64>,
-}
-
-/// Per-worker accumulator: finished chunks and the band histograms.
-struct Acc {
-    chunks: Vec<ChunkOut>,
-    hists: Vec<Histogram>,
-}
-
-struct ChunkObserver<'a, 'm> {
-    model: &'a Model<'m>,
-    n_series: usize,
-    sums: &'a mut [f64],
-    hists: &'a mut [Histogram],
-    paths: Option<(&'a mut String, u64)>,
-}
-
-impl Observer for ChunkObserver<'_, '_> {
-    fn month(&mut self, state: &MonthState<'_>) {
-        let base = state.month * self.n_series;
-        let sums = &mut *self.sums;
-        let hists = &mut *self.hists;
-        output::series_values(state, |s, x| {
-            sums[base + s] += x;
-            hists[base + s].add(x);
-        });
-        if let Some((line, trial)) = self.paths.as_mut() {
-            output::paths_row(self.model, *trial, state, line);
-        }
-    }
-}
-
-/// Runs one chunk of trials.
-fn run_chunk(
-    model: &Model<'_>,
-    opts: &RunOptions,
-    index: u64,
-    hists: &mut [Histogram],
-    stop: &AtomicBool,
-) -> ChunkOut {
-    let first = index * CHUNK;
-    let last = (first + CHUNK).min(opts.trials);
-    let n_series = output::series_names(model).len();
-    let inputs = output::input_columns(model);
-    let mut scratch = Scratch::default();
-    let mut out = ChunkOut {
-        index,
-        trials_csv: String::new(),
-        paths_csv: String::new(),
-        metrics: Vec::new(),
-        expiry: Vec::new(),
-        sums: vec![0.0; model.months() * n_series],
-    };
-    let mut metrics = Vec::new();
-    for trial in first..last {
-        if stop.load(Ordering::Relaxed) {
-            break;
-        }
-        let paths = (trial < opts.paths).then_some((&mut out.paths_csv, trial));
-        let mut observer = ChunkObserver {
-            model,
-            n_series,
-            sums: &mut out.sums,
-            hists,
-            paths,
-        };
-        let o: Outcome = model.run_trial(opts.seed, trial, &mut scratch, &mut observer);
-        output::outcome_metrics(model, &o, &mut metrics);
-        output::trial_row(
-            model,
-            trial,
-            &inputs,
-            scratch.values(),
-            &o,
-            &metrics,
-            &mut out.trials_csv,
-        );
-        out.metrics.extend_from_slice(&metrics);
-        out.expiry.push(o.ip_expiry.unwrap_or(u32::MAX));
-    }
-    out
-}
-
 /// A folder being written, removed unless [`Staging::commit`] is reached.
 struct Staging {
     dir: PathBuf,
@@ -184,6 +81,35 @@ impl Drop for Staging {
 
 fn io_err(what: String) -> impl FnOnce(std::io::Error) -> Error {
     move |e| Error::Io(what, e)
+}
+
+fn create(dir: &Path, name: &str) -> Result<BufWriter<fs::File>, Error> {
+    let path = dir.join(name);
+    fs::File::create(&path)
+        .map(BufWriter::new)
+        .map_err(io_err(format!("cannot write {}", path.display())))
+}
+
+fn finish(mut file: BufWriter<fs::File>, name: &str) -> Result<(), Error> {
+    file.flush()
+        .map_err(io_err(format!("cannot write {name}")))?;
+    let file = file
+        .into_inner()
+        .map_err(|e| Error::Io(format!("cannot write {name}"), e.into_error()))?;
+    file.sync_all()
+        .map_err(io_err(format!("cannot write {name}")))
+}
+
+/// The `summary.csv` rows of a simulation: every metric, missing values left out.
+pub fn summarise_columns(sim: &Simulation) -> Vec<(String, Option<Summary>)> {
+    sim.metric_names
+        .iter()
+        .zip(&sim.columns)
+        .map(|(name, col)| {
+            let mut present: Vec<f64> = col.iter().copied().filter(|x| !x.is_nan()).collect();
+            (name.clone(), stats::summarise(&mut present))
+        })
+        .collect()
 }
 
 fn write_file(dir: &Path, name: &str, text: &str) -> Result<(), Error> {
@@ -242,126 +168,49 @@ pub fn run(
     let threads = opts
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Other(format!("cannot start {threads} worker threads: {e}")))?;
-
     let model = Model::new(scenario);
-    let metric_names = output::outcome_metric_names(&model);
-    let n_metrics = metric_names.len() + output::PROBABILITY_METRICS.len();
-    let n_series = output::series_names(&model).len();
-    let cells = model.months() * n_series;
-
-    let trials_path = staging_dir.join("trials.csv");
-    let mut trials_file = BufWriter::new(
-        fs::File::create(&trials_path)
-            .map_err(io_err(format!("cannot write {}", trials_path.display())))?,
-    );
-    let write_err =
-        |e: std::io::Error| Error::Io(format!("cannot write {}", trials_path.display()), e);
-    let mut header = output::trials_header(&model).join(",");
-    header.push('\n');
-    let mut paths_csv = (opts.paths > 0).then(|| output::paths_header(&model));
-
-    let mut columns: Vec<Vec<f64>> = vec![Vec::with_capacity(opts.trials as usize); n_metrics];
-    let mut expiry: Vec<u32> = Vec::with_capacity(opts.trials as usize);
-    let mut sums = vec![0.0; cells];
-    let mut hists = vec![Histogram::default(); cells];
-
-    let n_chunks = opts.trials.div_ceil(CHUNK);
-    let wave = (threads as u64 * 4).max(1);
-    let progress = progress_bar(opts, n_chunks);
-    trials_file
-        .write_all(header.as_bytes())
-        .map_err(write_err)?;
-
-    let mut next = 0;
-    while next < n_chunks {
-        let end = (next + wave).min(n_chunks);
-        let acc = pool.install(|| {
-            (next..end)
-                .into_par_iter()
-                .fold(
-                    || Acc {
-                        chunks: Vec::new(),
-                        hists: vec![Histogram::default(); cells],
-                    },
-                    |mut acc, index| {
-                        let chunk = run_chunk(&model, opts, index, &mut acc.hists, &stop);
-                        acc.chunks.push(chunk);
-                        acc
-                    },
-                )
-                .reduce_with(|mut a, b| {
-                    a.chunks.extend(b.chunks);
-                    for (h, o) in a.hists.iter_mut().zip(&b.hists) {
-                        h.merge(o);
-                    }
-                    a
-                })
-        });
-        if stop.load(Ordering::Relaxed) {
-            if let Some(p) = &progress {
-                p.abandon();
-            }
-            return Err(Error::Interrupted);
-        }
-        let Some(mut acc) = acc else { break };
-        acc.chunks.sort_by_key(|c| c.index);
-        for (h, o) in hists.iter_mut().zip(&acc.hists) {
-            h.merge(o);
-        }
-        for chunk in acc.chunks {
-            trials_file
-                .write_all(chunk.trials_csv.as_bytes())
-                .map_err(write_err)?;
-            if let Some(p) = paths_csv.as_mut() {
-                p.push_str(&chunk.paths_csv);
-            }
-            for row in chunk.metrics.chunks_exact(n_metrics) {
-                for (col, &x) in columns.iter_mut().zip(row) {
-                    col.push(x);
-                }
-            }
-            expiry.extend_from_slice(&chunk.expiry);
-            for (s, x) in sums.iter_mut().zip(&chunk.sums) {
-                *s += x;
-            }
-        }
-        if let Some(p) = &progress {
-            p.set_position(end);
-        }
-        next = end;
-    }
-    trials_file.flush().map_err(write_err)?;
-    drop(trials_file);
-    if let Some(p) = &progress {
-        p.finish_and_clear();
+    let sim_opts = SimOptions {
+        trials: opts.trials,
+        seed: opts.seed,
+        threads,
+        paths: opts.paths,
+        keep_inputs: 0,
+        progress: !opts.quiet,
+    };
+    let mut trials_file = create(&staging_dir, "trials.csv")?;
+    let mut paths_file = if opts.paths > 0 {
+        Some(create(&staging_dir, "paths.csv")?)
+    } else {
+        None
+    };
+    let sim = simulate(
+        &model,
+        &sim_opts,
+        Some(Sink {
+            name: "trials.csv".into(),
+            out: &mut trials_file,
+        }),
+        paths_file.as_mut().map(|f| Sink {
+            name: "paths.csv".into(),
+            out: f as &mut dyn Write,
+        }),
+        &stop,
+    )?;
+    finish(trials_file, "trials.csv")?;
+    if let Some(f) = paths_file {
+        finish(f, "paths.csv")?;
     }
 
-    // summary.csv
-    let mut summary = Vec::with_capacity(n_metrics);
-    let names = metric_names
-        .iter()
-        .cloned()
-        .chain(output::PROBABILITY_METRICS.iter().map(|s| s.to_string()));
-    for (name, mut col) in names.zip(columns) {
-        col.retain(|x| !x.is_nan());
-        summary.push((name, stats::summarise(&mut col)));
-    }
+    let summary = summarise_columns(&sim);
     write_file(&staging_dir, "summary.csv", &output::summary_csv(&summary))?;
     write_file(
         &staging_dir,
         "timeseries.csv",
-        &output::timeseries_csv(&model, opts.trials, &sums, &hists),
+        &output::timeseries_csv(&model, opts.trials, &sim.sums, &sim.hists),
     )?;
-    if let Some(p) = &paths_csv {
-        write_file(&staging_dir, "paths.csv", p)?;
-    }
 
     // IP expiry date percentiles over all trials (beyond-horizon sorts last).
-    let mut sorted = expiry;
+    let mut sorted = sim.expiry;
     sorted.sort_unstable();
     let pick = |p: f64| {
         let k = ((sorted.len() - 1) as f64 * p).round() as usize;
@@ -403,21 +252,6 @@ pub fn run(
         summary,
         ip_expiry_p,
     })
-}
-
-fn progress_bar(opts: &RunOptions, chunks: u64) -> Option<indicatif::ProgressBar> {
-    use std::io::IsTerminal;
-    if opts.quiet || !std::io::stderr().is_terminal() || chunks < 4 {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new(chunks);
-    let style = indicatif::ProgressStyle::with_template(
-        "{bar:40} {percent:>3}% of {msg} trials, eta {eta}",
-    )
-    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar.set_message(opts.trials.to_string());
-    Some(bar)
 }
 
 /// A shell word, quoted when needed, for the reproduce command.

@@ -132,22 +132,70 @@ impl Histogram {
             self.max = self.max.max(x);
         }
         self.n += 1;
-        if x.is_nan() || x < SMALLEST || x == f64::INFINITY {
+        if !Self::counted(x) {
             self.zeros += 1;
             return;
         }
         let b = bucket_of(x);
-        if self.counts.is_empty() {
-            self.offset = b;
-            self.counts.push(0);
-        } else if b < self.offset {
-            let grow = (self.offset - b) as usize;
-            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
-            self.offset = b;
-        } else if b >= self.offset + self.counts.len() as i64 {
-            self.counts.resize((b - self.offset + 1) as usize, 0);
-        }
+        self.cover(b, b);
         self.counts[(b - self.offset) as usize] += 1;
+    }
+
+    /// Records every value of `xs`; the same result as adding them one by
+    /// one, but the bucket range is grown once per call.
+    pub fn add_all(&mut self, xs: &[f64]) {
+        let Some(&first) = xs.first() else { return };
+        let (mut lo_b, mut hi_b) = (i64::MAX, i64::MIN);
+        let (mut min, mut max) = if self.n == 0 {
+            (first, first)
+        } else {
+            (self.min, self.max)
+        };
+        for &x in xs {
+            min = min.min(x);
+            max = max.max(x);
+            if Self::counted(x) {
+                let b = bucket_of(x);
+                lo_b = lo_b.min(b);
+                hi_b = hi_b.max(b);
+            }
+        }
+        self.min = min;
+        self.max = max;
+        self.n += xs.len() as u64;
+        if lo_b <= hi_b {
+            self.cover(lo_b, hi_b);
+        }
+        for &x in xs {
+            if Self::counted(x) {
+                self.counts[(bucket_of(x) - self.offset) as usize] += 1;
+            } else {
+                self.zeros += 1;
+            }
+        }
+    }
+
+    /// Whether `x` goes in a bucket (rather than the zero count).
+    fn counted(x: f64) -> bool {
+        (SMALLEST..f64::INFINITY).contains(&x)
+    }
+
+    /// Grows the bucket range to cover buckets `lo..=hi`.
+    fn cover(&mut self, lo: i64, hi: i64) {
+        if self.counts.is_empty() {
+            self.offset = lo;
+            self.counts.resize((hi - lo + 1) as usize, 0);
+            return;
+        }
+        if lo < self.offset {
+            let grow = (self.offset - lo) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.offset = lo;
+        }
+        let end = self.offset + self.counts.len() as i64;
+        if hi >= end {
+            self.counts.resize((hi - self.offset + 1) as usize, 0);
+        }
     }
 
     /// Adds another histogram's counts.
@@ -270,6 +318,18 @@ mod tests {
             let exact = percentile_inc(&mut copy, p);
             let est = h.percentile(p);
             prop_assert!((est - exact).abs() <= HISTOGRAM_RELATIVE_ERROR * exact * (1.0 + 1e-12), "{est} vs {exact}");
+        }
+
+        /// Adding a slice at once equals adding its values one by one.
+        #[test]
+        fn histogram_add_all_equals_add(values in prop::collection::vec(prop_oneof![Just(0.0), 1e-3f64..1e3], 0..200), cut in 0usize..200) {
+            let cut = cut.min(values.len());
+            let mut one = Histogram::default();
+            values.iter().for_each(|&x| one.add(x));
+            let mut all = Histogram::default();
+            all.add_all(&values[..cut]);
+            all.add_all(&values[cut..]);
+            prop_assert_eq!(one, all);
         }
 
         /// Merging in any split gives the same histogram.

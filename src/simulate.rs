@@ -1,0 +1,349 @@
+//! Many trials in parallel, combined deterministically.
+//!
+//! Trials are cut into fixed-size chunks. Each chunk runs on one thread and
+//! returns its `trials.csv` text, its outcome values and its per-month sums;
+//! these are combined in chunk order, so every result is byte-identical
+//! whatever the thread count. Per-month percentile bands use integer-count
+//! histograms, whose merge does not depend on order either.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+
+use crate::error::Error;
+use crate::model::{ExpiryCause, Model, MonthState, Observer, Outcome, Scratch};
+use crate::output;
+use crate::stats::Histogram;
+
+/// Trials per chunk: the unit of parallel work and of ordered combination.
+/// Results do not depend on it (each trial has its own streams), only speed.
+const CHUNK: u64 = 1024;
+
+/// Trials whose monthly series are buffered before they go into the
+/// histograms: adding a batch per (month, series) cell keeps that cell's
+/// histogram in cache, instead of touching every cell once per trial.
+const BATCH: usize = 64;
+
+/// How to simulate.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// Number of trials.
+    pub trials: u64,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Worker threads.
+    pub threads: usize,
+    /// Write every month of the first N trials to the paths sink.
+    pub paths: u64,
+    /// Keep the sampled inputs of the first N trials (for sensitivity).
+    pub keep_inputs: u64,
+    /// Show a progress bar on stderr (when it is a terminal).
+    pub progress: bool,
+}
+
+/// A CSV destination with a name for error messages.
+pub struct Sink<'a> {
+    /// File name for messages.
+    pub name: String,
+    /// Where the text goes.
+    pub out: &'a mut dyn Write,
+}
+
+impl Sink<'_> {
+    fn write(&mut self, text: &str) -> Result<(), Error> {
+        self.out
+            .write_all(text.as_bytes())
+            .map_err(|e| Error::Io(format!("cannot write {}", self.name), e))
+    }
+}
+
+/// Everything a simulation produced, in trial order.
+#[derive(Debug)]
+pub struct Simulation {
+    /// Trials simulated.
+    pub trials: u64,
+    /// Names of `columns`: the outcome metrics, then the probability metrics.
+    pub metric_names: Vec<String>,
+    /// One column per metric, one value per trial (NaN = missing).
+    pub columns: Vec<Vec<f64>>,
+    /// IP expiry cause per trial.
+    pub causes: Vec<ExpiryCause>,
+    /// IP expiry month index per trial (`u32::MAX` = beyond the horizon).
+    pub expiry: Vec<u32>,
+    /// Distribution inputs: (path, values of the first `keep_inputs` trials).
+    pub inputs: Vec<(String, Vec<f64>)>,
+    /// Per (month, series) sums over all trials, `[month * series + s]`.
+    pub sums: Vec<f64>,
+    /// Per (month, series) histograms.
+    pub hists: Vec<Histogram>,
+}
+
+/// One chunk's results, combined in chunk order.
+struct ChunkOut {
+    index: u64,
+    trials_csv: String,
+    paths_csv: String,
+    /// Outcome metrics, trial-major.
+    metrics: Vec<f64>,
+    causes: Vec<ExpiryCause>,
+    expiry: Vec<u32>,
+    /// Kept inputs, trial-major.
+    inputs: Vec<f64>,
+    /// Per (month, series) sums over the chunk's trials.
+    sums: Vec<f64>,
+}
+
+/// Per-worker accumulator: finished chunks and the band histograms.
+struct Acc {
+    chunks: Vec<ChunkOut>,
+    hists: Vec<Histogram>,
+}
+
+/// Collects one chunk's monthly series, cell-major: `batch[cell * BATCH + t]`.
+struct ChunkObserver<'a, 'm> {
+    model: &'a Model<'m>,
+    n_series: usize,
+    batch: &'a mut [f64],
+    slot: usize,
+    paths: Option<(&'a mut String, u64)>,
+}
+
+impl Observer for ChunkObserver<'_, '_> {
+    fn month(&mut self, state: &MonthState<'_>) {
+        let base = state.month * self.n_series;
+        let (batch, slot) = (&mut *self.batch, self.slot);
+        output::series_values(state, |s, x| batch[(base + s) * BATCH + slot] = x);
+        if let Some((line, trial)) = self.paths.as_mut() {
+            output::paths_row(self.model, *trial, state, line);
+        }
+    }
+}
+
+/// Adds the first `filled` trials of a batch to the sums and histograms,
+/// in trial order.
+fn flush_batch(batch: &[f64], filled: usize, sums: &mut [f64], hists: &mut [Histogram]) {
+    for ((cell, sum), hist) in batch.chunks_exact(BATCH).zip(sums).zip(hists) {
+        let cell = &cell[..filled];
+        for &x in cell {
+            *sum += x;
+        }
+        hist.add_all(cell);
+    }
+}
+
+/// What every chunk needs to know.
+struct Plan<'a, 'm> {
+    model: &'a Model<'m>,
+    opts: &'a SimOptions,
+    format_trials: bool,
+    inputs: Vec<(usize, String)>,
+    n_series: usize,
+    stop: &'a AtomicBool,
+}
+
+/// Runs one chunk of trials.
+fn run_chunk(plan: &Plan<'_, '_>, index: u64, hists: &mut [Histogram]) -> ChunkOut {
+    let (model, opts) = (plan.model, plan.opts);
+    let first = index * CHUNK;
+    let last = (first + CHUNK).min(opts.trials);
+    let mut scratch = Scratch::default();
+    let mut out = ChunkOut {
+        index,
+        trials_csv: String::new(),
+        paths_csv: String::new(),
+        metrics: Vec::new(),
+        causes: Vec::new(),
+        expiry: Vec::new(),
+        inputs: Vec::new(),
+        sums: vec![0.0; model.months() * plan.n_series],
+    };
+    let mut metrics = Vec::new();
+    let mut batch = vec![0.0; model.months() * plan.n_series * BATCH];
+    let mut filled = 0;
+    for trial in first..last {
+        if plan.stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let paths = (trial < opts.paths).then_some((&mut out.paths_csv, trial));
+        let mut observer = ChunkObserver {
+            model,
+            n_series: plan.n_series,
+            batch: &mut batch,
+            slot: filled,
+            paths,
+        };
+        let o: Outcome = model.run_trial(opts.seed, trial, &mut scratch, &mut observer);
+        output::outcome_metrics(model, &o, &mut metrics);
+        if plan.format_trials {
+            output::trial_row(
+                model,
+                trial,
+                &plan.inputs,
+                scratch.values(),
+                &o,
+                &metrics,
+                &mut out.trials_csv,
+            );
+        }
+        if trial < opts.keep_inputs {
+            out.inputs
+                .extend(plan.inputs.iter().map(|(k, _)| scratch.values()[*k]));
+        }
+        out.metrics.extend_from_slice(&metrics);
+        out.causes
+            .push(o.ip_expiry_cause.unwrap_or(ExpiryCause::BeyondHorizon));
+        out.expiry.push(o.ip_expiry.unwrap_or(u32::MAX));
+        filled += 1;
+        if filled == BATCH {
+            flush_batch(&batch, filled, &mut out.sums, hists);
+            filled = 0;
+        }
+    }
+    flush_batch(&batch, filled, &mut out.sums, hists);
+    out
+}
+
+fn progress_bar(opts: &SimOptions, chunks: u64) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !opts.progress || !std::io::stderr().is_terminal() || chunks < 4 {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(chunks);
+    let style = indicatif::ProgressStyle::with_template(
+        "{bar:40} {percent:>3}% of {msg} trials, eta {eta}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message(opts.trials.to_string());
+    Some(bar)
+}
+
+/// Runs `opts.trials` trials of `model`, streaming `trials.csv` rows (with
+/// header) to `trials` and `paths.csv` rows to `paths` when given. Stops
+/// with [`Error::Interrupted`] as soon as `stop` is set.
+pub fn simulate(
+    model: &Model<'_>,
+    opts: &SimOptions,
+    mut trials: Option<Sink<'_>>,
+    mut paths: Option<Sink<'_>>,
+    stop: &AtomicBool,
+) -> Result<Simulation, Error> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start {} worker threads: {e}", opts.threads)))?;
+    let metric_names: Vec<String> = output::outcome_metric_names(model)
+        .into_iter()
+        .chain(output::PROBABILITY_METRICS.iter().map(|s| s.to_string()))
+        .collect();
+    let n_metrics = metric_names.len();
+    let plan = Plan {
+        model,
+        opts,
+        format_trials: trials.is_some(),
+        inputs: output::input_columns(model),
+        n_series: output::series_names(model).len(),
+        stop,
+    };
+    let cells = model.months() * plan.n_series;
+    if let Some(sink) = trials.as_mut() {
+        sink.write(&(output::trials_header(model).join(",") + "\n"))?;
+    }
+    if let Some(sink) = paths.as_mut() {
+        sink.write(&output::paths_header(model))?;
+    }
+
+    let n = opts.trials as usize;
+    let kept = opts.keep_inputs.min(opts.trials) as usize;
+    let mut sim = Simulation {
+        trials: opts.trials,
+        metric_names,
+        columns: vec![Vec::with_capacity(n); n_metrics],
+        causes: Vec::with_capacity(n),
+        expiry: Vec::with_capacity(n),
+        inputs: plan
+            .inputs
+            .iter()
+            .map(|(_, name)| (name.clone(), Vec::with_capacity(kept)))
+            .collect(),
+        sums: vec![0.0; cells],
+        hists: vec![Histogram::default(); cells],
+    };
+
+    let n_chunks = opts.trials.div_ceil(CHUNK);
+    // A wave of chunks keeps every thread busy while bounding the memory
+    // held by finished-but-not-yet-written chunks.
+    let wave = (opts.threads as u64 * 4).max(1);
+    let progress = progress_bar(opts, n_chunks);
+    let mut next = 0;
+    while next < n_chunks {
+        let end = (next + wave).min(n_chunks);
+        let acc = pool.install(|| {
+            (next..end)
+                .into_par_iter()
+                .fold(
+                    || Acc {
+                        chunks: Vec::new(),
+                        hists: vec![Histogram::default(); cells],
+                    },
+                    |mut acc, index| {
+                        let chunk = run_chunk(&plan, index, &mut acc.hists);
+                        acc.chunks.push(chunk);
+                        acc
+                    },
+                )
+                .reduce_with(|mut a, b| {
+                    a.chunks.extend(b.chunks);
+                    for (h, o) in a.hists.iter_mut().zip(&b.hists) {
+                        h.merge(o);
+                    }
+                    a
+                })
+        });
+        if stop.load(Ordering::Relaxed) {
+            if let Some(p) = &progress {
+                p.abandon();
+            }
+            return Err(Error::Interrupted);
+        }
+        let Some(mut acc) = acc else { break };
+        acc.chunks.sort_by_key(|c| c.index);
+        for (h, o) in sim.hists.iter_mut().zip(&acc.hists) {
+            h.merge(o);
+        }
+        for chunk in acc.chunks {
+            if let Some(sink) = trials.as_mut() {
+                sink.write(&chunk.trials_csv)?;
+            }
+            if let Some(sink) = paths.as_mut() {
+                sink.write(&chunk.paths_csv)?;
+            }
+            for row in chunk.metrics.chunks_exact(n_metrics) {
+                for (col, &x) in sim.columns.iter_mut().zip(row) {
+                    col.push(x);
+                }
+            }
+            if !plan.inputs.is_empty() {
+                for row in chunk.inputs.chunks_exact(plan.inputs.len()) {
+                    for ((_, col), &x) in sim.inputs.iter_mut().zip(row) {
+                        col.push(x);
+                    }
+                }
+            }
+            sim.causes.extend_from_slice(&chunk.causes);
+            sim.expiry.extend_from_slice(&chunk.expiry);
+            for (s, x) in sim.sums.iter_mut().zip(&chunk.sums) {
+                *s += x;
+            }
+        }
+        if let Some(p) = &progress {
+            p.set_position(end);
+        }
+        next = end;
+    }
+    if let Some(p) = &progress {
+        p.finish_and_clear();
+    }
+    Ok(sim)
+}
