@@ -64,6 +64,10 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Add the probability of meeting a target to summary.csv, e.g.
+    /// 'unmet_share<=0.1' (operators <=, <, >=, >; repeatable).
+    #[arg(long, value_name = "METRIC<=VALUE")]
+    pub target: Vec<crate::target::Target>,
 }
 
 /// Trials when `--trials` is not given.
@@ -132,6 +136,7 @@ fn run_command(args: RunArgs) -> Result<(), Error> {
         threads: args.threads.map(usize::from),
         force: args.force,
         quiet: args.quiet,
+        targets: args.target,
     };
     let report = crate::run::run(&scenario, &opts, &provenance)?;
     print!("{}", crate::run::headline(&scenario, &opts, &report));

@@ -18,4 +18,5 @@ pub mod run;
 pub mod scenario;
 pub mod simulate;
 pub mod stats;
+pub mod target;
 pub mod validate;

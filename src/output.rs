@@ -214,31 +214,49 @@ pub fn paths_row(model: &Model<'_>, trial: u64, state: &MonthState<'_>, line: &m
     line.push('\n');
 }
 
+/// The statistic columns of `summary.csv` (after `metric`), as spreadsheet
+/// risk tools report them.
+pub fn summary_columns() -> Vec<String> {
+    let mut cols: Vec<String> = ["n", "mean", "sd", "min"].map(String::from).to_vec();
+    cols.extend(
+        SUMMARY_PERCENTILES
+            .iter()
+            .map(|p| format!("p{}", (p * 100.0).round())),
+    );
+    cols.extend(["max", "variance", "skewness", "kurtosis", "cv", "sem"].map(String::from));
+    cols
+}
+
+/// The cells of one summary row, in [`summary_columns`] order (without the
+/// metric name and trailing newline). No value in any trial (e.g. IP never
+/// expires within the horizon) gives n = 0 and empty cells, never NaN.
+pub fn push_summary_cells(out: &mut String, s: Option<&Summary>) {
+    let Some(s) = s else {
+        out.push('0');
+        out.push_str(&",".repeat(summary_columns().len() - 1));
+        return;
+    };
+    let _ = write!(out, "{}", s.n);
+    let missing = f64::NAN;
+    let cells = [s.mean, s.sd, s.min]
+        .into_iter()
+        .chain(s.percentiles)
+        .chain([s.max, s.variance])
+        .chain([s.skewness, s.kurtosis, s.cv].map(|x| x.unwrap_or(missing)))
+        .chain([s.sem]);
+    for x in cells {
+        out.push(',');
+        push_number(out, x);
+    }
+}
+
 /// `summary.csv`: one row per metric.
 pub fn summary_csv(rows: &[(String, Option<Summary>)]) -> String {
-    let mut out = String::from("metric,n,mean,sd,min");
-    for p in SUMMARY_PERCENTILES {
-        let _ = write!(out, ",p{}", (p * 100.0).round());
-    }
-    out.push_str(",max\n");
+    let mut out = format!("metric,{}\n", summary_columns().join(","));
     for (name, s) in rows {
         out.push_str(name);
-        match s {
-            Some(s) => {
-                let _ = write!(out, ",{}", s.n);
-                for x in [s.mean, s.sd, s.min]
-                    .into_iter()
-                    .chain(s.percentiles)
-                    .chain([s.max])
-                {
-                    out.push(',');
-                    push_number(&mut out, x);
-                }
-            }
-            // No value in any trial (e.g. IP never expires within the
-            // horizon): n = 0 and empty cells, never NaN.
-            None => out.push_str(",0,,,,,,,,,,,,,"),
-        }
+        out.push(',');
+        push_summary_cells(&mut out, s.as_ref());
         out.push('\n');
     }
     out

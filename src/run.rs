@@ -17,6 +17,7 @@ use crate::output;
 use crate::scenario::Scenario;
 use crate::simulate::{SimOptions, Simulation, Sink, simulate};
 use crate::stats::{self, Summary};
+use crate::target::Target;
 
 /// What `run` was asked to do.
 #[derive(Debug, Clone)]
@@ -35,6 +36,8 @@ pub struct RunOptions {
     pub force: bool,
     /// No progress bar.
     pub quiet: bool,
+    /// Targets whose probability is added to `summary.csv`.
+    pub targets: Vec<Target>,
 }
 
 /// Extra facts for `manifest.json`.
@@ -100,6 +103,21 @@ fn finish(mut file: BufWriter<fs::File>, name: &str) -> Result<(), Error> {
         .map_err(io_err(format!("cannot write {name}")))
 }
 
+/// The `summary.csv` rows of `--target`s: 0/1 per trial, so the mean is
+/// the probability of meeting the target.
+pub fn target_rows(sim: &Simulation, targets: &[Target]) -> Vec<(String, Option<Summary>)> {
+    targets
+        .iter()
+        .filter_map(|t| {
+            let k = sim.metric_names.iter().position(|m| *m == t.metric)?;
+            Some((
+                t.label(),
+                stats::summarise(&mut t.indicator(&sim.columns[k])),
+            ))
+        })
+        .collect()
+}
+
 /// The `summary.csv` rows of a simulation: every metric, missing values left out.
 pub fn summarise_columns(sim: &Simulation) -> Vec<(String, Option<Summary>)> {
     sim.metric_names
@@ -138,6 +156,11 @@ pub fn run(
     if opts.trials == 0 {
         return Err(Error::Usage("--trials must be at least 1".into()));
     }
+    let model = Model::new(scenario);
+    let metrics = output::outcome_metric_names(&model);
+    for t in &opts.targets {
+        t.check(&metrics)?;
+    }
     if opts.out.exists() && !opts.force {
         return Err(Error::Usage(format!(
             "the output folder {} already exists; pass --force to replace it or --out to choose another",
@@ -168,7 +191,6 @@ pub fn run(
     let threads = opts
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let model = Model::new(scenario);
     let sim_opts = SimOptions {
         trials: opts.trials,
         seed: opts.seed,
@@ -201,7 +223,8 @@ pub fn run(
         finish(f, "paths.csv")?;
     }
 
-    let summary = summarise_columns(&sim);
+    let mut summary = summarise_columns(&sim);
+    summary.extend(target_rows(&sim, &opts.targets));
     write_file(&staging_dir, "summary.csv", &output::summary_csv(&summary))?;
     write_file(
         &staging_dir,
@@ -287,6 +310,10 @@ fn manifest_json(
     for o in &prov.overrides {
         command.push("--set".into());
         command.push(shell_quote(o));
+    }
+    for t in &opts.targets {
+        command.push("--target".into());
+        command.push(shell_quote(&t.label()["target:".len()..]));
     }
     if opts.paths > 0 {
         command.push("--paths".into());

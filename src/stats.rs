@@ -23,6 +23,16 @@ pub struct Summary {
     pub percentiles: [f64; 9],
     /// Largest value.
     pub max: f64,
+    /// Sample variance (VAR.S); 0 for n < 2.
+    pub variance: f64,
+    /// Sample skewness as SKEW computes it; `None` for n < 3 or no spread.
+    pub skewness: Option<f64>,
+    /// Sample excess kurtosis as KURT computes it; `None` for n < 4 or no spread.
+    pub kurtosis: Option<f64>,
+    /// Coefficient of variation sd / mean; `None` when the mean is 0.
+    pub cv: Option<f64>,
+    /// Standard error of the mean, sd / √n.
+    pub sem: f64,
 }
 
 /// Summarises `values` (reordered in place). `None` when empty.
@@ -37,11 +47,29 @@ pub fn summarise(values: &mut [f64]) -> Option<Summary> {
     }
     // Mean and variance in two passes, in slice order (deterministic).
     let mean = values.iter().sum::<f64>() / n as f64;
-    let sd = if n > 1 {
-        (values.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64).sqrt()
+    let variance = if n > 1 {
+        values.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64
     } else {
         0.0
     };
+    let sd = variance.sqrt();
+    let nf = n as f64;
+    // SKEW and KURT standardise with the sample sd.
+    let (m3, m4) = if sd > 0.0 {
+        values.iter().fold((0.0, 0.0), |(a, b), x| {
+            let z = (x - mean) / sd;
+            (a + z * z * z, b + z * z * z * z)
+        })
+    } else {
+        (0.0, 0.0)
+    };
+    let skewness = (n > 2 && sd > 0.0).then(|| nf / ((nf - 1.0) * (nf - 2.0)) * m3);
+    let kurtosis = (n > 3 && sd > 0.0).then(|| {
+        nf * (nf + 1.0) / ((nf - 1.0) * (nf - 2.0) * (nf - 3.0)) * m4
+            - 3.0 * (nf - 1.0) * (nf - 1.0) / ((nf - 2.0) * (nf - 3.0))
+    });
+    let cv = (mean != 0.0).then(|| sd / mean);
+    let sem = sd / nf.sqrt();
     let mut percentiles = [0.0; 9];
     for (out, &p) in percentiles.iter_mut().zip(&SUMMARY_PERCENTILES) {
         *out = percentile_inc(values, p);
@@ -55,6 +83,11 @@ pub fn summarise(values: &mut [f64]) -> Option<Summary> {
         min,
         percentiles,
         max,
+        variance,
+        skewness,
+        kurtosis,
+        cv,
+        sem,
     })
 }
 
@@ -292,6 +325,21 @@ mod tests {
         assert_eq!(s.mean, 2.5);
         // STDEV.S({1,2,3,4}) = 1.2909944487358056
         assert!((s.sd - 1.290_994_448_735_805_6).abs() < 1e-12);
+        assert!((s.variance - 5.0 / 3.0).abs() < 1e-12);
+        // Symmetric: SKEW = 0. KURT({1,2,3,4}) = −1.2: z = ±1.5/1.29099 and
+        // ±0.5/1.29099, so Σz⁴ = 2·(5.0625 + 0.0625)/2.7778 = 3.69;
+        // 4·5/(3·2·1)·3.69 − 3·9/(2·1) = 12.3 − 13.5 = −1.2.
+        assert!(s.skewness.unwrap().abs() < 1e-12);
+        assert!((s.kurtosis.unwrap() - (-1.2)).abs() < 1e-12);
+        assert!((s.cv.unwrap() - 1.290_994_448_735_805_6 / 2.5).abs() < 1e-12);
+        assert!((s.sem - 1.290_994_448_735_805_6 / 2.0).abs() < 1e-12);
+        // SKEW({1,2,3,10}): mean 4, sd √(50/3) = 4.08248; z = −0.73485,
+        // −0.48990, −0.24495, 1.46969; Σz³ = −0.39683 − 0.11758 − 0.01470
+        // + 3.17453 = 2.64545; 4/(3·2)·2.64545 = 1.76363.
+        let t = summarise(&mut [1.0, 2.0, 3.0, 10.0]).unwrap();
+        assert!((t.skewness.unwrap() - 1.763_632_614_803_887_7).abs() < 1e-9);
+        let c = summarise(&mut [2.0, 2.0, 2.0, 2.0]).unwrap();
+        assert_eq!((c.skewness, c.kurtosis, c.sd), (None, None, 0.0));
     }
 
     #[test]

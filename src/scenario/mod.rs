@@ -13,6 +13,15 @@ mod schema;
 pub use load::{load_file, load_str};
 pub use overrides::Override;
 
+/// The candidates closest to `given`, best first, for "did you mean" hints.
+pub fn nearest_names<'a>(
+    given: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    limit: usize,
+) -> Vec<&'a str> {
+    schema::nearest(given, candidates, limit)
+}
+
 use crate::dist::Dist;
 use crate::month::Month;
 
