@@ -24,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the trials of a scenario and write CSVs.
     Run(RunArgs),
+    /// Run every combination of varied values with the same seed; write sweep.csv.
+    Sweep(SweepArgs),
     /// Check a scenario and print its uncertain inputs with p5 / p50 / p95.
     Validate {
         /// The scenario file (TOML).
@@ -70,6 +72,47 @@ pub struct RunArgs {
     pub target: Vec<crate::target::Target>,
 }
 
+/// Options of `rofrsim sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// A key to vary: key.path=v1,v2,… (TOML values) or key.path=lo:hi:step (repeatable).
+    #[arg(long, value_name = "KEY=VALUES", required = true)]
+    pub vary: Vec<crate::sweep::Vary>,
+    /// Trials per combination.
+    #[arg(long, default_value_t = DEFAULT_SWEEP_TRIALS, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    pub trials: u64,
+    /// Seed of every random stream (default: the scenario's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output folder (default: output/<scenario name>-sweep).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override a value in every combination: key.path=VALUE.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<Override>,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Replace an existing output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress lines.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Add the probability of meeting a target, e.g. 'unmet_share<=0.1'.
+    #[arg(long, value_name = "METRIC<=VALUE")]
+    pub target: Vec<crate::target::Target>,
+}
+
+/// Trials per combination when `sweep --trials` is not given.
+pub const DEFAULT_SWEEP_TRIALS: u64 = 10_000;
+
+fn all_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Trials when `--trials` is not given.
 pub const DEFAULT_TRIALS: u64 = 100_000;
 
@@ -101,6 +144,23 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Run(args) => run_command(args),
+        Command::Sweep(args) => {
+            let opts = crate::sweep::SweepOptions {
+                scenario: args.scenario,
+                set: args.set,
+                vary: args.vary,
+                trials: args.trials,
+                seed: args.seed,
+                out: args.out,
+                threads: args.threads.map_or_else(all_cores, usize::from),
+                force: args.force,
+                quiet: args.quiet,
+                targets: args.target,
+            };
+            let out = crate::sweep::sweep(&opts)?;
+            println!("sweep written to {}", out.join("sweep.csv").display());
+            Ok(())
+        }
         Command::Validate { scenario, set } => {
             let s = scenario::load_file(&scenario, &set)?;
             print!("{}", crate::validate::report(&s));

@@ -18,5 +18,6 @@ pub mod run;
 pub mod scenario;
 pub mod simulate;
 pub mod stats;
+pub mod sweep;
 pub mod target;
 pub mod validate;

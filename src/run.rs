@@ -7,8 +7,8 @@
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use crate::error::Error;
@@ -68,13 +68,82 @@ pub struct RunReport {
     pub ip_expiry_p: [Option<u32>; 3],
 }
 
-/// A folder being written, removed unless [`Staging::commit`] is reached.
-struct Staging {
-    dir: PathBuf,
+/// An output folder being written: files go into a hidden staging folder
+/// beside the destination, removed unless [`OutputDir::commit`] is reached,
+/// which swaps it into place (the old folder, with `--force`, survives until
+/// the new one is complete).
+pub struct OutputDir {
+    /// The staging folder to write into.
+    pub dir: PathBuf,
+    out: PathBuf,
+    old: PathBuf,
     committed: bool,
 }
 
-impl Drop for Staging {
+impl OutputDir {
+    /// Checks the destination and creates the staging folder.
+    pub fn begin(out: &Path, force: bool) -> Result<OutputDir, Error> {
+        if out.exists() && !force {
+            return Err(Error::Usage(format!(
+                "the output folder {} already exists; pass --force to replace it or --out to choose another",
+                out.display()
+            )));
+        }
+        if out.exists() && !out.is_dir() {
+            return Err(Error::Usage(format!(
+                "--out {} is a file, not a folder",
+                out.display()
+            )));
+        }
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent)
+            .map_err(io_err(format!("cannot create {}", parent.display())))?;
+        let leaf = out
+            .file_name()
+            .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+        let dir = parent.join(format!(".{leaf}.rofrsim-partial-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir(&dir).map_err(io_err(format!(
+            "cannot create the output folder in {}",
+            parent.display()
+        )))?;
+        let old = parent.join(format!(".{leaf}.rofrsim-old-{}", std::process::id()));
+        Ok(OutputDir {
+            dir,
+            out: out.to_path_buf(),
+            old,
+            committed: false,
+        })
+    }
+
+    /// Moves the finished folder into place.
+    pub fn commit(mut self) -> Result<(), Error> {
+        let out = &self.out;
+        if out.exists() {
+            fs::rename(out, &self.old)
+                .map_err(io_err(format!("cannot move aside {}", out.display())))?;
+        }
+        if let Err(e) = fs::rename(&self.dir, out) {
+            if self.old.exists() {
+                let _ = fs::rename(&self.old, out);
+            }
+            return Err(Error::Io(
+                format!("cannot move the outputs into {}", out.display()),
+                e,
+            ));
+        }
+        self.committed = true;
+        if self.old.exists() {
+            let _ = fs::remove_dir_all(&self.old);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for OutputDir {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.dir);
@@ -86,14 +155,17 @@ fn io_err(what: String) -> impl FnOnce(std::io::Error) -> Error {
     move |e| Error::Io(what, e)
 }
 
-fn create(dir: &Path, name: &str) -> Result<BufWriter<fs::File>, Error> {
+/// Creates `dir/name` for buffered writing.
+pub fn create(dir: &Path, name: &str) -> Result<BufWriter<fs::File>, Error> {
     let path = dir.join(name);
     fs::File::create(&path)
         .map(BufWriter::new)
         .map_err(io_err(format!("cannot write {}", path.display())))
 }
 
-fn finish(mut file: BufWriter<fs::File>, name: &str) -> Result<(), Error> {
+/// Flushes and syncs a file made by [`create`], so a full disk is reported
+/// here rather than lost.
+pub fn finish(mut file: BufWriter<fs::File>, name: &str) -> Result<(), Error> {
     file.flush()
         .map_err(io_err(format!("cannot write {name}")))?;
     let file = file
@@ -130,20 +202,25 @@ pub fn summarise_columns(sim: &Simulation) -> Vec<(String, Option<Summary>)> {
         .collect()
 }
 
-fn write_file(dir: &Path, name: &str, text: &str) -> Result<(), Error> {
+/// Writes `text` to `dir/name`.
+pub fn write_file(dir: &Path, name: &str, text: &str) -> Result<(), Error> {
     let path = dir.join(name);
     fs::write(&path, text).map_err(io_err(format!("cannot write {}", path.display())))
 }
 
-/// Sets a flag on SIGINT / SIGTERM so the run stops cleanly between chunks.
-fn interruption_flag() -> Arc<AtomicBool> {
-    let flag = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        // If registration fails the default handler stays: the process dies
-        // and the staging folder is left behind, hidden, never renamed.
-        let _ = signal_hook::flag::register(sig, Arc::clone(&flag));
-    }
-    flag
+/// A flag set on SIGINT / SIGTERM (registered once per process), so work
+/// stops cleanly between chunks and the staging folder is removed.
+pub fn interruption_flag() -> Arc<AtomicBool> {
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    Arc::clone(FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            // If registration fails the default handler stays: the process
+            // dies and the staging folder is left behind, hidden, never renamed.
+            let _ = signal_hook::flag::register(sig, Arc::clone(&flag));
+        }
+        flag
+    }))
 }
 
 /// Runs a scenario and writes its outputs.
@@ -161,32 +238,8 @@ pub fn run(
     for t in &opts.targets {
         t.check(&metrics)?;
     }
-    if opts.out.exists() && !opts.force {
-        return Err(Error::Usage(format!(
-            "the output folder {} already exists; pass --force to replace it or --out to choose another",
-            opts.out.display()
-        )));
-    }
-    let parent = match opts.out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent).map_err(io_err(format!("cannot create {}", parent.display())))?;
-    let leaf = opts
-        .out
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    let staging_dir = parent.join(format!(".{leaf}.rofrsim-partial-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&staging_dir);
-    fs::create_dir(&staging_dir).map_err(io_err(format!(
-        "cannot create the output folder in {}",
-        parent.display()
-    )))?;
-    let mut staging = Staging {
-        dir: staging_dir.clone(),
-        committed: false,
-    };
-
+    let output_dir = OutputDir::begin(&opts.out, opts.force)?;
+    let staging_dir = output_dir.dir.clone();
     let stop = interruption_flag();
     let threads = opts
         .threads
@@ -248,25 +301,7 @@ pub fn run(
     if stop.load(Ordering::Relaxed) {
         return Err(Error::Interrupted);
     }
-    // Swap into place: the old folder survives until the new one is complete.
-    let old = parent.join(format!(".{leaf}.rofrsim-old-{}", std::process::id()));
-    if opts.out.exists() {
-        fs::rename(&opts.out, &old)
-            .map_err(io_err(format!("cannot move aside {}", opts.out.display())))?;
-    }
-    if let Err(e) = fs::rename(&staging_dir, &opts.out) {
-        if old.exists() {
-            let _ = fs::rename(&old, &opts.out);
-        }
-        return Err(Error::Io(
-            format!("cannot move the outputs into {}", opts.out.display()),
-            e,
-        ));
-    }
-    staging.committed = true;
-    if old.exists() {
-        let _ = fs::remove_dir_all(&old);
-    }
+    output_dir.commit()?;
     Ok(RunReport {
         out: opts.out.clone(),
         trials: opts.trials,
