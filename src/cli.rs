@@ -26,6 +26,19 @@ pub enum Command {
     Run(RunArgs),
     /// Run every combination of varied values with the same seed; write sweep.csv.
     Sweep(SweepArgs),
+    /// Compare scenarios (files, run with common random numbers) or earlier runs (folders).
+    Compare(CompareArgs),
+    /// Show which inputs drive an outcome, from a run's sensitivity.csv.
+    Sensitivity {
+        /// Output folder of a run.
+        outdir: PathBuf,
+        /// Outcome metric (default: the headline outcomes).
+        #[arg(long)]
+        metric: Option<String>,
+        /// Show at most this many inputs per metric.
+        #[arg(long, default_value_t = 15)]
+        top: usize,
+    },
     /// Check a scenario and print its uncertain inputs with p5 / p50 / p95.
     Validate {
         /// The scenario file (TOML).
@@ -106,6 +119,35 @@ pub struct SweepArgs {
     pub target: Vec<crate::target::Target>,
 }
 
+/// Options of `rofrsim compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Scenario files or output folders; the first is the baseline A.
+    #[arg(required = true, num_args = 2.., value_name = "A B [C…]")]
+    pub inputs: Vec<PathBuf>,
+    /// Trials for scenario files (default: the first folder's count, else 100000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(2..=1_000_000_000))]
+    pub trials: Option<u64>,
+    /// Seed for scenario files (default: the first folder's, else the first scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output folder (default: output/compare-A-vs-B…).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override a value in every scenario file: key.path=VALUE.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<Override>,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Replace an existing output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress output.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 /// Trials per combination when `sweep --trials` is not given.
 pub const DEFAULT_SWEEP_TRIALS: u64 = 10_000;
 
@@ -144,6 +186,31 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Run(args) => run_command(args),
+        Command::Sensitivity {
+            outdir,
+            metric,
+            top,
+        } => {
+            print!(
+                "{}",
+                crate::sensitivity::show(&outdir, metric.as_deref(), top)?
+            );
+            Ok(())
+        }
+        Command::Compare(args) => {
+            let opts = crate::compare::CompareOptions {
+                inputs: args.inputs,
+                trials: args.trials,
+                seed: args.seed,
+                set: args.set,
+                out: args.out,
+                threads: args.threads.map(usize::from),
+                force: args.force,
+                quiet: args.quiet,
+            };
+            print!("{}", crate::compare::compare(&opts)?);
+            Ok(())
+        }
         Command::Sweep(args) => {
             let opts = crate::sweep::SweepOptions {
                 scenario: args.scenario,

@@ -7,15 +7,18 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod compare;
 pub mod diag;
 pub mod dist;
 pub mod error;
+pub mod inference;
 pub mod model;
 pub mod month;
 pub mod output;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod sensitivity;
 pub mod simulate;
 pub mod stats;
 pub mod sweep;

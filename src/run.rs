@@ -249,7 +249,7 @@ pub fn run(
         seed: opts.seed,
         threads,
         paths: opts.paths,
-        keep_inputs: 0,
+        keep_inputs: crate::sensitivity::SENSITIVITY_TRIALS,
         progress: !opts.quiet,
     };
     let mut trials_file = create(&staging_dir, "trials.csv")?;
@@ -279,6 +279,12 @@ pub fn run(
     let mut summary = summarise_columns(&sim);
     summary.extend(target_rows(&sim, &opts.targets));
     write_file(&staging_dir, "summary.csv", &output::summary_csv(&summary))?;
+    let sensitivity = crate::sensitivity::analyse(&sim);
+    write_file(
+        &staging_dir,
+        "sensitivity.csv",
+        &crate::sensitivity::csv(&sensitivity),
+    )?;
     write_file(
         &staging_dir,
         "timeseries.csv",

@@ -544,11 +544,14 @@ impl<'s> Model<'s> {
         }
 
         out.unmet_gw_years = unmet_gw_months / 12.0;
-        out.unmet_share = if demand_gw_months > 0.0 {
+        // Class demands sum to D_t only up to rounding, so with nothing
+        // placed the ratio can exceed 1 by an ulp: cap it there.
+        out.unmet_share = (if demand_gw_months > 0.0 {
             unmet_gw_months / demand_gw_months
         } else {
             0.0
-        };
+        })
+        .min(1.0);
         let a = agi.outcome();
         out.agi_declared = a.declared.map(|m| m as u32);
         out.agi_verified = a.verified.map(|m| m as u32);
