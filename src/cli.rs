@@ -252,6 +252,7 @@ fn run_command(args: RunArgs) -> Result<(), Error> {
             .iter()
             .map(|o| format!("{}={}", o.path, o.value))
             .collect(),
+        final_out: None,
     };
     let opts = crate::run::RunOptions {
         trials: args.trials,

@@ -529,6 +529,7 @@ pub fn compare(opts: &CompareOptions) -> Result<String, Error> {
                     .iter()
                     .map(|o| format!("{}={}", o.path, o.value))
                     .collect(),
+                final_out: Some(out.join("runs").join(&label)),
             };
             let run_opts = RunOptions {
                 trials,

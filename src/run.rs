@@ -49,6 +49,9 @@ pub struct Provenance {
     pub scenario_sha256: String,
     /// `--set` overrides as given.
     pub overrides: Vec<String>,
+    /// The folder the outputs end up in, when it differs from
+    /// `RunOptions::out` (a run staged inside another command's folder).
+    pub final_out: Option<PathBuf>,
 }
 
 /// The result of a run, for the headline table.
@@ -346,7 +349,14 @@ fn manifest_json(
         "--seed".into(),
         opts.seed.to_string(),
         "--out".into(),
-        shell_quote(&opts.out.display().to_string()),
+        shell_quote(
+            &prov
+                .final_out
+                .as_ref()
+                .unwrap_or(&opts.out)
+                .display()
+                .to_string(),
+        ),
     ];
     for o in &prov.overrides {
         command.push("--set".into());
@@ -364,6 +374,7 @@ fn manifest_json(
         "trials.csv",
         "summary.csv",
         "timeseries.csv",
+        "sensitivity.csv",
         "manifest.json",
     ];
     if opts.paths > 0 {
