@@ -49,7 +49,21 @@ pub fn read_run(folder: &Path) -> Result<RunData, Error> {
     let manifest_path = folder.join("manifest.json");
     let text = std::fs::read_to_string(&manifest_path)
         .map_err(|e| bad_folder(folder, format!("manifest.json: {e}")))?;
-    let manifest: serde_json::Value = serde_json::from_str(&text)
+    let trials_path = folder.join("trials.csv");
+    let file = std::fs::File::open(&trials_path)
+        .map_err(|e| bad_folder(folder, format!("trials.csv: {e}")))?;
+    parse_run(folder, &text, std::io::BufReader::new(file))
+}
+
+/// Parses a run from its manifest text and `trials.csv` contents; `folder`
+/// names it in messages. Never panics, whatever the bytes.
+pub fn parse_run(
+    folder: &Path,
+    manifest_text: &str,
+    trials_csv: impl std::io::Read,
+) -> Result<RunData, Error> {
+    let text = manifest_text;
+    let manifest: serde_json::Value = serde_json::from_str(text)
         .map_err(|e| bad_folder(folder, format!("manifest.json: {e}")))?;
     let field = |name: &str| manifest.get(name).and_then(serde_json::Value::as_u64);
     let (Some(seed), Some(trials)) = (field("seed"), field("trials")) else {
@@ -60,11 +74,9 @@ pub fn read_run(folder: &Path) -> Result<RunData, Error> {
         .and_then(serde_json::Value::as_str)
         .map_or_else(|| folder.display().to_string(), str::to_string);
 
-    let trials_path = folder.join("trials.csv");
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
-        .from_path(&trials_path)
-        .map_err(|e| bad_folder(folder, format!("trials.csv: {e}")))?;
+        .from_reader(trials_csv);
     let header = reader
         .headers()
         .map_err(|e| bad_folder(folder, format!("trials.csv: {e}")))?
