@@ -54,7 +54,12 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// The scenario file (TOML).
-    pub scenario: PathBuf,
+    #[arg(required_unless_present = "from_manifest")]
+    pub scenario: Option<PathBuf>,
+    /// Repeat the run a manifest.json records (scenario, overrides, seed,
+    /// trials, paths, targets), after checking the scenario's SHA-256.
+    #[arg(long, value_name = "MANIFEST", conflicts_with_all = ["scenario", "trials", "seed", "set", "paths", "target"])]
+    pub from_manifest: Option<PathBuf>,
     /// Number of trials.
     #[arg(long, default_value_t = DEFAULT_TRIALS, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
     pub trials: u64,
@@ -236,16 +241,34 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     }
 }
 
-fn run_command(args: RunArgs) -> Result<(), Error> {
-    let scenario = scenario::load_file(&args.scenario, &args.set)?;
-    let bytes = std::fs::read(&args.scenario).map_err(|e| {
+fn run_command(mut args: RunArgs) -> Result<(), Error> {
+    if let Some(manifest) = &args.from_manifest {
+        let recorded = crate::run::Recorded::read(manifest)?;
+        args.scenario = Some(recorded.scenario.clone());
+        args.trials = recorded.trials;
+        args.seed = Some(recorded.seed);
+        args.paths = recorded.paths;
+        args.set = recorded.overrides.clone();
+        args.target = recorded.targets.clone();
+        if args.out.is_none() {
+            args.out = Some(recorded.out.clone());
+        }
+        recorded.check_scenario()?;
+    }
+    let Some(scenario_path) = args.scenario.clone() else {
+        return Err(Error::Usage(
+            "run needs a scenario file or --from-manifest".into(),
+        ));
+    };
+    let scenario = scenario::load_file(&scenario_path, &args.set)?;
+    let bytes = std::fs::read(&scenario_path).map_err(|e| {
         Error::Io(
-            format!("cannot read scenario {}", args.scenario.display()),
+            format!("cannot read scenario {}", scenario_path.display()),
             e,
         )
     })?;
     let provenance = crate::run::Provenance {
-        scenario_path: args.scenario.display().to_string(),
+        scenario_path: scenario_path.display().to_string(),
         scenario_sha256: crate::run::sha256_hex(&bytes),
         overrides: args
             .set

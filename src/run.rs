@@ -398,6 +398,8 @@ fn manifest_json(
         "threads": threads,
         "wall_time_seconds": (seconds * 1000.0).round() / 1000.0,
         "reproduce": command.join(" "),
+        "out": prov.final_out.as_ref().unwrap_or(&opts.out).display().to_string(),
+        "targets": opts.targets.iter().map(|t| t.label()["target:".len()..].to_string()).collect::<Vec<_>>(),
         "files": files,
         "percentile_bands": format!(
             "timeseries.csv p5..p95 from log-linear histograms, within {:.2} % of the exact PERCENTILE.INC; means exact",
@@ -407,6 +409,103 @@ fn manifest_json(
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".into());
     text.push('\n');
     text
+}
+
+/// A run as its `manifest.json` records it, for `run --from-manifest`.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// The manifest file.
+    pub manifest: PathBuf,
+    /// Scenario path as recorded (relative to where the run was started).
+    pub scenario: PathBuf,
+    /// Recorded SHA-256 of the scenario file.
+    pub sha256: String,
+    /// `--set` overrides.
+    pub overrides: Vec<crate::scenario::Override>,
+    /// Seed.
+    pub seed: u64,
+    /// Trials.
+    pub trials: u64,
+    /// `--paths`.
+    pub paths: u64,
+    /// `--target`s.
+    pub targets: Vec<Target>,
+    /// Output folder.
+    pub out: PathBuf,
+}
+
+impl Recorded {
+    /// Reads a manifest written by `run`.
+    pub fn read(manifest: &Path) -> Result<Recorded, Error> {
+        let bad = |what: String| Error::Usage(format!("{}: {what}", manifest.display()));
+        let text = fs::read_to_string(manifest)
+            .map_err(|e| bad(format!("cannot read the manifest: {e}")))?;
+        let v: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| bad(format!("not a manifest: {e}")))?;
+        let string = |ptr: &str| {
+            v.pointer(ptr)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string)
+        };
+        let number = |ptr: &str| v.pointer(ptr).and_then(serde_json::Value::as_u64);
+        let strings = |ptr: &str| -> Vec<String> {
+            v.pointer(ptr)
+                .and_then(serde_json::Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let missing = |key: &str| {
+            bad(format!(
+                "the manifest lacks `{key}` (not written by `rofrsim run`?)"
+            ))
+        };
+        let scenario = string("/scenario/path").ok_or_else(|| missing("scenario.path"))?;
+        let sha256 = string("/scenario/sha256").ok_or_else(|| missing("scenario.sha256"))?;
+        let overrides = strings("/scenario/overrides")
+            .iter()
+            .map(|o| o.parse().map_err(|e| bad(format!("override {o:?}: {e}"))))
+            .collect::<Result<_, _>>()?;
+        let targets = strings("/targets")
+            .iter()
+            .map(|t| t.parse().map_err(|e| bad(format!("target {t:?}: {e}"))))
+            .collect::<Result<_, _>>()?;
+        Ok(Recorded {
+            manifest: manifest.to_path_buf(),
+            scenario: PathBuf::from(scenario),
+            sha256,
+            overrides,
+            seed: number("/seed").ok_or_else(|| missing("seed"))?,
+            trials: number("/trials").ok_or_else(|| missing("trials"))?,
+            paths: number("/paths").unwrap_or(0),
+            targets,
+            out: PathBuf::from(string("/out").ok_or_else(|| missing("out"))?),
+        })
+    }
+
+    /// Checks the scenario file still has the recorded SHA-256.
+    pub fn check_scenario(&self) -> Result<(), Error> {
+        let bytes = fs::read(&self.scenario).map_err(|e| {
+            Error::Usage(format!(
+                "{}: cannot read the recorded scenario {}: {e}",
+                self.manifest.display(),
+                self.scenario.display()
+            ))
+        })?;
+        let actual = sha256_hex(&bytes);
+        if actual != self.sha256 {
+            return Err(Error::Usage(format!(
+                "{} has changed since the run recorded in {} (SHA-256 {actual}, recorded {}); the run cannot be reproduced from it",
+                self.scenario.display(),
+                self.manifest.display(),
+                self.sha256
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// Lower-case hex SHA-256 of `bytes`.
