@@ -115,11 +115,69 @@ impl Observer for NoObserver {
     fn month(&mut self, _: &MonthState<'_>) {}
 }
 
-/// A term window resolved to month indices (`from` inclusive).
+/// A term window resolved to month indices: active in month m when
+/// `from <= m` and m is before its end.
 #[derive(Debug, Clone, Copy)]
 struct Window {
     from: i64,
-    until: Until,
+    until: End,
+}
+
+/// `Until` with its month resolved to an index, so the month loop compares
+/// integers only.
+#[derive(Debug, Clone, Copy)]
+enum End {
+    Month(i64),
+    Never,
+    AgiVerified,
+    IpExpiry,
+}
+
+impl Window {
+    fn new(from: i64, until: Until, start: crate::month::Month) -> Window {
+        let until = match until {
+            Until::Month(u) => End::Month(i64::from(u.since(start))),
+            Until::Never => End::Never,
+            Until::AgiVerified => End::AgiVerified,
+            Until::IpExpiry => End::IpExpiry,
+        };
+        Window { from, until }
+    }
+
+    /// Whether the window is active in month `m`, given the months AGI was
+    /// verified and IP rights expire (if known by then).
+    #[inline]
+    fn active(&self, m: i64, verified: Option<i64>, ip_expiry: Option<i64>) -> bool {
+        self.from <= m
+            && match self.until {
+                End::Month(u) => m < u,
+                End::Never => true,
+                End::AgiVerified => verified.is_none_or(|v| m < v),
+                End::IpExpiry => ip_expiry.is_none_or(|e| m < e),
+            }
+    }
+}
+
+/// How a class is routed in a month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// Only this provider may serve it.
+    Exclusive(usize),
+    /// Offered first to the holder of this ROFR window.
+    Rofr(usize),
+    /// Any provider under the policy.
+    Open,
+}
+
+impl Route {
+    /// Serving order: exclusive, then ROFR, then open.
+    fn pass(self) -> u8 {
+        match self {
+            Route::Exclusive(_) => 0,
+            Route::Rofr(_) => 1,
+            Route::Open => 2,
+        }
+    }
 }
 
 /// A scenario compiled for the per-month loop.
@@ -153,6 +211,10 @@ pub struct Scratch {
     organic_step: Vec<f64>,
     tranche_online: Vec<(usize, i64, f64)>,
     offer_draws: Vec<f64>,
+    prices: Vec<f64>,
+    max_gw: Vec<f64>,
+    exercise: Vec<f64>,
+    routes: Vec<Route>,
 }
 
 impl Scratch {
@@ -166,9 +228,8 @@ impl<'s> Model<'s> {
     /// Compiles a scenario.
     pub fn new(scenario: &'s Scenario) -> Model<'s> {
         let start = scenario.start;
-        let window = |from: crate::month::Month, until: Until| Window {
-            from: i64::from(from.since(start)),
-            until,
+        let window = |from: crate::month::Month, until: Until| {
+            Window::new(i64::from(from.since(start)), until, start)
         };
         let mask = |ws: &[usize]| {
             let mut m = vec![false; scenario.workloads.len()];
@@ -298,7 +359,11 @@ impl<'s> Model<'s> {
                 }
             }
         }
-        let prices: Vec<f64> = s.providers.iter().map(|p| v(p.price, &values)).collect();
+        scratch.prices.clear();
+        scratch
+            .prices
+            .extend(s.providers.iter().map(|p| v(p.price, &values)));
+        let prices = std::mem::take(&mut scratch.prices);
         scratch.order.clear();
         scratch.order.extend(0..n_prov);
         if s.policy == crate::scenario::Policy::CheapestFirst {
@@ -307,11 +372,13 @@ impl<'s> Model<'s> {
                 .order
                 .sort_by(|&a, &b| prices[a].total_cmp(&prices[b]));
         }
-        let max_gw: Vec<f64> = s
-            .providers
-            .iter()
-            .map(|p| p.max_gw.map_or(f64::INFINITY, |m| v(m, &values)))
-            .collect();
+        scratch.max_gw.clear();
+        scratch.max_gw.extend(
+            s.providers
+                .iter()
+                .map(|p| p.max_gw.map_or(f64::INFINITY, |m| v(m, &values))),
+        );
+        let max_gw = std::mem::take(&mut scratch.max_gw);
 
         let growth0 = v(s.demand.growth, &values);
         let halflife = s.demand.growth_halflife_years.map(|h| v(h, &values));
@@ -333,7 +400,15 @@ impl<'s> Model<'s> {
                 rs.cap_usd_bn.map_or(f64::INFINITY, |c| v(c, &values)),
             )
         });
-        let exercise: Vec<f64> = self.rofr.iter().map(|r| v(r.2, &values)).collect();
+        scratch.exercise.clear();
+        scratch
+            .exercise
+            .extend(self.rofr.iter().map(|r| v(r.2, &values)));
+        let exercise = std::mem::take(&mut scratch.exercise);
+        scratch.routes.clear();
+        scratch.routes.resize(n_class, Route::Open);
+        let revenue_share_window =
+            share_term.map(|(_, until, _)| Window::new(i64::MIN, until, s.start));
 
         let mut agi = agi::Process::new(self, seed, trial, &values);
 
@@ -366,15 +441,7 @@ impl<'s> Model<'s> {
             agi.step(mi, cum_placed_gw_months);
             let verified = agi.verified();
             let ip_expiry = self.ip_expiry(verified);
-            let active = |w: &Window| {
-                w.from <= mi
-                    && match w.until {
-                        Until::Month(u) => mi < i64::from(u.since(s.start)),
-                        Until::Never => true,
-                        Until::AgiVerified => verified.is_none_or(|v| mi < v),
-                        Until::IpExpiry => ip_expiry.is_none_or(|e| mi < e),
-                    }
-            };
+            let active = |w: &Window| w.active(mi, verified, ip_expiry);
 
             // 2. Capacity.
             let organic = scratch
@@ -436,26 +503,21 @@ impl<'s> Model<'s> {
                 n_prov,
                 policy: s.policy,
             };
-            // Exclusive classes first, then ROFR, then open; config order within.
+            // The first matching window in file order decides each class's
+            // route; exclusive classes are served first, then ROFR, then
+            // open, in config order within each.
+            for (c, route) in scratch.routes.iter_mut().enumerate() {
+                *route = if let Some(e) = self.exclusivity.iter().find(|e| e.2[c] && active(&e.0)) {
+                    Route::Exclusive(e.1)
+                } else if let Some(ri) = self.rofr.iter().position(|r| r.3[c] && active(&r.0)) {
+                    Route::Rofr(ri)
+                } else {
+                    Route::Open
+                };
+            }
             for pass in 0..3 {
-                for c in 0..n_class {
-                    let exclusive = self.exclusivity.iter().find(|e| e.2[c] && active(&e.0));
-                    let rofr = if exclusive.is_none() {
-                        self.rofr
-                            .iter()
-                            .enumerate()
-                            .find(|(_, r)| r.3[c] && active(&r.0))
-                    } else {
-                        None
-                    };
-                    let kind = if exclusive.is_some() {
-                        0
-                    } else if rofr.is_some() {
-                        1
-                    } else {
-                        2
-                    };
-                    if kind != pass {
+                for (c, &route) in scratch.routes.iter().enumerate() {
+                    if route.pass() != pass {
                         continue;
                     }
                     let d_c = scratch.class_demand[c];
@@ -464,19 +526,20 @@ impl<'s> Model<'s> {
                     if need <= 1e-12 * d_c {
                         continue;
                     }
-                    let left = match (exclusive, rofr) {
-                        (Some(e), _) => router.take(c, e.1, need),
-                        (None, Some((ri, r))) => {
+                    let left = match route {
+                        Route::Exclusive(p) => router.take(c, p, need),
+                        Route::Rofr(ri) => {
+                            let holder = self.rofr[ri].1;
                             out.rofr_offers += 1;
                             if scratch.offer_draws[c] < exercise[ri] {
-                                let rest = router.take(c, r.1, need);
-                                router.spread(c, rest, Some(r.1))
+                                let rest = router.take(c, holder, need);
+                                router.spread(c, rest, Some(holder))
                             } else {
                                 out.rofr_declined += 1;
-                                router.spread(c, need, Some(r.1))
+                                router.spread(c, need, Some(holder))
                             }
                         }
-                        (None, None) => router.spread(c, need, None),
+                        Route::Open => router.spread(c, need, None),
                     };
                     unmet += left;
                 }
@@ -498,12 +561,8 @@ impl<'s> Model<'s> {
             let revenue = placed_total * per_gw_year0 * revenue_factor * dt;
             out.openai_revenue_usd_bn += revenue;
             let mut shared = 0.0;
-            if let Some((rate, until, cap)) = share_term {
-                let on = active(&Window {
-                    from: i64::MIN,
-                    until,
-                });
-                if on && shared_total < cap {
+            if let (Some((rate, _, cap)), Some(window)) = (share_term, &revenue_share_window) {
+                if active(window) && shared_total < cap {
                     shared = (rate * revenue).min(cap - shared_total);
                     shared_total += shared;
                 }
@@ -565,6 +624,9 @@ impl<'s> Model<'s> {
             _ => ExpiryCause::Sunset,
         });
         scratch.values = values;
+        scratch.prices = prices;
+        scratch.max_gw = max_gw;
+        scratch.exercise = exercise;
         out
     }
 
