@@ -561,11 +561,12 @@ impl<'s> Model<'s> {
             let revenue = placed_total * per_gw_year0 * revenue_factor * dt;
             out.openai_revenue_usd_bn += revenue;
             let mut shared = 0.0;
-            if let (Some((rate, _, cap)), Some(window)) = (share_term, &revenue_share_window) {
-                if active(window) && shared_total < cap {
-                    shared = (rate * revenue).min(cap - shared_total);
-                    shared_total += shared;
-                }
+            if let (Some((rate, _, cap)), Some(window)) = (share_term, &revenue_share_window)
+                && active(window)
+                && shared_total < cap
+            {
+                shared = (rate * revenue).min(cap - shared_total);
+                shared_total += shared;
             }
             let ms_spend = scratch.placed_by_provider[ms] * prices[ms] * dt;
             out.microsoft_value_npv_usd_bn += (margin * ms_spend + shared) * discount;
