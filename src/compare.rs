@@ -18,6 +18,7 @@ use crate::model::ExpiryCause;
 use crate::run::{self, OutputDir, Provenance, RunOptions};
 use crate::scenario::{self, Override};
 use crate::stats::percentile_inc;
+use crate::table::{Align, render};
 
 /// One run's per-trial outcomes, as read from its folder.
 #[derive(Debug, Clone)]
@@ -423,30 +424,20 @@ pub fn table(a: &RunData, b: &RunData, rows: &[Comparison]) -> String {
             ]
         })
         .collect();
-    let mut width = header.map(|h| h.chars().count());
-    for row in &cells {
-        for (w, c) in width.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |row: &[String; 7]| -> String {
-        let mut s = String::from(" ");
-        for (i, (cell, w)) in row.iter().zip(width).enumerate() {
-            let pad = w - cell.chars().count();
-            if i == 0 {
-                let _ = write!(s, " {cell}{}", " ".repeat(pad));
-            } else {
-                let _ = write!(s, "  {}{cell}", " ".repeat(pad));
-            }
-        }
-        s.push('\n');
-        s
-    };
-    out.push_str(&line(&header.map(String::from)));
-    out.push_str(&line(&width.map(|w| "-".repeat(w))));
-    for row in &cells {
-        out.push_str(&line(row));
-    }
+    out.push_str(&render(
+        "  ",
+        header,
+        [
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+        ],
+        &cells,
+    ));
     let hidden = rows.len() - sig.len();
     let _ = writeln!(
         out,

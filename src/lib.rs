@@ -21,6 +21,7 @@ pub mod scenario;
 pub mod sensitivity;
 pub mod simulate;
 pub mod stats;
+pub mod table;
 pub mod sweep;
 pub mod target;
 pub mod validate;

@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::error::Error;
 use crate::inference::ranks;
 use crate::simulate::Simulation;
+use crate::table::{Align, render};
 use crate::validate::short;
 
 /// Trials used for sensitivity: the first this many. A rank correlation's
@@ -287,39 +288,24 @@ pub fn show(folder: &Path, metric: Option<&str>, top: usize) -> Result<String, E
                 ]
             })
             .collect();
-        let header = [
-            "input",
-            "rank corr",
-            "var share",
-            "mean: low → high decile",
-            "swing",
-        ];
-        let mut w = header.map(|h| h.chars().count());
-        for row in &cells {
-            for (wi, c) in w.iter_mut().zip(row) {
-                *wi = (*wi).max(c.chars().count());
-            }
-        }
-        let line = |row: &[String; 5]| {
-            format!(
-                "  {:<a$}  {:>b$}  {:>c$}  {:>d$}  {:>e$}\n",
-                row[0],
-                row[1],
-                row[2],
-                row[3],
-                row[4],
-                a = w[0],
-                b = w[1],
-                c = w[2],
-                d = w[3],
-                e = w[4]
-            )
-        };
-        out.push_str(&line(&header.map(String::from)));
-        out.push_str(&line(&w.map(|x| "-".repeat(x))));
-        for row in &cells {
-            out.push_str(&line(row));
-        }
+        out.push_str(&render(
+            "  ",
+            [
+                "input",
+                "rank corr",
+                "var share",
+                "mean: low → high decile",
+                "swing",
+            ],
+            [
+                Align::Left,
+                Align::Right,
+                Align::Right,
+                Align::Right,
+                Align::Right,
+            ],
+            &cells,
+        ));
         out.push('\n');
     }
     Ok(out)

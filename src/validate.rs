@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::scenario::{Scenario, Uncertain};
+use crate::table::{Align, render};
 
 /// Formats a number for a table: four significant digits, no exponent for
 /// everyday magnitudes.
@@ -69,38 +70,23 @@ pub fn report(s: &Scenario) -> String {
         let _ = writeln!(out, "\nno uncertain inputs ({constants} constants)");
         return out;
     }
-    let header = ["input", "distribution", "p5", "p50", "p95"];
-    let mut width = header.map(|h| h.chars().count());
-    for row in &rows {
-        for (w, cell) in width.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let line = |cells: &[String; 5]| {
-        format!(
-            "{:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}  {:>w4$}",
-            cells[0],
-            cells[1],
-            cells[2],
-            cells[3],
-            cells[4],
-            w0 = width[0],
-            w1 = width[1],
-            w2 = width[2],
-            w3 = width[3],
-            w4 = width[4]
-        )
-    };
     let _ = writeln!(
         out,
         "\n{} uncertain inputs ({constants} constants not shown):\n",
         rows.len()
     );
-    let _ = writeln!(out, "{}", line(&header.map(String::from)));
-    let _ = writeln!(out, "{}", line(&width.map(|w| "-".repeat(w))));
-    for row in &rows {
-        let _ = writeln!(out, "{}", line(row));
-    }
+    out.push_str(&render(
+        "",
+        ["input", "distribution", "p5", "p50", "p95"],
+        [
+            Align::Left,
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+        ],
+        &rows,
+    ));
     out
 }
 

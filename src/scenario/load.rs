@@ -225,6 +225,14 @@ fn type_name(v: &DeValue<'_>) -> &'static str {
     }
 }
 
+/// What a value is, for messages: a string quoted, anything else its type.
+fn given(v: &DeValue<'_>) -> String {
+    match v {
+        DeValue::String(s) => format!("{s:?}"),
+        other => type_name(other).to_string(),
+    }
+}
+
 /// A number from a TOML integer or float, if it is one.
 pub(super) fn number(v: &DeValue<'_>) -> Option<f64> {
     match v {
@@ -433,10 +441,7 @@ impl Reader {
         {
             return Some(m);
         }
-        let given = match v.get_ref() {
-            DeValue::String(s) => format!("{s:?}"),
-            other => type_name(other).to_string(),
-        };
+        let given = given(v.get_ref());
         self.diags.error(
             &v.span(),
             path,
@@ -459,10 +464,7 @@ impl Reader {
                 }
             }
         }
-        let given = match v.get_ref() {
-            DeValue::String(s) => format!("{s:?}"),
-            other => type_name(other).to_string(),
-        };
+        let given = given(v.get_ref());
         self.diags.error(
             &v.span(),
             path,
