@@ -574,7 +574,7 @@ pub fn compare(opts: &CompareOptions) -> Result<String, Error> {
         text.push_str(&table(base, b, &rows));
         text.push('\n');
     }
-    run::write_file(&output_dir.dir, "compare.csv", &csv)?;
+    output_dir.write("compare.csv", &csv)?;
     output_dir.commit()?;
     let _ = writeln!(text, "compare.csv: {}", out.join("compare.csv").display());
     Ok(text)

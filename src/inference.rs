@@ -20,6 +20,8 @@
 
 use std::cmp::Ordering;
 
+use crate::stats::compensated_sum as sum;
+
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// A difference of means (B − A) with its 95 % confidence interval.
@@ -81,22 +83,6 @@ pub fn t_quantile(p: f64, df: f64) -> Option<f64> {
 /// The 95 % two-sided quantile t_{0.975, df}.
 fn t975(df: f64) -> Option<f64> {
     t_quantile(0.975, df)
-}
-
-/// Neumaier compensated sum.
-fn sum(xs: impl IntoIterator<Item = f64>) -> f64 {
-    let mut s = 0.0_f64;
-    let mut c = 0.0_f64;
-    for x in xs {
-        let t = s + x;
-        if s.abs() >= x.abs() {
-            c += (s - t) + x;
-        } else {
-            c += (x - t) + s;
-        }
-        s = t;
-    }
-    s + c
 }
 
 fn all_finite(xs: &[f64]) -> bool {

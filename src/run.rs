@@ -79,6 +79,9 @@ pub struct OutputDir {
     /// The staging folder to write into.
     pub dir: PathBuf,
     out: PathBuf,
+    /// The destination as messages name it (differs from `out` for a run
+    /// staged inside another command's folder).
+    shown: PathBuf,
     old: PathBuf,
     committed: bool,
 }
@@ -117,6 +120,7 @@ impl OutputDir {
         Ok(OutputDir {
             dir,
             out: out.to_path_buf(),
+            shown: out.to_path_buf(),
             old,
             committed: false,
         })
@@ -158,24 +162,36 @@ fn io_err(what: String) -> impl FnOnce(std::io::Error) -> Error {
     move |e| Error::Io(what, e)
 }
 
-/// Creates `dir/name` for buffered writing.
-pub fn create(dir: &Path, name: &str) -> Result<BufWriter<fs::File>, Error> {
-    let path = dir.join(name);
-    fs::File::create(&path)
-        .map(BufWriter::new)
-        .map_err(io_err(format!("cannot write {}", path.display())))
-}
+impl OutputDir {
+    /// `name` in the destination folder, as messages should show it (the
+    /// staging folder is hidden and gone once a command fails).
+    pub fn label(&self, name: &str) -> String {
+        self.shown.join(name).display().to_string()
+    }
 
-/// Flushes and syncs a file made by [`create`], so a full disk is reported
-/// here rather than lost.
-pub fn finish(mut file: BufWriter<fs::File>, name: &str) -> Result<(), Error> {
-    file.flush()
-        .map_err(io_err(format!("cannot write {name}")))?;
-    let file = file
-        .into_inner()
-        .map_err(|e| Error::Io(format!("cannot write {name}"), e.into_error()))?;
-    file.sync_all()
-        .map_err(io_err(format!("cannot write {name}")))
+    /// Creates `name` for buffered writing.
+    pub fn create(&self, name: &str) -> Result<BufWriter<fs::File>, Error> {
+        fs::File::create(self.dir.join(name))
+            .map(BufWriter::new)
+            .map_err(io_err(format!("cannot write {}", self.label(name))))
+    }
+
+    /// Flushes and syncs a file made by [`OutputDir::create`], so a full disk
+    /// is reported here rather than lost.
+    pub fn finish(&self, mut file: BufWriter<fs::File>, name: &str) -> Result<(), Error> {
+        let what = || format!("cannot write {}", self.label(name));
+        file.flush().map_err(io_err(what()))?;
+        let file = file
+            .into_inner()
+            .map_err(|e| Error::Io(what(), e.into_error()))?;
+        file.sync_all().map_err(io_err(what()))
+    }
+
+    /// Writes `text` to `name`.
+    pub fn write(&self, name: &str, text: &str) -> Result<(), Error> {
+        fs::write(self.dir.join(name), text)
+            .map_err(io_err(format!("cannot write {}", self.label(name))))
+    }
 }
 
 /// The `summary.csv` rows of `--target`s: 0/1 per trial, so the mean is
@@ -193,22 +209,24 @@ pub fn target_rows(sim: &Simulation, targets: &[Target]) -> Vec<(String, Option<
         .collect()
 }
 
-/// The `summary.csv` rows of a simulation: every metric, missing values left out.
-pub fn summarise_columns(sim: &Simulation) -> Vec<(String, Option<Summary>)> {
+/// The `summary.csv` rows of a simulation: every metric, missing values
+/// left out. A spread beyond f64 (from absurd inputs) is an error rather
+/// than an empty cell.
+pub fn summarise_columns(sim: &Simulation) -> Result<Vec<(String, Option<Summary>)>, Error> {
     sim.metric_names
         .iter()
         .zip(&sim.columns)
         .map(|(name, col)| {
             let mut present: Vec<f64> = col.iter().copied().filter(|x| !x.is_nan()).collect();
-            (name.clone(), stats::summarise(&mut present))
+            let summary = stats::summarise(&mut present);
+            if summary.as_ref().is_some_and(|s| !s.is_finite()) {
+                return Err(crate::simulate::overflow_error(&format!(
+                    "the spread of {name}"
+                )));
+            }
+            Ok((name.clone(), summary))
         })
         .collect()
-}
-
-/// Writes `text` to `dir/name`.
-pub fn write_file(dir: &Path, name: &str, text: &str) -> Result<(), Error> {
-    let path = dir.join(name);
-    fs::write(&path, text).map_err(io_err(format!("cannot write {}", path.display())))
 }
 
 /// A flag set on SIGINT / SIGTERM (registered once per process), so work
@@ -241,8 +259,10 @@ pub fn run(
     for t in &opts.targets {
         t.check(&metrics)?;
     }
-    let output_dir = OutputDir::begin(&opts.out, opts.force)?;
-    let staging_dir = output_dir.dir.clone();
+    let mut output_dir = OutputDir::begin(&opts.out, opts.force)?;
+    if let Some(shown) = &provenance.final_out {
+        output_dir.shown = shown.clone();
+    }
     let stop = interruption_flag();
     let threads = opts
         .threads
@@ -255,9 +275,9 @@ pub fn run(
         keep_inputs: crate::sensitivity::SENSITIVITY_TRIALS,
         progress: !opts.quiet,
     };
-    let mut trials_file = create(&staging_dir, "trials.csv")?;
+    let mut trials_file = output_dir.create("trials.csv")?;
     let mut paths_file = if opts.paths > 0 {
-        Some(create(&staging_dir, "paths.csv")?)
+        Some(output_dir.create("paths.csv")?)
     } else {
         None
     };
@@ -265,31 +285,26 @@ pub fn run(
         &model,
         &sim_opts,
         Some(Sink {
-            name: "trials.csv".into(),
+            name: output_dir.label("trials.csv"),
             out: &mut trials_file,
         }),
         paths_file.as_mut().map(|f| Sink {
-            name: "paths.csv".into(),
+            name: output_dir.label("paths.csv"),
             out: f as &mut dyn Write,
         }),
         &stop,
     )?;
-    finish(trials_file, "trials.csv")?;
+    output_dir.finish(trials_file, "trials.csv")?;
     if let Some(f) = paths_file {
-        finish(f, "paths.csv")?;
+        output_dir.finish(f, "paths.csv")?;
     }
 
-    let mut summary = summarise_columns(&sim);
+    let mut summary = summarise_columns(&sim)?;
     summary.extend(target_rows(&sim, &opts.targets));
-    write_file(&staging_dir, "summary.csv", &output::summary_csv(&summary))?;
+    output_dir.write("summary.csv", &output::summary_csv(&summary))?;
     let sensitivity = crate::sensitivity::analyse(&sim);
-    write_file(
-        &staging_dir,
-        "sensitivity.csv",
-        &crate::sensitivity::csv(&sensitivity),
-    )?;
-    write_file(
-        &staging_dir,
+    output_dir.write("sensitivity.csv", &crate::sensitivity::csv(&sensitivity))?;
+    output_dir.write(
         "timeseries.csv",
         &output::timeseries_csv(&model, opts.trials, &sim.sums, &sim.hists),
     )?;
@@ -305,7 +320,7 @@ pub fn run(
 
     let seconds = started.elapsed().as_secs_f64();
     let manifest = manifest_json(scenario, opts, provenance, threads, seconds);
-    write_file(&staging_dir, "manifest.json", &manifest)?;
+    output_dir.write("manifest.json", &manifest)?;
 
     if stop.load(Ordering::Relaxed) {
         return Err(Error::Interrupted);

@@ -271,6 +271,12 @@ pub fn show(folder: &Path, metric: Option<&str>, top: usize) -> Result<String, E
             .filter(|m| available.contains(m))
             .collect(),
     };
+    if rows.is_empty() {
+        return Ok(format!(
+            "{}: no outcome varies with an uncertain input in this run (too few trials, or no input given as a distribution)\n",
+            path.display()
+        ));
+    }
     let mut out = String::new();
     for m in wanted {
         let list: Vec<&Row> = rows.iter().filter(|r| r.metric == m).take(top).collect();

@@ -92,6 +92,8 @@ struct ChunkOut {
     inputs: Vec<f64>,
     /// Per (month, series) sums over the chunk's trials.
     sums: Vec<f64>,
+    /// The first trial with an outcome beyond f64 (trial, metric index).
+    overflow: Option<(u64, usize)>,
 }
 
 /// Per-worker accumulator: finished chunks and the band histograms.
@@ -157,6 +159,7 @@ fn run_chunk(plan: &Plan<'_, '_>, index: u64, hists: &mut [Histogram]) -> ChunkO
         expiry: Vec::new(),
         inputs: Vec::new(),
         sums: vec![0.0; model.months() * plan.n_series],
+        overflow: None,
     };
     let mut metrics = Vec::new();
     let mut batch = vec![0.0; model.months() * plan.n_series * BATCH];
@@ -175,6 +178,12 @@ fn run_chunk(plan: &Plan<'_, '_>, index: u64, hists: &mut [Histogram]) -> ChunkO
         };
         let o: Outcome = model.run_trial(opts.seed, trial, &mut scratch, &mut observer);
         output::outcome_metrics(model, &o, &mut metrics);
+        // NaN marks a missing value (ip_expiry_year beyond the horizon);
+        // an infinity is a number too large to compute or write.
+        if let Some(k) = metrics.iter().position(|x| x.is_infinite()) {
+            out.overflow = Some((trial, k));
+            break;
+        }
         if plan.format_trials {
             output::trial_row(
                 model,
@@ -309,6 +318,12 @@ pub fn simulate(
         }
         let Some(mut acc) = acc else { break };
         acc.chunks.sort_by_key(|c| c.index);
+        if let Some((trial, k)) = acc.chunks.iter().find_map(|c| c.overflow) {
+            return Err(overflow_error(&format!(
+                "trial {trial}: {}",
+                sim.metric_names[k]
+            )));
+        }
         for (h, o) in sim.hists.iter_mut().zip(&acc.hists) {
             h.merge(o);
         }
@@ -345,5 +360,37 @@ pub fn simulate(
     if let Some(p) = &progress {
         p.finish_and_clear();
     }
+    let names = output::series_names(model);
+    if let Some(k) = sim.sums.iter().position(|x| !x.is_finite()) {
+        let month = model.scenario.start.plus((k / plan.n_series) as i32);
+        return Err(overflow_error(&format!(
+            "{} in {month}",
+            names[k % plan.n_series]
+        )));
+    }
     Ok(sim)
+}
+
+/// The error for a number beyond f64: the scenario asks for more than can
+/// be computed, and writing it would leave an empty or `inf` cell. It names
+/// the inputs that drive the quantity, so the analyst knows what to lower.
+pub fn overflow_error(what: &str) -> Error {
+    let drivers: &[&str] = if what.contains("revenue") || what.contains("microsoft_value") {
+        &[
+            "demand.growth",
+            "revenue.growth",
+            "revenue.per_gw_year",
+            "time.end",
+        ]
+    } else if what.contains("spend") {
+        &["demand.growth", "providers.*.price", "time.end"]
+    } else if what.contains("capacity") {
+        &["providers.*.growth", "providers.*.initial_gw", "time.end"]
+    } else {
+        &["demand.growth", "demand.initial_gw", "time.end"]
+    };
+    Error::Usage(format!(
+        "{what} exceeds the largest number rofrsim can compute (about 1.8e308): lower {} or shorten the horizon",
+        drivers.join(", ")
+    ))
 }

@@ -45,37 +45,53 @@ pub fn summarise(values: &mut [f64]) -> Option<Summary> {
     if n == 0 {
         return None;
     }
-    // Mean and variance in two passes, in slice order (deterministic).
-    let mean = values.iter().sum::<f64>() / n as f64;
-    let variance = if n > 1 {
-        values.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64
+    let nf = n as f64;
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    // Work on values scaled by a power of two (exact) to below 2 in
+    // magnitude, so squares cannot overflow even for values near f64::MAX.
+    let big = min.abs().max(max.abs());
+    let scale = if big > 0.0 && big.is_finite() {
+        2f64.powi(big.log2().floor() as i32)
+    } else {
+        1.0
+    };
+    let y = |x: f64| x / scale;
+    // The mean is taken about the minimum with a compensated sum: exact for
+    // a constant sample, and never outside [min, max].
+    let base = y(min);
+    let mean_y = base + compensated_sum(values.iter().map(|&x| y(x) - base)) / nf;
+    let mean = (mean_y * scale).clamp(min, max);
+    let var_y = if n > 1 {
+        compensated_sum(values.iter().map(|&x| (y(x) - mean_y) * (y(x) - mean_y))) / (nf - 1.0)
     } else {
         0.0
     };
-    let sd = variance.sqrt();
-    let nf = n as f64;
+    let sd_y = var_y.sqrt();
+    let sd = sd_y * scale;
+    // Infinite only for spreads beyond f64::MAX: the caller refuses those.
+    let variance = var_y * scale * scale;
     // SKEW and KURT standardise with the sample sd.
-    let (m3, m4) = if sd > 0.0 {
-        values.iter().fold((0.0, 0.0), |(a, b), x| {
-            let z = (x - mean) / sd;
-            (a + z * z * z, b + z * z * z * z)
-        })
+    let (m3, m4) = if sd_y > 0.0 {
+        let z = |x: f64| (y(x) - mean_y) / sd_y;
+        (
+            compensated_sum(values.iter().map(|&x| z(x).powi(3))),
+            compensated_sum(values.iter().map(|&x| z(x).powi(4))),
+        )
     } else {
         (0.0, 0.0)
     };
-    let skewness = (n > 2 && sd > 0.0).then(|| nf / ((nf - 1.0) * (nf - 2.0)) * m3);
-    let kurtosis = (n > 3 && sd > 0.0).then(|| {
+    let skewness = (n > 2 && sd_y > 0.0).then(|| nf / ((nf - 1.0) * (nf - 2.0)) * m3);
+    let kurtosis = (n > 3 && sd_y > 0.0).then(|| {
         nf * (nf + 1.0) / ((nf - 1.0) * (nf - 2.0) * (nf - 3.0)) * m4
             - 3.0 * (nf - 1.0) * (nf - 1.0) / ((nf - 2.0) * (nf - 3.0))
     });
-    let cv = (mean != 0.0).then(|| sd / mean);
+    let cv = (mean != 0.0).then(|| sd / mean).filter(|c| c.is_finite());
     let sem = sd / nf.sqrt();
     let mut percentiles = [0.0; 9];
     for (out, &p) in percentiles.iter_mut().zip(&SUMMARY_PERCENTILES) {
         *out = percentile_inc(values, p);
     }
-    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     Some(Summary {
         n,
         mean,
@@ -89,6 +105,41 @@ pub fn summarise(values: &mut [f64]) -> Option<Summary> {
         cv,
         sem,
     })
+}
+
+/// Neumaier's compensated sum: accurate to the last bit for sums whose
+/// terms cancel (plain left-to-right summation gives 0 for 1e16 + 1 − 1e16).
+pub fn compensated_sum(xs: impl IntoIterator<Item = f64>) -> f64 {
+    let mut s = 0.0_f64;
+    let mut c = 0.0_f64;
+    for x in xs {
+        let t = s + x;
+        if s.abs() >= x.abs() {
+            c += (s - t) + x;
+        } else {
+            c += (x - t) + s;
+        }
+        s = t;
+    }
+    s + c
+}
+
+impl Summary {
+    /// Whether every statistic a CSV must hold is a finite number (a spread
+    /// beyond f64::MAX, from absurd inputs, is not).
+    pub fn is_finite(&self) -> bool {
+        [
+            self.mean,
+            self.sd,
+            self.min,
+            self.max,
+            self.variance,
+            self.sem,
+        ]
+        .iter()
+        .chain(&self.percentiles)
+        .all(|x| x.is_finite())
+    }
 }
 
 /// PERCENTILE.INC of `values` (reordered in place); NaN when empty.
@@ -340,6 +391,16 @@ mod tests {
         assert!((t.skewness.unwrap() - 1.763_632_614_803_887_7).abs() < 1e-9);
         let c = summarise(&mut [2.0, 2.0, 2.0, 2.0]).unwrap();
         assert_eq!((c.skewness, c.kurtosis, c.sd), (None, None, 0.0));
+        // A constant that is not a sum of exact binary fractions: the mean
+        // is still the value itself (naive summation gives …932 here).
+        let x = 232.924_334_407_519_35;
+        let c = summarise(&mut [x; 20]).unwrap();
+        assert_eq!((c.mean, c.sd, c.skewness), (x, 0.0, None));
+        // Near f64::MAX the squares would overflow without scaling.
+        let h = summarise(&mut [1e300, 2e300, 3e300]).unwrap();
+        assert!((h.mean - 2e300).abs() <= 2e300 * 1e-15 && (h.sd - 1e300).abs() <= 1e300 * 1e-15);
+        assert!(!h.variance.is_finite() && !h.is_finite());
+        assert_eq!(compensated_sum([1e16, 1.0, -1e16]), 1.0);
     }
 
     #[test]

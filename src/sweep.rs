@@ -10,7 +10,7 @@ use std::time::Instant;
 use crate::error::Error;
 use crate::model::Model;
 use crate::output;
-use crate::run::{OutputDir, interruption_flag, summarise_columns, target_rows, write_file};
+use crate::run::{OutputDir, interruption_flag, summarise_columns, target_rows};
 use crate::scenario::{self, Override};
 use crate::simulate::{SimOptions, simulate};
 use crate::target::Target;
@@ -223,7 +223,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<PathBuf, Error> {
             progress: false,
         };
         let sim = simulate(&model, &sim_opts, None, None, &stop)?;
-        let mut rows = summarise_columns(&sim);
+        let mut rows = summarise_columns(&sim)?;
         rows.extend(target_rows(&sim, &opts.targets));
         for (metric, summary) in rows {
             for o in combo {
@@ -239,9 +239,8 @@ pub fn sweep(opts: &SweepOptions) -> Result<PathBuf, Error> {
     if stop.load(Ordering::Relaxed) {
         return Err(Error::Interrupted);
     }
-    write_file(&output_dir.dir, "sweep.csv", &csv)?;
-    write_file(
-        &output_dir.dir,
+    output_dir.write("sweep.csv", &csv)?;
+    output_dir.write(
         "manifest.json",
         &manifest(opts, seed, &out, count, started.elapsed().as_secs_f64()),
     )?;

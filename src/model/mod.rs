@@ -426,7 +426,6 @@ impl<'s> Model<'s> {
             ..Outcome::default()
         };
         let mut demand = v(s.demand.initial_gw, &values);
-        let mut demand_gw_months = 0.0;
         let mut unmet_gw_months = 0.0;
         let mut cum_placed_gw_months = 0.0;
         let mut revenue_factor = 1.0;
@@ -577,7 +576,6 @@ impl<'s> Model<'s> {
             } else {
                 0.0
             };
-            demand_gw_months += demand;
             unmet_gw_months += unmet;
             cum_placed_gw_months += placed_total;
             let ip_active = ip_expiry.is_none_or(|e| mi < e);
@@ -604,14 +602,16 @@ impl<'s> Model<'s> {
         }
 
         out.unmet_gw_years = unmet_gw_months / 12.0;
-        // Class demands sum to D_t only up to rounding, so with nothing
-        // placed the ratio can exceed 1 by an ulp: cap it there.
-        out.unmet_share = (if demand_gw_months > 0.0 {
-            unmet_gw_months / demand_gw_months
+        // Demand GW-months = placed + unmet (the conservation invariant);
+        // dividing by that sum rather than by ΣD_t keeps the share exactly 1
+        // when nothing is placed and exactly 0 when nothing is unmet (the
+        // class demands sum to D_t only up to rounding).
+        let demand_met_or_not = cum_placed_gw_months + unmet_gw_months;
+        out.unmet_share = if demand_met_or_not > 0.0 {
+            unmet_gw_months / demand_met_or_not
         } else {
             0.0
-        })
-        .min(1.0);
+        };
         let a = agi.outcome();
         out.agi_declared = a.declared.map(|m| m as u32);
         out.agi_verified = a.verified.map(|m| m as u32);

@@ -131,12 +131,18 @@ const SHARE: Domain = Domain {
     lo_open: false,
     what: "a share",
 };
+/// The largest GW figure or amount a scenario may give: a million times the
+/// world's power capacity is already absurd, and products of such values
+/// with prices, years and growth would overflow f64 (1.8e308).
+const MAGNITUDE: f64 = 1e15;
+
 const GW: Domain = Domain {
     lo: 0.0,
-    hi: f64::INFINITY,
+    hi: MAGNITUDE,
     lo_open: false,
     what: "a GW figure",
 };
+// A threshold is only compared, never multiplied: no ceiling needed.
 const GW_YEARS: Domain = Domain {
     lo: 0.0,
     hi: f64::INFINITY,
@@ -145,7 +151,7 @@ const GW_YEARS: Domain = Domain {
 };
 const PRICE: Domain = Domain {
     lo: 0.0,
-    hi: f64::INFINITY,
+    hi: MAGNITUDE,
     lo_open: false,
     what: "an amount in usd_bn",
 };
@@ -191,6 +197,8 @@ fn fmt_num(x: f64) -> String {
         "inf".into()
     } else if x == f64::NEG_INFINITY {
         "-inf".into()
+    } else if x != 0.0 && !(1e-4..1e7).contains(&x.abs()) {
+        format!("{x:e}")
     } else {
         format!("{x}")
     }
@@ -519,7 +527,13 @@ impl Reader {
                 return None;
             }
         };
-        let (lo, hi) = value.support();
+        let (lo, mut hi) = value.support();
+        // A magnitude ceiling guards against overflow, not against tails: an
+        // unbounded family is held to it at its 1 − 1e-9 quantile (a rarer
+        // draw that overflows is caught when the run computes it).
+        if hi == f64::INFINITY && domain.hi.is_finite() {
+            hi = value.quantile(1.0 - 1e-9);
+        }
         if !domain.contains(lo, hi) {
             let message = match &value {
                 Uncertain::Const(x) => {
