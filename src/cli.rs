@@ -39,6 +39,17 @@ pub enum Command {
         #[arg(long, default_value_t = 15)]
         top: usize,
     },
+    /// Draw charts (SVG, in OUTDIR/charts/) and a one-page HTML report from output folders.
+    Report {
+        /// Output folders of `run` (several: compared, the first is the
+        /// baseline) or of `compare`.
+        #[arg(required = true, num_args = 1.., value_name = "OUTDIR")]
+        outdirs: Vec<PathBuf>,
+        /// The HTML file (default: OUTDIR/report.html; with several run
+        /// folders, report-compare.html in the first).
+        #[arg(long, value_name = "FILE.html")]
+        out: Option<PathBuf>,
+    },
     /// Check a scenario and print its uncertain inputs with p5 / p50 / p95.
     Validate {
         /// The scenario file (TOML).
@@ -88,6 +99,9 @@ pub struct RunArgs {
     /// 'unmet_share<=0.1' (operators <=, <, >=, >; repeatable).
     #[arg(long, value_name = "METRIC<=VALUE")]
     pub target: Vec<crate::target::Target>,
+    /// Also draw the charts and the HTML report (OUTDIR/report.html) at the end.
+    #[arg(long)]
+    pub report: bool,
 }
 
 /// Options of `rofrsim sweep`.
@@ -233,6 +247,18 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             println!("sweep written to {}", out.join("sweep.csv").display());
             Ok(())
         }
+        Command::Report { outdirs, out } => {
+            let written = crate::report::report(&crate::report::ReportOptions {
+                inputs: outdirs,
+                out,
+            })?;
+            println!(
+                "report written to {} ({} charts)",
+                written.html.display(),
+                written.charts.len()
+            );
+            Ok(())
+        }
         Command::Validate { scenario, set } => {
             let s = scenario::load_file(&scenario, &set)?;
             print!("{}", crate::validate::report(&s));
@@ -291,5 +317,12 @@ fn run_command(mut args: RunArgs) -> Result<(), Error> {
     };
     let report = crate::run::run(&scenario, &opts, &provenance)?;
     print!("{}", crate::run::headline(&scenario, &opts, &report));
+    if args.report {
+        let written = crate::report::report(&crate::report::ReportOptions {
+            inputs: vec![opts.out.clone()],
+            out: None,
+        })?;
+        println!("report: {}", written.html.display());
+    }
     Ok(())
 }

@@ -1,0 +1,372 @@
+//! The one-page HTML report: self-contained (inline SVG and CSS, no
+//! scripts, nothing fetched — its Content-Security-Policy forbids it), so
+//! it opens from a mail attachment or a shared drive as it is.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::charts::{Chart, describe, value_text};
+use super::data::{CompareTable, RunData};
+use super::draw::{Fmt, num};
+use super::{Report, Section};
+
+/// Where each chart's SVG was written, as shown under it.
+#[derive(Debug, Clone, Default)]
+pub struct Locations(BTreeMap<(String, String), String>);
+
+impl Locations {
+    /// Records that `file` of run `label` ("" for comparisons) is at `shown`.
+    pub fn insert(&mut self, label: &str, file: &str, shown: String) {
+        self.0.insert((label.to_string(), file.to_string()), shown);
+    }
+
+    fn get(&self, label: &str, file: &str) -> String {
+        self.0
+            .get(&(label.to_string(), file.to_string()))
+            .cloned()
+            .unwrap_or_else(|| format!("charts/{file}"))
+    }
+}
+
+/// `path` relative to `base` when it lies below it, else as given.
+pub fn relative(path: &Path, base: &Path) -> String {
+    let shown: PathBuf = if base.as_os_str().is_empty() {
+        path.to_path_buf()
+    } else {
+        path.strip_prefix(base)
+            .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
+    };
+    shown.display().to_string()
+}
+
+/// Escapes text for HTML.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = r#"
+:root { color-scheme: light; }
+body { font-family: sans-serif; color: #222; background: #f4f4f2; margin: 0; }
+main { max-width: 1000px; margin: 0 auto; padding: 24px 28px 60px; background: #fff; }
+h1 { font-size: 28px; margin: 8px 0 4px; }
+h2 { font-size: 22px; margin: 40px 0 8px; border-bottom: 2px solid #4e79a7; padding-bottom: 4px; }
+h3 { font-size: 18px; margin: 28px 0 8px; }
+p.desc { font-size: 16px; line-height: 1.45; margin: 6px 0 14px; }
+table { border-collapse: collapse; font-size: 14px; margin: 8px 0 16px; }
+th, td { padding: 4px 10px; border-bottom: 1px solid #ddd; text-align: right; vertical-align: top; }
+th { background: #f0f0ee; }
+td.l, th.l { text-align: left; }
+table.facts td, table.facts th { text-align: left; }
+tr.sig td { font-weight: bold; }
+td.nw { white-space: nowrap; }
+code { font-family: monospace; font-size: 13px; background: #f3f3f0; padding: 1px 4px; border-radius: 3px; word-break: break-all; }
+nav { font-size: 14px; margin: 12px 0; }
+nav a { margin-right: 14px; color: #2a5d8f; }
+figure { margin: 18px 0 30px; }
+figure svg { width: 100%; height: auto; display: block; border: 1px solid #e4e4e0; }
+figcaption { font-size: 14px; line-height: 1.45; margin-top: 6px; color: #333; }
+figcaption .src { color: #555; font-size: 13px; }
+.note { font-size: 13px; color: #555; }
+"#;
+
+/// The whole HTML document.
+pub fn page(report: &Report, locations: &Locations) -> String {
+    let mut h = String::new();
+    let names: Vec<&str> = report.runs.iter().map(|r| r.label.as_str()).collect();
+    let title = if names.is_empty() {
+        "rofrsim comparison".to_string()
+    } else if names.len() == 1 {
+        format!("rofrsim report: {}", names[0])
+    } else {
+        format!("rofrsim comparison: {}", names.join(" vs "))
+    };
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+<link rel=\"icon\" href=\"data:,\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n",
+        esc(&title),
+        esc(&title)
+    );
+    let mut figure = 0usize;
+    // Contents
+    h.push_str("<nav>");
+    if !report.comparison.is_empty() || report.compare_table.is_some() {
+        h.push_str("<a href=\"#compare\">Comparison</a>");
+    }
+    for (i, r) in report.runs.iter().enumerate() {
+        if report.runs.len() > 1 {
+            let _ = write!(h, "<a href=\"#run{i}\">{}</a>", esc(&r.label));
+        } else {
+            let _ = write!(h, "<a href=\"#run{i}\">Scenario</a>");
+            for s in r.sections.iter().filter(|s| !s.charts.is_empty()) {
+                let _ = write!(
+                    h,
+                    "<a href=\"#run{i}-{}\">{}</a>",
+                    esc(&s.id),
+                    esc(&s.title)
+                );
+            }
+        }
+    }
+    h.push_str("</nav>\n");
+
+    if report.runs.len() > 1 || report.compare_table.is_some() {
+        h.push_str("<section id=\"compare\">\n<h2>Comparison</h2>\n");
+        let _ = writeln!(
+            h,
+            "<p class=\"desc\">Baseline <b>{}</b>; every other scenario is compared with it.</p>",
+            esc(names.first().copied().unwrap_or("A"))
+        );
+        match &report.compare_table {
+            Some((path, table)) => compare_table(&mut h, path, table),
+            None => summary_table(&mut h, report),
+        }
+        for s in &report.comparison {
+            section(&mut h, s, "", locations, &mut figure, "compare-");
+        }
+        h.push_str("</section>\n");
+    }
+
+    for (i, r) in report.runs.iter().enumerate() {
+        let _ = writeln!(h, "<section id=\"run{i}\">");
+        run_header(&mut h, &r.label, &r.data, report.runs.len() > 1);
+        for s in &r.sections {
+            section(
+                &mut h,
+                s,
+                &r.label,
+                locations,
+                &mut figure,
+                &format!("run{i}-"),
+            );
+        }
+        h.push_str("</section>\n");
+    }
+    let version = report
+        .runs
+        .first()
+        .map(|r| r.data.manifest.version.clone())
+        .unwrap_or_default();
+    let _ = write!(
+        h,
+        "<p class=\"note\">Drawn by rofrsim {} from the CSV files named under each chart; every chart is also a standalone SVG at the path shown.</p>\n</main>\n</body>\n</html>\n",
+        esc(&version)
+    );
+    h
+}
+
+fn run_header(h: &mut String, label: &str, run: &RunData, several: bool) {
+    let m = &run.manifest;
+    if several {
+        let _ = writeln!(h, "<h2>Scenario {}</h2>", esc(label));
+    } else {
+        let _ = writeln!(h, "<h2>Scenario</h2>");
+    }
+    if !m.description.is_empty() {
+        let _ = writeln!(h, "<p class=\"desc\">{}</p>", esc(&m.description));
+    }
+    h.push_str("<table class=\"facts\">\n");
+    let mut fact = |k: &str, v: String| {
+        let _ = writeln!(h, "<tr><th>{}</th><td>{v}</td></tr>", esc(k));
+    };
+    fact("Scenario", esc(&m.name));
+    fact("Seed", m.seed.to_string());
+    fact("Trials", num(m.trials as f64));
+    if !m.start.is_empty() {
+        fact("Horizon", format!("{} to {}", esc(&m.start), esc(&m.end)));
+    }
+    if !m.overrides.is_empty() {
+        fact(
+            "Overrides",
+            m.overrides
+                .iter()
+                .map(|o| format!("<code>{}</code>", esc(o)))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+    }
+    fact("Reproduce", format!("<code>{}</code>", esc(&m.reproduce)));
+    fact(
+        "Folder",
+        format!("<code>{}</code>", esc(&run.dir.display().to_string())),
+    );
+    h.push_str("</table>\n");
+
+    // Headline numbers from summary.csv.
+    h.push_str("<h3>Headline outcomes</h3>\n<table>\n<tr><th class=\"l\">Outcome</th><th>Mean</th><th>p5</th><th>Median</th><th>p95</th></tr>\n");
+    for metric in [
+        "microsoft_value_npv_usd_bn",
+        "revenue_share_usd_bn",
+        "openai_revenue_usd_bn",
+        "azure_share_end",
+        "unmet_share",
+        "demand_gw_end",
+        "ip_expiry_year",
+    ] {
+        let stat = |c: &str| {
+            run.summary
+                .stat(metric, c)
+                .map_or("–".to_string(), |v| value_text(metric, v))
+        };
+        if run.summary.stat(metric, "n").is_none() {
+            continue;
+        }
+        let (label, _, _) = describe(metric);
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&label),
+            stat("mean"),
+            stat("p5"),
+            stat("p50"),
+            stat("p95")
+        );
+    }
+    for metric in ["p_ip_expiry_by_agi", "p_agi_verified_by_sunset"] {
+        if let Some(v) = run.summary.stat(metric, "mean") {
+            let (label, _, _) = describe(metric);
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"l\">{}</td><td>{}</td><td></td><td></td><td></td></tr>",
+                esc(&label),
+                Fmt::Percent.label(v)
+            );
+        }
+    }
+    h.push_str(
+        "</table>\n<p class=\"note\">Data: <code>summary.csv</code> (mean, p5, p50, p95).</p>\n",
+    );
+}
+
+fn section(
+    h: &mut String,
+    s: &Section,
+    label: &str,
+    locations: &Locations,
+    figure: &mut usize,
+    prefix: &str,
+) {
+    if s.charts.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<h3 id=\"{prefix}{}\">{}</h3>",
+        esc(&s.id),
+        esc(&s.title)
+    );
+    for c in &s.charts {
+        *figure += 1;
+        chart(h, c, &locations.get(label, &c.file), *figure);
+    }
+}
+
+fn chart(h: &mut String, c: &Chart, path: &str, n: usize) {
+    // Plotters' SVG starts with the <svg> element itself (no XML prolog), so
+    // it can be inlined as it is; role/aria-label let a screen reader name it.
+    let svg = c.svg.replacen(
+        "<svg ",
+        &format!("<svg role=\"img\" aria-label=\"{}\" ", esc(&c.title)),
+        1,
+    );
+    let _ = write!(
+        h,
+        "<figure>\n{svg}<figcaption><b>Figure {n}.</b> {}<br><span class=\"src\">Data: <code>{}</code> · Chart: <code>{}</code></span></figcaption>\n</figure>\n",
+        esc(&c.caption),
+        esc(&c.source),
+        esc(path)
+    );
+}
+
+/// `compare.csv` as a table, significant differences first, largest
+/// effect first (the order `rofrsim compare` prints).
+fn compare_table(h: &mut String, path: &Path, t: &CompareTable) {
+    let mut rows: Vec<&Vec<String>> = t.rows.iter().collect();
+    let effect = |r: &Vec<String>| t.cell(r, "effect_size").parse::<f64>().unwrap_or(0.0);
+    let sig = |r: &Vec<String>| t.cell(r, "significant") == "true";
+    rows.sort_by(|a, b| sig(b).cmp(&sig(a)).then(effect(b).total_cmp(&effect(a))));
+    h.push_str("<table>\n<tr><th class=\"l\">A</th><th class=\"l\">B</th><th class=\"l\">Outcome</th><th class=\"l\">Unit</th><th>Mean A</th><th>Mean B</th><th>B − A [95 % CI]</th><th>P(B&gt;A)</th><th>Effect size</th><th>Paired</th></tr>\n");
+    let f = |r: &Vec<String>, c: &str| {
+        t.cell(r, c)
+            .parse::<f64>()
+            .map_or_else(|_| t.cell(r, c).to_string(), num)
+    };
+    for r in rows {
+        let metric = t.cell(r, "metric");
+        let label = match metric.split_once('=') {
+            Some((_, "beyond_horizon")) => {
+                "Share of trials with IP rights beyond the horizon".to_string()
+            }
+            Some((_, "agi")) => "Share of trials with IP rights ended by AGI".to_string(),
+            Some((_, cause)) => format!("Share of trials with IP rights ended by {cause}"),
+            None => describe(metric).0,
+        };
+        let unit = match metric.split_once('=') {
+            Some(_) => "share",
+            None => match describe(metric).1 {
+                "%" | "% of GW-years" => "share",
+                u => u,
+            },
+        };
+        let _ = writeln!(
+            h,
+            "<tr{}><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l nw\">{}</td><td>{}</td><td>{}</td><td class=\"nw\">{} [{}, {}]</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            if sig(r) { " class=\"sig\"" } else { "" },
+            esc(t.cell(r, "scenario_a")),
+            esc(t.cell(r, "scenario_b")),
+            esc(&label),
+            esc(unit),
+            esc(&f(r, "mean_a")),
+            esc(&f(r, "mean_b")),
+            esc(&f(r, "diff")),
+            esc(&f(r, "diff_ci_low")),
+            esc(&f(r, "diff_ci_high")),
+            esc(&f(r, "p_b_greater")),
+            esc(&f(r, "effect_size")),
+            esc(t.cell(r, "paired")),
+        );
+    }
+    let _ = writeln!(
+        h,
+        "</table>\n<p class=\"note\">Data: <code>{}</code>. Bold: the 95 % interval of B − A excludes 0. Values in the units of <code>trials.csv</code> (a share is 0–1).</p>",
+        esc(&path.display().to_string())
+    );
+}
+
+/// Without a compare.csv: each run's means and 90 % ranges side by side
+/// from its summary.csv (unpaired; `rofrsim compare` gives intervals).
+fn summary_table(h: &mut String, report: &Report) {
+    h.push_str("<table>\n<tr><th class=\"l\">Outcome</th>");
+    for r in &report.runs {
+        let _ = write!(h, "<th>{} mean [p5, p95]</th>", esc(&r.label));
+    }
+    h.push_str("</tr>\n");
+    for metric in super::COMPARE_METRICS {
+        let _ = write!(h, "<tr><td class=\"l\">{}</td>", esc(&describe(metric).0));
+        for r in &report.runs {
+            let s = |c: &str| {
+                r.data
+                    .summary
+                    .stat(metric, c)
+                    .map_or("–".to_string(), |v| value_text(metric, v))
+            };
+            let _ = write!(h, "<td>{} [{}, {}]</td>", s("mean"), s("p5"), s("p95"));
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n<p class=\"note\">Data: each run's <code>summary.csv</code>. These are unpaired summaries; <code>rofrsim compare</code> gives the differences with confidence intervals.</p>\n");
+}
