@@ -12,9 +12,9 @@ cd "$(dirname "$0")"
 secs=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(scenario set_override run_folder)
+[ ${#targets[@]} -gt 0 ] || targets=(scenario set_override run_folder sensitivity_csv)
 
-mkdir -p corpus/scenario corpus/set_override corpus/run_folder logs
+mkdir -p corpus/scenario corpus/set_override corpus/run_folder corpus/sensitivity_csv logs
 cp ../scenarios/*.toml ../tests/fixtures/*.toml corpus/scenario/
 for f in ../tests/malformed/*.toml; do cp "$f" "corpus/scenario/malformed_$(basename "$f")"; done
 cp seeds/set_override/* corpus/set_override/
@@ -25,6 +25,7 @@ trap 'rm -rf "$tmp"' EXIT
 cargo run -q --release --manifest-path ../Cargo.toml -- run ../tests/fixtures/minimal.toml \
     --trials 5 --out "$tmp/run" --quiet >/dev/null
 { cat "$tmp/run/manifest.json"; printf '\0'; cat "$tmp/run/trials.csv"; } > corpus/run_folder/minimal
+cp "$tmp/run/sensitivity.csv" corpus/sensitivity_csv/minimal
 
 for t in "${targets[@]}"; do
     echo "== $t: ${secs}s"

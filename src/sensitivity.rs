@@ -201,12 +201,20 @@ pub const HEADLINE_METRICS: [&str; 4] = [
 /// `metric` (or the headline metrics), inputs ranked by swing.
 pub fn show(folder: &Path, metric: Option<&str>, top: usize) -> Result<String, Error> {
     let path = folder.join("sensitivity.csv");
-    let mut reader = csv::Reader::from_path(&path).map_err(|e| {
+    let file = std::fs::File::open(&path).map_err(|e| {
         Error::Usage(format!(
             "{}: cannot read sensitivity.csv: {e}",
             folder.display()
         ))
     })?;
+    let rows = parse(&path, std::io::BufReader::new(file))?;
+    format_rows(&path, &rows, metric, top)
+}
+
+/// Reads `sensitivity.csv` text; `path` names it in messages. Never panics,
+/// whatever the bytes.
+pub fn parse(path: &Path, text: impl std::io::Read) -> Result<Vec<Row>, Error> {
+    let mut reader = csv::Reader::from_reader(text);
     let header = reader
         .headers()
         .map_err(|e| Error::Usage(format!("{}: {e}", path.display())))?
@@ -246,6 +254,17 @@ pub fn show(folder: &Path, metric: Option<&str>, top: usize) -> Result<String, E
             n: num(8)? as usize,
         });
     }
+    Ok(rows)
+}
+
+/// The tables `rofrsim sensitivity` prints for `metric` (or the headline
+/// metrics).
+pub fn format_rows(
+    path: &Path,
+    rows: &[Row],
+    metric: Option<&str>,
+    top: usize,
+) -> Result<String, Error> {
     let available: Vec<&str> = {
         let mut m: Vec<&str> = rows.iter().map(|r| r.metric.as_str()).collect();
         m.dedup();
