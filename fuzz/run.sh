@@ -23,7 +23,7 @@ cp seeds/set_override/* corpus/set_override/
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cargo run -q --release --manifest-path ../Cargo.toml -- run ../tests/fixtures/minimal.toml \
-    --trials 5 --out "$tmp/run" --quiet >/dev/null
+    --trials 50 --out "$tmp/run" --quiet >/dev/null
 { cat "$tmp/run/manifest.json"; printf '\0'; cat "$tmp/run/trials.csv"; } > corpus/run_folder/minimal
 cp "$tmp/run/sensitivity.csv" corpus/sensitivity_csv/minimal
 
