@@ -263,6 +263,7 @@ pub fn simulate(
         sink.write(&output::paths_header(model))?;
     }
 
+    check_memory(opts, n_metrics, plan.inputs.len())?;
     let n = opts.trials as usize;
     let kept = opts.keep_inputs.min(opts.trials) as usize;
     let mut sim = Simulation {
@@ -369,6 +370,44 @@ pub fn simulate(
         )));
     }
     Ok(sim)
+}
+
+/// Bytes a simulation keeps per trial: every outcome metric (f64) for the
+/// exact percentiles of `summary.csv`, plus its IP expiry (u32) and cause.
+fn bytes_per_trial(n_metrics: usize) -> u64 {
+    n_metrics as u64 * 8 + 4 + 1
+}
+
+/// Memory the machine can still give, from /proc/meminfo (None elsewhere).
+fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Refuses, before any work, a trial count whose results would not fit in
+/// memory (the process would otherwise be killed mid-run without a word).
+fn check_memory(opts: &SimOptions, n_metrics: usize, n_inputs: usize) -> Result<(), Error> {
+    let kept = opts.keep_inputs.min(opts.trials);
+    let need = opts
+        .trials
+        .saturating_mul(bytes_per_trial(n_metrics))
+        .saturating_add(kept * n_inputs as u64 * 8);
+    let Some(free) = available_memory() else {
+        return Ok(());
+    };
+    // Leave room for the chunks in flight, the histograms and the sort.
+    if need > free / 10 * 8 {
+        let gb = |b: u64| b as f64 / 1e9;
+        return Err(Error::Usage(format!(
+            "--trials {} needs about {:.1} GB of memory for the exact percentiles of summary.csv, but only {:.1} GB is available; run fewer trials (or several runs with different --seed)",
+            opts.trials,
+            gb(need),
+            gb(free)
+        )));
+    }
+    Ok(())
 }
 
 /// The error for a number beyond f64: the scenario asks for more than can

@@ -987,3 +987,19 @@ fn ten_fold_growth_over_the_longest_horizon_is_refused_or_finite() {
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n\n"));
 }
+
+/// A trial count whose results cannot fit in memory is refused before any
+/// work, with the memory it would need, instead of being killed mid-run.
+#[test]
+fn a_trial_count_beyond_memory_is_refused_up_front() {
+    let tmp = tempdir();
+    let out = tmp.path().join("out");
+    let r = run(&fixture("extreme_base.toml"), 1_000_000_000, &out, &[], &[]);
+    assert_eq!(r.code, Some(2), "{}", r.dump());
+    assert!(r.stderr.contains("GB of memory"), "{}", r.dump());
+    assert!(
+        listing(tmp.path()).is_empty(),
+        "nothing written: {:?}",
+        listing(tmp.path())
+    );
+}
