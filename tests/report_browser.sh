@@ -33,10 +33,19 @@ if ! command -v python3 >/dev/null 2>&1; then
     exit 0
 fi
 
-bin=${1:-target/release/rofrsim}
-if [[ ! -x "$bin" ]]; then
+# The binary: as given, else the one `cargo test` just built (CI runs this
+# script right after it), else a fresh release build.
+target=${CARGO_TARGET_DIR:-target}
+bin=${1:-}
+for candidate in "$bin" "$target/release/rofrsim" "$target/debug/rofrsim"; do
+    if [[ -n "$candidate" && -x "$candidate" ]]; then
+        bin=$candidate
+        break
+    fi
+done
+if [[ -z "$bin" || ! -x "$bin" ]]; then
     cargo build --release --quiet
-    bin=target/release/rofrsim
+    bin=$target/release/rofrsim
 fi
 shots=${REPORT_SHOTS:-/tmp/rofrsim-report-shots}
 mkdir -p "$shots"
