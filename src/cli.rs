@@ -86,15 +86,9 @@ pub struct RunArgs {
     /// Also write every month of the first N trials to paths.csv.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub paths: u64,
-    /// Worker threads (default: all cores). Outputs do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
-    /// Replace an existing output folder.
-    #[arg(long)]
-    pub force: bool,
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
+    /// How to run: threads, --force, --quiet.
+    #[command(flatten)]
+    pub control: Control,
     /// Add the probability of meeting a target to summary.csv, e.g.
     /// 'unmet_share<=0.1' (operators <=, <, >=, >; repeatable).
     #[arg(long, value_name = "METRIC<=VALUE")]
@@ -102,6 +96,27 @@ pub struct RunArgs {
     /// Also draw the charts and the HTML report (OUTDIR/report.html) at the end.
     #[arg(long)]
     pub report: bool,
+}
+
+/// Options every command that runs trials shares.
+#[derive(Debug, clap::Args)]
+pub struct Control {
+    /// Worker threads (default: all cores). Outputs do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Replace an existing output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress output.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl Control {
+    /// Worker threads: as given, else all cores.
+    pub fn threads(&self) -> usize {
+        self.threads.map_or_else(all_cores, usize::from)
+    }
 }
 
 /// Options of `rofrsim sweep`.
@@ -124,15 +139,9 @@ pub struct SweepArgs {
     /// Override a value in every combination: key.path=VALUE.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<Override>,
-    /// Worker threads (default: all cores).
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
-    /// Replace an existing output folder.
-    #[arg(long)]
-    pub force: bool,
-    /// No progress lines.
-    #[arg(long, short)]
-    pub quiet: bool,
+    /// How to run: threads, --force, --quiet.
+    #[command(flatten)]
+    pub control: Control,
     /// Add the probability of meeting a target, e.g. 'unmet_share<=0.1'.
     #[arg(long, value_name = "METRIC<=VALUE")]
     pub target: Vec<crate::target::Target>,
@@ -156,15 +165,9 @@ pub struct CompareArgs {
     /// Override a value in every scenario file: key.path=VALUE.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<Override>,
-    /// Worker threads (default: all cores).
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
-    /// Replace an existing output folder.
-    #[arg(long)]
-    pub force: bool,
-    /// No progress output.
-    #[arg(long, short)]
-    pub quiet: bool,
+    /// How to run: threads, --force, --quiet.
+    #[command(flatten)]
+    pub control: Control,
 }
 
 /// Trials per combination when `sweep --trials` is not given.
@@ -223,9 +226,9 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 seed: args.seed,
                 set: args.set,
                 out: args.out,
-                threads: args.threads.map(usize::from),
-                force: args.force,
-                quiet: args.quiet,
+                threads: Some(args.control.threads()),
+                force: args.control.force,
+                quiet: args.control.quiet,
             };
             print!("{}", crate::compare::compare(&opts)?);
             Ok(())
@@ -238,9 +241,9 @@ pub fn run(cli: Cli) -> Result<(), Error> {
                 trials: args.trials,
                 seed: args.seed,
                 out: args.out,
-                threads: args.threads.map_or_else(all_cores, usize::from),
-                force: args.force,
-                quiet: args.quiet,
+                threads: args.control.threads(),
+                force: args.control.force,
+                quiet: args.control.quiet,
                 targets: args.target,
             };
             let out = crate::sweep::sweep(&opts)?;
@@ -310,9 +313,9 @@ fn run_command(mut args: RunArgs) -> Result<(), Error> {
             .out
             .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name)),
         paths: args.paths,
-        threads: args.threads.map(usize::from),
-        force: args.force,
-        quiet: args.quiet,
+        threads: Some(args.control.threads()),
+        force: args.control.force,
+        quiet: args.control.quiet,
         targets: args.target,
     };
     let report = crate::run::run(&scenario, &opts, &provenance)?;
