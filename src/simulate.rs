@@ -7,6 +7,7 @@
 //! histograms, whose merge does not depend on order either.
 
 use std::io::Write;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
@@ -81,7 +82,6 @@ pub struct Simulation {
 
 /// One chunk's results, combined in chunk order.
 struct ChunkOut {
-    index: u64,
     trials_csv: String,
     paths_csv: String,
     /// Outcome metrics, trial-major.
@@ -94,12 +94,6 @@ struct ChunkOut {
     sums: Vec<f64>,
     /// The first trial with an outcome beyond f64 (trial, metric index).
     overflow: Option<(u64, usize)>,
-}
-
-/// Per-worker accumulator: finished chunks and the band histograms.
-struct Acc {
-    chunks: Vec<ChunkOut>,
-    hists: Vec<Histogram>,
 }
 
 /// Collects one chunk's monthly series, cell-major: `batch[cell * BATCH + t]`.
@@ -151,7 +145,6 @@ fn run_chunk(plan: &Plan<'_, '_>, index: u64, hists: &mut [Histogram]) -> ChunkO
     let last = (first + CHUNK).min(opts.trials);
     let mut scratch = Scratch::default();
     let mut out = ChunkOut {
-        index,
         trials_csv: String::new(),
         paths_csv: String::new(),
         metrics: Vec::new(),
@@ -286,30 +279,26 @@ pub fn simulate(
     // held by finished-but-not-yet-written chunks.
     let wave = (opts.threads as u64 * 4).max(1);
     let progress = progress_bar(opts, n_chunks);
+    let worker_hists: Vec<Mutex<Vec<Histogram>>> = (0..opts.threads.max(1))
+        .map(|_| Mutex::new(vec![Histogram::default(); cells]))
+        .collect();
     let mut next = 0;
     while next < n_chunks {
         let end = (next + wave).min(n_chunks);
-        let acc = pool.install(|| {
+        // Each worker adds into its own histograms for the whole run (integer
+        // counts: the final merge gives the same result in any order), so
+        // nothing is merged per wave; chunk results are collected in order.
+        let chunks: Vec<ChunkOut> = pool.install(|| {
             (next..end)
                 .into_par_iter()
-                .fold(
-                    || Acc {
-                        chunks: Vec::new(),
-                        hists: vec![Histogram::default(); cells],
-                    },
-                    |mut acc, index| {
-                        let chunk = run_chunk(&plan, index, &mut acc.hists);
-                        acc.chunks.push(chunk);
-                        acc
-                    },
-                )
-                .reduce_with(|mut a, b| {
-                    a.chunks.extend(b.chunks);
-                    for (h, o) in a.hists.iter_mut().zip(&b.hists) {
-                        h.merge(o);
-                    }
-                    a
+                .map(|index| {
+                    let slot = rayon::current_thread_index().unwrap_or(0) % worker_hists.len();
+                    // Only this worker locks its slot; a poisoned lock (a panic
+                    // elsewhere) still holds valid counts.
+                    let mut hists = worker_hists[slot].lock().unwrap_or_else(|e| e.into_inner());
+                    run_chunk(&plan, index, &mut hists)
                 })
+                .collect()
         });
         if stop.load(Ordering::Relaxed) {
             if let Some(p) = &progress {
@@ -317,18 +306,13 @@ pub fn simulate(
             }
             return Err(Error::Interrupted);
         }
-        let Some(mut acc) = acc else { break };
-        acc.chunks.sort_by_key(|c| c.index);
-        if let Some((trial, k)) = acc.chunks.iter().find_map(|c| c.overflow) {
+        if let Some((trial, k)) = chunks.iter().find_map(|c| c.overflow) {
             return Err(overflow_error(&format!(
                 "trial {trial}: {}",
                 sim.metric_names[k]
             )));
         }
-        for (h, o) in sim.hists.iter_mut().zip(&acc.hists) {
-            h.merge(o);
-        }
-        for chunk in acc.chunks {
+        for chunk in chunks {
             if let Some(sink) = trials.as_mut() {
                 sink.write(&chunk.trials_csv)?;
             }
@@ -360,6 +344,12 @@ pub fn simulate(
     }
     if let Some(p) = &progress {
         p.finish_and_clear();
+    }
+    for slot in worker_hists {
+        let hists = slot.into_inner().unwrap_or_else(|e| e.into_inner());
+        for (h, o) in sim.hists.iter_mut().zip(&hists) {
+            h.merge(o);
+        }
     }
     let names = output::series_names(model);
     if let Some(k) = sim.sums.iter().position(|x| !x.is_finite()) {
