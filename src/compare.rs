@@ -312,14 +312,6 @@ pub struct CompareOptions {
 /// The columns of `compare.csv`.
 pub const COMPARE_COLUMNS: &str = "scenario_a,scenario_b,metric,paired,n_a,n_b,mean_a,mean_b,diff,diff_ci_low,diff_ci_high,p_b_greater,diff_p5,diff_p25,diff_p50,diff_p75,diff_p95,ks_d,ks_p,effect_size,significant";
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 fn push_num(out: &mut String, x: f64) {
     out.push(',');
     crate::output::push_number(out, x);
@@ -332,9 +324,9 @@ pub fn csv_rows(out: &mut String, a: &RunData, b: &RunData, rows: &[Comparison])
         let _ = write!(
             out,
             "{},{},{},{}",
-            csv_field(&a.label),
-            csv_field(&b.label),
-            csv_field(&c.metric),
+            crate::output::csv_field(&a.label),
+            crate::output::csv_field(&b.label),
+            crate::output::csv_field(&c.metric),
             is_paired
         );
         let _ = write!(out, ",{},{}", c.n.0, c.n.1);

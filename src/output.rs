@@ -111,6 +111,15 @@ pub fn input_columns(model: &Model<'_>) -> Vec<(usize, String)> {
         .collect()
 }
 
+/// Quotes a CSV field when it holds a comma, quote or newline (RFC 4180).
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
 /// Writes a number as spreadsheets read it; empty for a missing value.
 pub fn push_number(buf: &mut String, x: f64) {
     if !x.is_finite() {

@@ -58,14 +58,14 @@ mod tests {
         assert_eq!(stream(7, 3, a).next_u64(), stream(7, 3, a).next_u64());
     }
 
+    /// Computed once from the derivation above; a change here changes every output.
+    const PINNED_FIRST_DRAW: u64 = 4_651_242_129_207_691_763;
+
     /// Pins the stream derivation: a change here changes every output.
     #[test]
     fn value_stability() {
         let first = stream(42, 0, StreamName::new("demand.shocks")).next_u64();
         assert_eq!(StreamName::new("").0, 0xcbf2_9ce4_8422_2325);
-        assert_eq!(
-            first,
-            stream(42, 0, StreamName::new("demand.shocks")).next_u64()
-        );
+        assert_eq!(first, PINNED_FIRST_DRAW);
     }
 }

@@ -201,7 +201,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<PathBuf, Error> {
 
     let mut csv = String::new();
     for v in &opts.vary {
-        csv.push_str(&csv_field(&v.path));
+        csv.push_str(&crate::output::csv_field(&v.path));
         csv.push(',');
     }
     let _ = writeln!(csv, "metric,{}", output::summary_columns().join(","));
@@ -227,7 +227,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<PathBuf, Error> {
         rows.extend(target_rows(&sim, &opts.targets));
         for (metric, summary) in rows {
             for o in combo {
-                csv.push_str(&csv_field(&o.value));
+                csv.push_str(&crate::output::csv_field(&o.value));
                 csv.push(',');
             }
             csv.push_str(&metric);
@@ -246,15 +246,6 @@ pub fn sweep(opts: &SweepOptions) -> Result<PathBuf, Error> {
     )?;
     output_dir.commit()?;
     Ok(out)
-}
-
-/// Quotes a CSV field when it holds a comma, quote or newline (RFC 4180).
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 fn manifest(opts: &SweepOptions, seed: u64, out: &Path, count: usize, seconds: f64) -> String {
