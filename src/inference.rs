@@ -314,18 +314,20 @@ pub fn ks_two_sample(a: &[f64], b: &[f64]) -> Option<(f64, f64)> {
 /// Empty input gives an empty vector; values are ordered as described in the
 /// module docs.
 pub fn ranks(x: &[f64]) -> Vec<f64> {
-    let mut idx: Vec<usize> = (0..x.len()).collect();
-    idx.sort_by(|&i, &j| cmp_f64(&x[i], &x[j]));
+    // Sorting (value, index) pairs keeps the comparisons on contiguous
+    // memory; the order within a tie does not matter, as ties share a rank.
+    let mut sorted: Vec<(f64, usize)> = x.iter().copied().zip(0..).collect();
+    sorted.sort_unstable_by(|a, b| cmp_f64(&a.0, &b.0));
     let mut r = vec![0.0; x.len()];
     let mut start = 0;
-    while start < idx.len() {
+    while start < sorted.len() {
         let mut end = start + 1;
-        while end < idx.len() && cmp_f64(&x[idx[end]], &x[idx[start]]) == Ordering::Equal {
+        while end < sorted.len() && cmp_f64(&sorted[end].0, &sorted[start].0) == Ordering::Equal {
             end += 1;
         }
         // positions start..end hold ranks start+1 ..= end
         let avg = (start + 1 + end) as f64 / 2.0;
-        for &k in &idx[start..end] {
+        for &(_, k) in &sorted[start..end] {
             r[k] = avg;
         }
         start = end;

@@ -213,8 +213,12 @@ pub fn target_rows(sim: &Simulation, targets: &[Target]) -> Vec<(String, Option<
 /// left out. A spread beyond f64 (from absurd inputs) is an error rather
 /// than an empty cell.
 pub fn summarise_columns(sim: &Simulation) -> Result<Vec<(String, Option<Summary>)>, Error> {
-    sim.metric_names
-        .iter()
+    use rayon::prelude::*;
+    // Columns are independent: summarised on the worker threads, collected
+    // in order, and the first failing column (in order) reported.
+    let rows: Vec<Result<(String, Option<Summary>), Error>> = sim
+        .metric_names
+        .par_iter()
         .zip(&sim.columns)
         .map(|(name, col)| {
             let mut present: Vec<f64> = col.iter().copied().filter(|x| !x.is_nan()).collect();
@@ -226,7 +230,8 @@ pub fn summarise_columns(sim: &Simulation) -> Result<Vec<(String, Option<Summary
             }
             Ok((name.clone(), summary))
         })
-        .collect()
+        .collect();
+    rows.into_iter().collect()
 }
 
 /// A flag set on SIGINT / SIGTERM (registered once per process), so work
@@ -299,10 +304,13 @@ pub fn run(
         output_dir.finish(f, "paths.csv")?;
     }
 
-    let mut summary = summarise_columns(&sim)?;
-    summary.extend(target_rows(&sim, &opts.targets));
+    // Summaries and sensitivity use the same number of threads as the run.
+    let (summary, sensitivity) = crate::simulate::thread_pool(threads)?.install(|| {
+        let mut summary = summarise_columns(&sim)?;
+        summary.extend(target_rows(&sim, &opts.targets));
+        Ok::<_, Error>((summary, crate::sensitivity::analyse(&sim)))
+    })?;
     output_dir.write("summary.csv", &output::summary_csv(&summary))?;
-    let sensitivity = crate::sensitivity::analyse(&sim);
     output_dir.write("sensitivity.csv", &crate::sensitivity::csv(&sensitivity))?;
     output_dir.write(
         "timeseries.csv",

@@ -5,6 +5,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use crate::error::Error;
 use crate::inference::ranks;
 use crate::simulate::Simulation;
@@ -89,9 +91,11 @@ pub fn analyse(sim: &Simulation) -> Vec<Row> {
         return Vec::new();
     }
     // Rank and split each input once: it is reused for every metric.
+    // Inputs and metrics are independent, so both run on the worker threads
+    // (collected in order: the rows do not depend on the thread count).
     let inputs: Vec<RankedInput<'_>> = sim
         .inputs
-        .iter()
+        .par_iter()
         .filter(|(_, v)| v.iter().any(|&x| x != v[0]))
         .map(|(name, v)| RankedInput {
             name,
@@ -100,75 +104,82 @@ pub fn analyse(sim: &Simulation) -> Vec<Row> {
             deciles: deciles(v),
         })
         .collect();
-    let mut rows = Vec::new();
-    for (metric, column) in sim.metric_names.iter().zip(&sim.columns) {
-        let y = &column[..n.min(column.len())];
-        let complete = y.iter().all(|x| !x.is_nan());
-        let mut metric_rows: Vec<Row> = Vec::new();
-        if complete {
-            let ry = ranks(y);
-            for RankedInput {
-                name,
-                ranks: rx,
-                deciles: (low, high),
-                ..
-            } in &inputs
-            {
-                if let Some(rho) = rank_correlation(rx, &ry) {
-                    metric_rows.push(Row {
-                        metric: metric.clone(),
-                        input: name.to_string(),
-                        spearman: rho,
-                        variance_share: 0.0,
-                        low: mean_at(y, low),
-                        high: mean_at(y, high),
-                        n,
-                    });
-                }
-            }
-        } else {
-            let keep: Vec<usize> = (0..y.len()).filter(|&i| !y[i].is_nan()).collect();
-            if keep.len() < 10 {
-                continue;
-            }
-            let ys: Vec<f64> = keep.iter().map(|&i| y[i]).collect();
-            let ry = ranks(&ys);
-            for RankedInput {
-                name, values: x, ..
-            } in &inputs
-            {
-                let xs: Vec<f64> = keep.iter().map(|&i| x[i]).collect();
-                let (low, high) = deciles(&xs);
-                if let Some(rho) = rank_correlation(&ranks(&xs), &ry) {
-                    metric_rows.push(Row {
-                        metric: metric.clone(),
-                        input: name.to_string(),
-                        spearman: rho,
-                        variance_share: 0.0,
-                        low: mean_at(&ys, &low),
-                        high: mean_at(&ys, &high),
-                        n: keep.len(),
-                    });
-                }
+    let per_metric: Vec<Vec<Row>> = sim
+        .metric_names
+        .par_iter()
+        .zip(&sim.columns)
+        .map(|(metric, column)| metric_rows(metric, column, n, &inputs))
+        .collect();
+    per_metric.concat()
+}
+
+/// One metric's rows, ranked by |swing|.
+fn metric_rows(metric: &str, column: &[f64], n: usize, inputs: &[RankedInput<'_>]) -> Vec<Row> {
+    let y = &column[..n.min(column.len())];
+    let complete = y.iter().all(|x| !x.is_nan());
+    let mut metric_rows: Vec<Row> = Vec::new();
+    if complete {
+        let ry = ranks(y);
+        for RankedInput {
+            name,
+            ranks: rx,
+            deciles: (low, high),
+            ..
+        } in inputs
+        {
+            if let Some(rho) = rank_correlation(rx, &ry) {
+                metric_rows.push(Row {
+                    metric: metric.to_string(),
+                    input: name.to_string(),
+                    spearman: rho,
+                    variance_share: 0.0,
+                    low: mean_at(y, low),
+                    high: mean_at(y, high),
+                    n,
+                });
             }
         }
-        let total: f64 = metric_rows.iter().map(|r| r.spearman * r.spearman).sum();
-        for r in &mut metric_rows {
-            r.variance_share = if total > 0.0 {
-                r.spearman * r.spearman / total
-            } else {
-                0.0
-            };
+    } else {
+        let keep: Vec<usize> = (0..y.len()).filter(|&i| !y[i].is_nan()).collect();
+        if keep.len() < 10 {
+            return Vec::new();
         }
-        metric_rows.sort_by(|a, b| {
-            b.swing()
-                .abs()
-                .total_cmp(&a.swing().abs())
-                .then_with(|| a.input.cmp(&b.input))
-        });
-        rows.extend(metric_rows);
+        let ys: Vec<f64> = keep.iter().map(|&i| y[i]).collect();
+        let ry = ranks(&ys);
+        for RankedInput {
+            name, values: x, ..
+        } in inputs
+        {
+            let xs: Vec<f64> = keep.iter().map(|&i| x[i]).collect();
+            let (low, high) = deciles(&xs);
+            if let Some(rho) = rank_correlation(&ranks(&xs), &ry) {
+                metric_rows.push(Row {
+                    metric: metric.to_string(),
+                    input: name.to_string(),
+                    spearman: rho,
+                    variance_share: 0.0,
+                    low: mean_at(&ys, &low),
+                    high: mean_at(&ys, &high),
+                    n: keep.len(),
+                });
+            }
+        }
     }
-    rows
+    let total: f64 = metric_rows.iter().map(|r| r.spearman * r.spearman).sum();
+    for r in &mut metric_rows {
+        r.variance_share = if total > 0.0 {
+            r.spearman * r.spearman / total
+        } else {
+            0.0
+        };
+    }
+    metric_rows.sort_by(|a, b| {
+        b.swing()
+            .abs()
+            .total_cmp(&a.swing().abs())
+            .then_with(|| a.input.cmp(&b.input))
+    });
+    metric_rows
 }
 
 /// `sensitivity.csv` text.

@@ -21,10 +21,11 @@ use crate::stats::Histogram;
 /// Results do not depend on it (each trial has its own streams), only speed.
 const CHUNK: u64 = 1024;
 
-/// Trials whose monthly series are buffered before they go into the
-/// histograms: adding a batch per (month, series) cell keeps that cell's
-/// histogram in cache, instead of touching every cell once per trial.
-const BATCH: usize = 64;
+/// Trials stepped side by side within a chunk. Their month-m series go
+/// into each (month, series) histogram together, so a histogram is brought
+/// into cache once per LANES trials rather than once per trial; the lanes'
+/// state (a few KiB each) stays within a core's L2 cache.
+const LANES: usize = 256;
 
 /// How to simulate.
 #[derive(Debug, Clone)]
@@ -96,35 +97,22 @@ struct ChunkOut {
     overflow: Option<(u64, usize)>,
 }
 
-/// Collects one chunk's monthly series, cell-major: `batch[cell * BATCH + t]`.
-struct ChunkObserver<'a, 'm> {
+/// Collects one month of one lane's series into `series[s * LANES + lane]`,
+/// and its `paths.csv` row when the trial is among the first `--paths`.
+struct LaneObserver<'a, 'm> {
     model: &'a Model<'m>,
-    n_series: usize,
-    batch: &'a mut [f64],
-    slot: usize,
+    series: &'a mut [f64],
+    lane: usize,
     paths: Option<(&'a mut String, u64)>,
 }
 
-impl Observer for ChunkObserver<'_, '_> {
+impl Observer for LaneObserver<'_, '_> {
     fn month(&mut self, state: &MonthState<'_>) {
-        let base = state.month * self.n_series;
-        let (batch, slot) = (&mut *self.batch, self.slot);
-        output::series_values(state, |s, x| batch[(base + s) * BATCH + slot] = x);
+        let (series, lane) = (&mut *self.series, self.lane);
+        output::series_values(state, |s, x| series[s * LANES + lane] = x);
         if let Some((line, trial)) = self.paths.as_mut() {
             output::paths_row(self.model, *trial, state, line);
         }
-    }
-}
-
-/// Adds the first `filled` trials of a batch to the sums and histograms,
-/// in trial order.
-fn flush_batch(batch: &[f64], filled: usize, sums: &mut [f64], hists: &mut [Histogram]) {
-    for ((cell, sum), hist) in batch.chunks_exact(BATCH).zip(sums).zip(hists) {
-        let cell = &cell[..filled];
-        for &x in cell {
-            *sum += x;
-        }
-        hist.add_all(cell);
     }
 }
 
@@ -138,12 +126,15 @@ struct Plan<'a, 'm> {
     stop: &'a AtomicBool,
 }
 
-/// Runs one chunk of trials.
+/// Runs one chunk of trials, [`LANES`] at a time side by side: every lane
+/// steps through month m before any steps through m + 1, so that month's
+/// series of all lanes lie together and go into each (month, series)
+/// histogram in one pass, while that histogram is in cache.
 fn run_chunk(plan: &Plan<'_, '_>, index: u64, hists: &mut [Histogram]) -> ChunkOut {
     let (model, opts) = (plan.model, plan.opts);
     let first = index * CHUNK;
     let last = (first + CHUNK).min(opts.trials);
-    let mut scratch = Scratch::default();
+    let months = model.months();
     let mut out = ChunkOut {
         trials_csv: String::new(),
         paths_csv: String::new(),
@@ -151,58 +142,81 @@ fn run_chunk(plan: &Plan<'_, '_>, index: u64, hists: &mut [Histogram]) -> ChunkO
         causes: Vec::new(),
         expiry: Vec::new(),
         inputs: Vec::new(),
-        sums: vec![0.0; model.months() * plan.n_series],
+        sums: vec![0.0; months * plan.n_series],
         overflow: None,
     };
+    let mut lanes: Vec<Scratch> = (0..LANES).map(|_| Scratch::default()).collect();
+    let mut series = vec![0.0; plan.n_series * LANES];
+    let mut paths: Vec<String> = vec![String::new(); LANES];
     let mut metrics = Vec::new();
-    let mut batch = vec![0.0; model.months() * plan.n_series * BATCH];
-    let mut filled = 0;
-    for trial in first..last {
+    let mut batch_first = first;
+    while batch_first < last {
         if plan.stop.load(Ordering::Relaxed) {
             break;
         }
-        let paths = (trial < opts.paths).then_some((&mut out.paths_csv, trial));
-        let mut observer = ChunkObserver {
-            model,
-            n_series: plan.n_series,
-            batch: &mut batch,
-            slot: filled,
-            paths,
-        };
-        let o: Outcome = model.run_trial(opts.seed, trial, &mut scratch, &mut observer);
-        output::outcome_metrics(model, &o, &mut metrics);
-        // NaN marks a missing value (ip_expiry_year beyond the horizon);
-        // an infinity is a number too large to compute or write.
-        if let Some(k) = metrics.iter().position(|x| x.is_infinite()) {
-            out.overflow = Some((trial, k));
-            break;
+        let n = ((last - batch_first) as usize).min(LANES);
+        let trial_of = |lane: usize| batch_first + lane as u64;
+        for (lane, scratch) in lanes[..n].iter_mut().enumerate() {
+            model.start(opts.seed, trial_of(lane), scratch);
         }
-        if plan.format_trials {
-            output::trial_row(
-                model,
-                trial,
-                &plan.inputs,
-                scratch.values(),
-                &o,
-                &metrics,
-                &mut out.trials_csv,
-            );
+        for m in 0..months {
+            for (lane, (scratch, path)) in lanes[..n].iter_mut().zip(&mut paths).enumerate() {
+                let trial = trial_of(lane);
+                let mut observer = LaneObserver {
+                    model,
+                    series: &mut series,
+                    lane,
+                    paths: (trial < opts.paths).then_some((path, trial)),
+                };
+                model.step(m, scratch, &mut observer);
+            }
+            let cells = m * plan.n_series..(m + 1) * plan.n_series;
+            for ((xs, sum), hist) in series
+                .chunks_exact(LANES)
+                .zip(&mut out.sums[cells.clone()])
+                .zip(&mut hists[cells])
+            {
+                let xs = &xs[..n];
+                for &x in xs {
+                    *sum += x;
+                }
+                hist.add_all(xs);
+            }
         }
-        if trial < opts.keep_inputs {
-            out.inputs
-                .extend(plan.inputs.iter().map(|(k, _)| scratch.values()[*k]));
+        for (lane, (scratch, path)) in lanes[..n].iter_mut().zip(&mut paths).enumerate() {
+            let trial = trial_of(lane);
+            let o: Outcome = model.finish(scratch);
+            output::outcome_metrics(model, &o, &mut metrics);
+            // NaN marks a missing value (ip_expiry_year beyond the horizon);
+            // an infinity is a number too large to compute or write.
+            if let Some(k) = metrics.iter().position(|x| x.is_infinite()) {
+                out.overflow = Some((trial, k));
+                return out;
+            }
+            out.paths_csv.push_str(path);
+            path.clear();
+            if plan.format_trials {
+                output::trial_row(
+                    model,
+                    trial,
+                    &plan.inputs,
+                    scratch.values(),
+                    &o,
+                    &metrics,
+                    &mut out.trials_csv,
+                );
+            }
+            if trial < opts.keep_inputs {
+                out.inputs
+                    .extend(plan.inputs.iter().map(|(k, _)| scratch.values()[*k]));
+            }
+            out.metrics.extend_from_slice(&metrics);
+            out.causes
+                .push(o.ip_expiry_cause.unwrap_or(ExpiryCause::BeyondHorizon));
+            out.expiry.push(o.ip_expiry.unwrap_or(u32::MAX));
         }
-        out.metrics.extend_from_slice(&metrics);
-        out.causes
-            .push(o.ip_expiry_cause.unwrap_or(ExpiryCause::BeyondHorizon));
-        out.expiry.push(o.ip_expiry.unwrap_or(u32::MAX));
-        filled += 1;
-        if filled == BATCH {
-            flush_batch(&batch, filled, &mut out.sums, hists);
-            filled = 0;
-        }
+        batch_first += n as u64;
     }
-    flush_batch(&batch, filled, &mut out.sums, hists);
     out
 }
 
@@ -221,6 +235,14 @@ fn progress_bar(opts: &SimOptions, chunks: u64) -> Option<indicatif::ProgressBar
     Some(bar)
 }
 
+/// A pool of `threads` worker threads.
+pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, Error> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start {threads} worker threads: {e}")))
+}
+
 /// Runs `opts.trials` trials of `model`, streaming `trials.csv` rows (with
 /// header) to `trials` and `paths.csv` rows to `paths` when given. Stops
 /// with [`Error::Interrupted`] as soon as `stop` is set.
@@ -231,10 +253,7 @@ pub fn simulate(
     mut paths: Option<Sink<'_>>,
     stop: &AtomicBool,
 ) -> Result<Simulation, Error> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
-        .build()
-        .map_err(|e| Error::Other(format!("cannot start {} worker threads: {e}", opts.threads)))?;
+    let pool = thread_pool(opts.threads)?;
     let metric_names: Vec<String> = output::outcome_metric_names(model)
         .into_iter()
         .chain(output::PROBABILITY_METRICS.iter().map(|s| s.to_string()))
@@ -256,6 +275,13 @@ pub fn simulate(
         sink.write(&output::paths_header(model))?;
     }
 
+    if opts.trials > crate::stats::MAX_TRIALS {
+        return Err(Error::Usage(format!(
+            "--trials {} is more than rofrsim can count ({}); run several runs with different --seed",
+            opts.trials,
+            crate::stats::MAX_TRIALS
+        )));
+    }
     check_memory(opts, n_metrics, plan.inputs.len())?;
     let n = opts.trials as usize;
     let kept = opts.keep_inputs.min(opts.trials) as usize;

@@ -1,11 +1,11 @@
 //! The AGI process (MODEL.md step 1): declarations, the expert panel, and
 //! the month AGI is verified.
 
-use rand::RngExt;
+use rand::{RngExt, SeedableRng};
 
 use super::{Model, redraw};
 use crate::rng::{self, Stream};
-use crate::scenario::{AgiMode, Panel};
+use crate::scenario::AgiMode;
 
 /// First declaration and verification, as month indices.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -17,6 +17,7 @@ pub struct AgiOutcome {
 }
 
 /// How declarations arise in this trial.
+#[derive(Debug)]
 enum Trigger {
     /// Never (no `[agi]` section).
     Never,
@@ -29,9 +30,8 @@ enum Trigger {
 }
 
 /// One trial's AGI state.
-pub struct Process<'m> {
-    model: &'m Model<'m>,
-    panel: Option<&'m Panel>,
+#[derive(Debug)]
+pub struct Process {
     trigger: Trigger,
     /// Earliest month the next declaration may come.
     next_allowed: i64,
@@ -49,9 +49,26 @@ pub struct Process<'m> {
     out: AgiOutcome,
 }
 
-impl<'m> Process<'m> {
+impl Process {
+    /// A process that never declares, before any trial starts.
+    pub fn idle() -> Process {
+        Process {
+            trigger: Trigger::Never,
+            next_allowed: 0,
+            pending: None,
+            pending_confirm: 1.0,
+            next_allowed_after_reject: 12.0,
+            reviews: 0,
+            first_review: [0.0, 1.0, 12.0],
+            declarations: SeedableRng::seed_from_u64(0),
+            panel_rng: SeedableRng::seed_from_u64(0),
+            hazard_factor: 1.0,
+            out: AgiOutcome::default(),
+        }
+    }
+
     /// Sets up the process from the trial's sampled inputs.
-    pub fn new(model: &'m Model<'m>, seed: u64, trial: u64, values: &[f64]) -> Process<'m> {
+    pub fn start(&mut self, model: &Model<'_>, seed: u64, trial: u64, values: &[f64]) {
         let start = model.scenario.start.decimal_year();
         let agi = model.scenario.agi.as_ref();
         let trigger = match agi.map(|a| &a.mode) {
@@ -81,9 +98,7 @@ impl<'m> Process<'m> {
                 values[p.retry_months.0],
             ]
         });
-        Process {
-            model,
-            panel,
+        *self = Process {
             trigger,
             next_allowed: 0,
             pending: None,
@@ -95,28 +110,26 @@ impl<'m> Process<'m> {
             panel_rng: rng::stream(seed, trial, model.panel_stream),
             hazard_factor: 1.0,
             out: AgiOutcome::default(),
-        }
+        };
     }
 
     /// The panel's draws for the next review: (months, confirm, retry).
     /// The first review uses the trial's inputs; later ones draw afresh.
-    fn review_draws(&mut self) -> [f64; 3] {
+    fn review_draws(&mut self, model: &Model<'_>) -> [f64; 3] {
         self.reviews += 1;
-        match self.panel {
-            Some(p) if self.reviews > 1 => {
-                let s = self.model.scenario;
-                [
-                    redraw(s, p.months, &mut self.panel_rng),
-                    redraw(s, p.confirm_probability, &mut self.panel_rng),
-                    redraw(s, p.retry_months, &mut self.panel_rng),
-                ]
-            }
+        let s = model.scenario;
+        match s.agi.as_ref().map(|a| &a.panel) {
+            Some(p) if self.reviews > 1 => [
+                redraw(s, p.months, &mut self.panel_rng),
+                redraw(s, p.confirm_probability, &mut self.panel_rng),
+                redraw(s, p.retry_months, &mut self.panel_rng),
+            ],
             _ => self.first_review,
         }
     }
 
     /// Advances to month `m`; `cum_gw_months` is placed GW-months up to m−1.
-    pub fn step(&mut self, m: i64, cum_gw_months: f64) {
+    pub fn step(&mut self, model: &Model<'_>, m: i64, cum_gw_months: f64) {
         if self.out.verified.is_some() {
             return;
         }
@@ -144,7 +157,7 @@ impl<'m> Process<'m> {
         };
         if declare {
             self.out.declared.get_or_insert(m);
-            let [months, confirm, retry] = self.review_draws();
+            let [months, confirm, retry] = self.review_draws(model);
             self.pending_confirm = confirm;
             self.next_allowed_after_reject = retry;
             let verdict = m + months.round().clamp(0.0, 1e6) as i64;

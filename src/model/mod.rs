@@ -189,6 +189,12 @@ pub struct Model<'s> {
     tranche_streams: Vec<Vec<StreamName>>,
     exclusivity: Vec<(Window, usize, Vec<bool>)>,
     rofr: Vec<(Window, usize, InputId, Vec<bool>)>,
+    revenue_share_window: Option<Window>,
+    /// Every class's route and whether a ROFR window is active, per month,
+    /// `[month * classes + class]`, when no window's end hangs on AGI (the
+    /// usual case): then the month loop looks routes up instead of
+    /// searching the windows.
+    fixed_routes: Option<(Vec<Route>, Vec<bool>)>,
     sunset: Option<i64>,
     shocks: StreamName,
     offers: StreamName,
@@ -196,29 +202,96 @@ pub struct Model<'s> {
     panel_stream: StreamName,
 }
 
-/// Reusable per-thread buffers, so the month loop does not allocate.
-#[derive(Debug, Default)]
+/// One trial in progress: its sampled inputs, the constants derived from
+/// them, and the state after the months stepped so far. Reused from trial
+/// to trial, so neither a trial nor a month allocates once it has grown.
+#[derive(Debug)]
 pub struct Scratch {
     values: Vec<f64>,
-    placed: Vec<f64>,
-    capacity: Vec<f64>,
-    placed_by_provider: Vec<f64>,
-    free: Vec<f64>,
-    order: Vec<usize>,
-    class_demand: Vec<f64>,
+    // Per-trial constants.
     shares: Vec<f64>,
-    organic: Vec<f64>,
     organic_step: Vec<f64>,
     tranche_online: Vec<(usize, i64, f64)>,
-    offer_draws: Vec<f64>,
     prices: Vec<f64>,
+    order: Vec<usize>,
     max_gw: Vec<f64>,
     exercise: Vec<f64>,
+    growth0: f64,
+    halflife: Option<f64>,
+    drift_vol: f64,
+    shock_scale: f64,
+    revenue_step: f64,
+    per_gw_year0: f64,
+    discount_step: f64,
+    margin: f64,
+    /// Revenue share (rate, cap in usd_bn).
+    share_term: Option<(f64, f64)>,
+    shocks: Stream,
+    offers: Stream,
+    agi: agi::Process,
+    // State.
+    organic: Vec<f64>,
+    capacity: Vec<f64>,
+    placed: Vec<f64>,
+    placed_by_provider: Vec<f64>,
+    free: Vec<f64>,
+    class_demand: Vec<f64>,
+    offer_draws: Vec<f64>,
     routes: Vec<Route>,
+    demand: f64,
+    unmet_gw_months: f64,
+    cum_placed_gw_months: f64,
+    revenue_factor: f64,
+    discount: f64,
+    shared_total: f64,
+    out: Outcome,
+}
+
+impl Default for Scratch {
+    fn default() -> Scratch {
+        let idle = || rand::SeedableRng::seed_from_u64(0);
+        Scratch {
+            values: Vec::new(),
+            shares: Vec::new(),
+            organic_step: Vec::new(),
+            tranche_online: Vec::new(),
+            prices: Vec::new(),
+            order: Vec::new(),
+            max_gw: Vec::new(),
+            exercise: Vec::new(),
+            growth0: 0.0,
+            halflife: None,
+            drift_vol: 0.0,
+            shock_scale: 0.0,
+            revenue_step: 1.0,
+            per_gw_year0: 0.0,
+            discount_step: 1.0,
+            margin: 0.0,
+            share_term: None,
+            shocks: idle(),
+            offers: idle(),
+            agi: agi::Process::idle(),
+            organic: Vec::new(),
+            capacity: Vec::new(),
+            placed: Vec::new(),
+            placed_by_provider: Vec::new(),
+            free: Vec::new(),
+            class_demand: Vec::new(),
+            offer_draws: Vec::new(),
+            routes: Vec::new(),
+            demand: 0.0,
+            unmet_gw_months: 0.0,
+            cum_placed_gw_months: 0.0,
+            revenue_factor: 1.0,
+            discount: 1.0,
+            shared_total: 0.0,
+            out: Outcome::default(),
+        }
+    }
 }
 
 impl Scratch {
-    /// The sampled value of every input in the last trial, by input id.
+    /// The sampled value of every input in the current trial, by input id.
     pub fn values(&self) -> &[f64] {
         &self.values
     }
@@ -238,7 +311,7 @@ impl<'s> Model<'s> {
             }
             m
         };
-        Model {
+        let mut model = Model {
             scenario,
             months: scenario.months(),
             input_streams: scenario
@@ -276,6 +349,12 @@ impl<'s> Model<'s> {
                     )
                 })
                 .collect(),
+            revenue_share_window: scenario
+                .terms
+                .revenue_share
+                .as_ref()
+                .map(|rs| Window::new(i64::MIN, rs.until, start)),
+            fixed_routes: None,
             sunset: scenario
                 .terms
                 .ip
@@ -285,12 +364,52 @@ impl<'s> Model<'s> {
             offers: StreamName::new("terms.rofr.offers"),
             agi_stream: StreamName::new("agi.declarations"),
             panel_stream: StreamName::new("agi.panel.reviews"),
+        };
+        let fixed = model
+            .exclusivity
+            .iter()
+            .map(|e| e.0)
+            .chain(model.rofr.iter().map(|r| r.0))
+            .all(|w| matches!(w.until, End::Month(_) | End::Never));
+        if fixed {
+            let n_class = scenario.workloads.len();
+            let mut routes = vec![Route::Open; model.months * n_class];
+            let mut rofr_active = vec![false; model.months];
+            for m in 0..model.months {
+                let row = &mut routes[m * n_class..(m + 1) * n_class];
+                rofr_active[m] = model.routes(m as i64, None, None, row);
+            }
+            model.fixed_routes = Some((routes, rofr_active));
         }
+        model
     }
 
     /// Number of months in the horizon.
     pub fn months(&self) -> usize {
         self.months
+    }
+
+    /// Each class's route in month `m` (the first matching window in file
+    /// order decides: exclusivity, then ROFR, else open), and whether any
+    /// ROFR window is active.
+    fn routes(
+        &self,
+        m: i64,
+        verified: Option<i64>,
+        ip_expiry: Option<i64>,
+        routes: &mut [Route],
+    ) -> bool {
+        let active = |w: &Window| w.active(m, verified, ip_expiry);
+        for (c, route) in routes.iter_mut().enumerate() {
+            *route = if let Some(e) = self.exclusivity.iter().find(|e| e.2[c] && active(&e.0)) {
+                Route::Exclusive(e.1)
+            } else if let Some(ri) = self.rofr.iter().position(|r| r.3[c] && active(&r.0)) {
+                Route::Rofr(ri)
+            } else {
+                Route::Open
+            };
+        }
+        self.rofr.iter().any(|r| active(&r.0))
     }
 
     /// Samples every input of trial `trial` into `scratch.values`.
@@ -313,306 +432,306 @@ impl<'s> Model<'s> {
         scratch: &mut Scratch,
         observer: &mut impl Observer,
     ) -> Outcome {
+        self.start(seed, trial, scratch);
+        for m in 0..self.months {
+            self.step(m, scratch, observer);
+        }
+        self.finish(scratch)
+    }
+
+    /// Begins trial `trial` with `seed`: samples its inputs and sets up the
+    /// state before the first month. [`Model::step`] then advances it one
+    /// month at a time and [`Model::finish`] gives its outcome, so a driver
+    /// may step many trials side by side.
+    pub fn start(&self, seed: u64, trial: u64, scratch: &mut Scratch) {
         let s = self.scenario;
         self.sample_inputs(seed, trial, scratch);
-        let v = |id: InputId, values: &[f64]| values[id.0];
         let n_prov = s.providers.len();
         let n_class = s.workloads.len();
         let dt = 1.0 / 12.0;
+        let sc = scratch;
+        let values = &sc.values;
+        let v = |id: InputId| values[id.0];
 
-        // Per-trial constants.
-        let values = std::mem::take(&mut scratch.values);
-        let share_sum: f64 = s.workloads.iter().map(|w| v(w.share, &values)).sum();
-        scratch.shares.clear();
+        let share_sum: f64 = s.workloads.iter().map(|w| v(w.share)).sum();
+        sc.shares.clear();
         for w in &s.workloads {
             // All-zero shares (possible only when every share's support
             // touches 0) fall back to equal shares rather than NaN.
             let share = if share_sum > 0.0 {
-                v(w.share, &values) / share_sum
+                v(w.share) / share_sum
             } else {
                 1.0 / n_class as f64
             };
-            scratch.shares.push(share);
+            sc.shares.push(share);
         }
-        scratch.organic.clear();
-        scratch.organic_step.clear();
+        sc.organic.clear();
+        sc.organic_step.clear();
         for p in &s.providers {
-            scratch.organic.push(v(p.initial_gw, &values));
-            scratch
-                .organic_step
-                .push((1.0 + v(p.growth, &values)).powf(dt));
+            sc.organic.push(v(p.initial_gw));
+            sc.organic_step.push((1.0 + v(p.growth)).powf(dt));
         }
-        scratch.tranche_online.clear();
+        sc.tranche_online.clear();
         for (pi, p) in s.providers.iter().enumerate() {
             for (ti, t) in p.tranches.iter().enumerate() {
                 let mut r = rng::stream(seed, trial, self.tranche_streams[pi][ti]);
-                let materialises = r.random::<f64>() < v(t.probability, &values);
+                let materialises = r.random::<f64>() < v(t.probability);
                 if materialises {
-                    let delay = v(t.delay_months, &values).round();
+                    let delay = v(t.delay_months).round();
                     // Clamp to the horizon before converting: a huge delay
                     // simply never comes online.
                     let online = f64::from(t.online.since(s.start)) + delay;
                     let online = online.clamp(-1.0, self.months as f64 + 1.0) as i64;
-                    scratch
-                        .tranche_online
-                        .push((pi, online.max(0), v(t.gw, &values)));
+                    sc.tranche_online.push((pi, online.max(0), v(t.gw)));
                 }
             }
         }
-        scratch.prices.clear();
-        scratch
-            .prices
-            .extend(s.providers.iter().map(|p| v(p.price, &values)));
-        let prices = std::mem::take(&mut scratch.prices);
-        scratch.order.clear();
-        scratch.order.extend(0..n_prov);
+        sc.prices.clear();
+        sc.prices.extend(s.providers.iter().map(|p| v(p.price)));
+        sc.order.clear();
+        sc.order.extend(0..n_prov);
         if s.policy == crate::scenario::Policy::CheapestFirst {
             // Stable sort: ties keep config order.
-            scratch
-                .order
-                .sort_by(|&a, &b| prices[a].total_cmp(&prices[b]));
+            let prices = &sc.prices;
+            sc.order.sort_by(|&a, &b| prices[a].total_cmp(&prices[b]));
         }
-        scratch.max_gw.clear();
-        scratch.max_gw.extend(
+        sc.max_gw.clear();
+        sc.max_gw.extend(
             s.providers
                 .iter()
-                .map(|p| p.max_gw.map_or(f64::INFINITY, |m| v(m, &values))),
+                .map(|p| p.max_gw.map_or(f64::INFINITY, &v)),
         );
-        let max_gw = std::mem::take(&mut scratch.max_gw);
 
-        let growth0 = v(s.demand.growth, &values);
-        let halflife = s.demand.growth_halflife_years.map(|h| v(h, &values));
-        let sigma = v(s.demand.volatility, &values);
-        let drift_vol = -sigma * sigma * dt / 2.0;
-        let shock_scale = sigma * dt.sqrt();
-        let mut shocks = rng::stream(seed, trial, self.shocks);
-        let mut offers = rng::stream(seed, trial, self.offers);
+        sc.growth0 = v(s.demand.growth);
+        sc.halflife = s.demand.growth_halflife_years.map(&v);
+        let sigma = v(s.demand.volatility);
+        sc.drift_vol = -sigma * sigma * dt / 2.0;
+        sc.shock_scale = sigma * dt.sqrt();
+        sc.shocks = rng::stream(seed, trial, self.shocks);
+        sc.offers = rng::stream(seed, trial, self.offers);
 
-        let revenue_step = (1.0 + v(s.revenue.growth, &values)).powf(dt);
-        let per_gw_year0 = v(s.revenue.per_gw_year, &values);
-        let discount_step = (1.0 + v(s.microsoft.discount_rate, &values)).powf(-dt);
-        let margin = v(s.microsoft.azure_margin, &values);
-        let ms = s.microsoft.provider;
-        let share_term = s.terms.revenue_share.as_ref().map(|rs| {
-            (
-                v(rs.rate, &values),
-                rs.until,
-                rs.cap_usd_bn.map_or(f64::INFINITY, |c| v(c, &values)),
-            )
-        });
-        scratch.exercise.clear();
-        scratch
-            .exercise
-            .extend(self.rofr.iter().map(|r| v(r.2, &values)));
-        let exercise = std::mem::take(&mut scratch.exercise);
-        scratch.routes.clear();
-        scratch.routes.resize(n_class, Route::Open);
-        let revenue_share_window =
-            share_term.map(|(_, until, _)| Window::new(i64::MIN, until, s.start));
+        sc.revenue_step = (1.0 + v(s.revenue.growth)).powf(dt);
+        sc.per_gw_year0 = v(s.revenue.per_gw_year);
+        sc.discount_step = (1.0 + v(s.microsoft.discount_rate)).powf(-dt);
+        sc.margin = v(s.microsoft.azure_margin);
+        sc.share_term = s
+            .terms
+            .revenue_share
+            .as_ref()
+            .map(|rs| (v(rs.rate), rs.cap_usd_bn.map_or(f64::INFINITY, &v)));
+        sc.exercise.clear();
+        sc.exercise.extend(self.rofr.iter().map(|r| v(r.2)));
+        sc.routes.clear();
+        sc.routes.resize(n_class, Route::Open);
 
-        let mut agi = agi::Process::new(self, seed, trial, &values);
+        sc.agi.start(self, seed, trial, values);
 
-        scratch.placed.clear();
-        scratch.placed.resize(n_class * n_prov, 0.0);
-        scratch.capacity.resize(n_prov, 0.0);
-        scratch.placed_by_provider.resize(n_prov, 0.0);
-        scratch.free.resize(n_prov, 0.0);
-        scratch.class_demand.resize(n_class, 0.0);
-        scratch.offer_draws.resize(n_class, 0.0);
+        sc.placed.clear();
+        sc.placed.resize(n_class * n_prov, 0.0);
+        sc.capacity.resize(n_prov, 0.0);
+        sc.placed_by_provider.resize(n_prov, 0.0);
+        sc.free.resize(n_prov, 0.0);
+        sc.class_demand.resize(n_class, 0.0);
+        sc.offer_draws.resize(n_class, 0.0);
 
-        let mut out = Outcome {
-            gw_years: vec![0.0; n_prov],
-            spend_usd_bn: vec![0.0; n_prov],
+        let mut out = std::mem::take(&mut sc.out);
+        out.gw_years.clear();
+        out.gw_years.resize(n_prov, 0.0);
+        out.spend_usd_bn.clear();
+        out.spend_usd_bn.resize(n_prov, 0.0);
+        sc.out = Outcome {
+            gw_years: out.gw_years,
+            spend_usd_bn: out.spend_usd_bn,
             ..Outcome::default()
         };
-        let mut demand = v(s.demand.initial_gw, &values);
-        let mut unmet_gw_months = 0.0;
-        let mut cum_placed_gw_months = 0.0;
-        let mut revenue_factor = 1.0;
-        let mut discount = 1.0;
-        let mut shared_total = 0.0;
+        sc.demand = v(s.demand.initial_gw);
+        sc.unmet_gw_months = 0.0;
+        sc.cum_placed_gw_months = 0.0;
+        sc.revenue_factor = 1.0;
+        sc.discount = 1.0;
+        sc.shared_total = 0.0;
+    }
 
-        for m in 0..self.months {
-            let y = m as f64 / 12.0;
-            let mi = m as i64;
+    /// Steps the trial begun by [`Model::start`] through month `m` (months
+    /// must come in order, from 0), reporting it to `observer`.
+    pub fn step(&self, m: usize, sc: &mut Scratch, observer: &mut impl Observer) {
+        let s = self.scenario;
+        let n_prov = s.providers.len();
+        let n_class = s.workloads.len();
+        let dt = 1.0 / 12.0;
+        let y = m as f64 / 12.0;
+        let mi = m as i64;
 
-            // 1. AGI and the terms that hang on it.
-            agi.step(mi, cum_placed_gw_months);
-            let verified = agi.verified();
-            let ip_expiry = self.ip_expiry(verified);
-            let active = |w: &Window| w.active(mi, verified, ip_expiry);
+        // 1. AGI and the terms that hang on it.
+        sc.agi.step(self, mi, sc.cum_placed_gw_months);
+        let verified = sc.agi.verified();
+        let ip_expiry = self.ip_expiry(verified);
 
-            // 2. Capacity.
-            let organic = scratch
-                .organic
-                .iter_mut()
-                .zip(&scratch.organic_step)
-                .zip(&max_gw);
-            for (capacity, ((organic, &step), &max)) in scratch.capacity.iter_mut().zip(organic) {
-                if m > 0 {
-                    *organic *= step;
-                }
-                *capacity = organic.min(max);
-            }
-            for &(p, online, gw) in &scratch.tranche_online {
-                if online <= mi {
-                    scratch.capacity[p] += gw;
-                }
-            }
-
-            // 3. Demand.
+        // 2. Capacity.
+        let organic = sc.organic.iter_mut().zip(&sc.organic_step).zip(&sc.max_gw);
+        for (capacity, ((organic, &step), &max)) in sc.capacity.iter_mut().zip(organic) {
             if m > 0 {
-                let g = match halflife {
-                    Some(h) => growth0 * (-y / h).exp2(),
-                    None => growth0,
-                };
-                let z: f64 = StandardNormal.sample(&mut shocks);
-                demand *= ((1.0 + g).ln() * dt + drift_vol + shock_scale * z).exp();
+                *organic *= step;
             }
-            for c in 0..n_class {
-                scratch.class_demand[c] = scratch.shares[c] * demand;
-            }
-
-            // 4. Release.
-            routing::release(
-                &mut scratch.placed,
-                &scratch.class_demand,
-                &scratch.capacity,
-                n_prov,
-            );
-
-            // 5. Route each class's need.
-            for p in 0..n_prov {
-                let used: f64 = (0..n_class).map(|c| scratch.placed[c * n_prov + p]).sum();
-                scratch.free[p] = (scratch.capacity[p] - used).max(0.0);
-            }
-            if !self.rofr.is_empty() {
-                // One draw per class every month, used or not, so the
-                // stream stays aligned across scenarios (common random numbers).
-                for d in scratch.offer_draws.iter_mut() {
-                    *d = offers.random::<f64>();
-                }
-            }
-            let rofr_active = self.rofr.iter().any(|r| active(&r.0));
-            let mut unmet = 0.0;
-            let mut router = routing::Router {
-                placed: &mut scratch.placed,
-                free: &mut scratch.free,
-                order: &scratch.order,
-                n_prov,
-                policy: s.policy,
-            };
-            // The first matching window in file order decides each class's
-            // route; exclusive classes are served first, then ROFR, then
-            // open, in config order within each.
-            for (c, route) in scratch.routes.iter_mut().enumerate() {
-                *route = if let Some(e) = self.exclusivity.iter().find(|e| e.2[c] && active(&e.0)) {
-                    Route::Exclusive(e.1)
-                } else if let Some(ri) = self.rofr.iter().position(|r| r.3[c] && active(&r.0)) {
-                    Route::Rofr(ri)
-                } else {
-                    Route::Open
-                };
-            }
-            for pass in 0..3 {
-                for (c, &route) in scratch.routes.iter().enumerate() {
-                    if route.pass() != pass {
-                        continue;
-                    }
-                    let d_c = scratch.class_demand[c];
-                    let placed_c: f64 = router.class_total(c);
-                    let need = d_c - placed_c;
-                    if need <= 1e-12 * d_c {
-                        continue;
-                    }
-                    let left = match route {
-                        Route::Exclusive(p) => router.take(c, p, need),
-                        Route::Rofr(ri) => {
-                            let holder = self.rofr[ri].1;
-                            out.rofr_offers += 1;
-                            if scratch.offer_draws[c] < exercise[ri] {
-                                let rest = router.take(c, holder, need);
-                                router.spread(c, rest, Some(holder))
-                            } else {
-                                out.rofr_declined += 1;
-                                router.spread(c, need, Some(holder))
-                            }
-                        }
-                        Route::Open => router.spread(c, need, None),
-                    };
-                    unmet += left;
-                }
-            }
-
-            // 6. Money.
-            let mut placed_total = 0.0;
-            for (p, by_provider) in scratch.placed_by_provider.iter_mut().enumerate() {
-                let placed_p: f64 = (0..n_class).map(|c| scratch.placed[c * n_prov + p]).sum();
-                *by_provider = placed_p;
-                placed_total += placed_p;
-                out.gw_years[p] += placed_p * dt;
-                out.spend_usd_bn[p] += placed_p * prices[p] * dt;
-            }
-            if m > 0 {
-                revenue_factor *= revenue_step;
-                discount *= discount_step;
-            }
-            let revenue = placed_total * per_gw_year0 * revenue_factor * dt;
-            out.openai_revenue_usd_bn += revenue;
-            let mut shared = 0.0;
-            if let (Some((rate, _, cap)), Some(window)) = (share_term, &revenue_share_window)
-                && active(window)
-                && shared_total < cap
-            {
-                shared = (rate * revenue).min(cap - shared_total);
-                shared_total += shared;
-            }
-            let ms_spend = scratch.placed_by_provider[ms] * prices[ms] * dt;
-            out.microsoft_value_npv_usd_bn += (margin * ms_spend + shared) * discount;
-            out.revenue_share_usd_bn = shared_total;
-
-            let azure_share = if placed_total > 0.0 {
-                scratch.placed_by_provider[ms] / placed_total
-            } else {
-                0.0
-            };
-            unmet_gw_months += unmet;
-            cum_placed_gw_months += placed_total;
-            let ip_active = ip_expiry.is_none_or(|e| mi < e);
-            if ip_active {
-                out.ip_months += 1;
-            }
-            observer.month(&MonthState {
-                month: m,
-                demand_gw: demand,
-                capacity_gw: &scratch.capacity,
-                placed_gw: &scratch.placed_by_provider,
-                class_demand_gw: &scratch.class_demand,
-                placed_by_class_gw: &scratch.placed,
-                unmet_gw: unmet,
-                azure_share,
-                ip_active,
-                rofr_active,
-                agi_verified: verified.is_some(),
-            });
-            if m + 1 == self.months {
-                out.demand_gw_end = demand;
-                out.azure_share_end = azure_share;
+            *capacity = organic.min(max);
+        }
+        for &(p, online, gw) in &sc.tranche_online {
+            if online <= mi {
+                sc.capacity[p] += gw;
             }
         }
 
-        out.unmet_gw_years = unmet_gw_months / 12.0;
+        // 3. Demand.
+        if m > 0 {
+            let g = match sc.halflife {
+                Some(h) => sc.growth0 * (-y / h).exp2(),
+                None => sc.growth0,
+            };
+            let z: f64 = StandardNormal.sample(&mut sc.shocks);
+            sc.demand *= ((1.0 + g).ln() * dt + sc.drift_vol + sc.shock_scale * z).exp();
+        }
+        let demand = sc.demand;
+        for (d, &share) in sc.class_demand.iter_mut().zip(&sc.shares) {
+            *d = share * demand;
+        }
+
+        // 4. Release.
+        routing::release(&mut sc.placed, &sc.class_demand, &sc.capacity, n_prov);
+
+        // 5. Route each class's need.
+        for p in 0..n_prov {
+            let used: f64 = (0..n_class).map(|c| sc.placed[c * n_prov + p]).sum();
+            sc.free[p] = (sc.capacity[p] - used).max(0.0);
+        }
+        if !self.rofr.is_empty() {
+            // One draw per class every month, used or not, so the
+            // stream stays aligned across scenarios (common random numbers).
+            for d in sc.offer_draws.iter_mut() {
+                *d = sc.offers.random::<f64>();
+            }
+        }
+        let rofr_active = match &self.fixed_routes {
+            Some((routes, rofr_active)) => {
+                sc.routes
+                    .copy_from_slice(&routes[m * n_class..(m + 1) * n_class]);
+                rofr_active[m]
+            }
+            None => self.routes(mi, verified, ip_expiry, &mut sc.routes),
+        };
+        let mut unmet = 0.0;
+        let mut router = routing::Router {
+            placed: &mut sc.placed,
+            free: &mut sc.free,
+            order: &sc.order,
+            n_prov,
+            policy: s.policy,
+        };
+        // Exclusive classes are served first, then ROFR, then open, in
+        // config order within each.
+        for pass in 0..3 {
+            for (c, &route) in sc.routes.iter().enumerate() {
+                if route.pass() != pass {
+                    continue;
+                }
+                let d_c = sc.class_demand[c];
+                let placed_c: f64 = router.class_total(c);
+                let need = d_c - placed_c;
+                if need <= 1e-12 * d_c {
+                    continue;
+                }
+                let left = match route {
+                    Route::Exclusive(p) => router.take(c, p, need),
+                    Route::Rofr(ri) => {
+                        let holder = self.rofr[ri].1;
+                        sc.out.rofr_offers += 1;
+                        if sc.offer_draws[c] < sc.exercise[ri] {
+                            let rest = router.take(c, holder, need);
+                            router.spread(c, rest, Some(holder))
+                        } else {
+                            sc.out.rofr_declined += 1;
+                            router.spread(c, need, Some(holder))
+                        }
+                    }
+                    Route::Open => router.spread(c, need, None),
+                };
+                unmet += left;
+            }
+        }
+
+        // 6. Money.
+        let out = &mut sc.out;
+        let mut placed_total = 0.0;
+        for (p, by_provider) in sc.placed_by_provider.iter_mut().enumerate() {
+            let placed_p: f64 = (0..n_class).map(|c| sc.placed[c * n_prov + p]).sum();
+            *by_provider = placed_p;
+            placed_total += placed_p;
+            out.gw_years[p] += placed_p * dt;
+            out.spend_usd_bn[p] += placed_p * sc.prices[p] * dt;
+        }
+        if m > 0 {
+            sc.revenue_factor *= sc.revenue_step;
+            sc.discount *= sc.discount_step;
+        }
+        let revenue = placed_total * sc.per_gw_year0 * sc.revenue_factor * dt;
+        out.openai_revenue_usd_bn += revenue;
+        let mut shared = 0.0;
+        if let (Some((rate, cap)), Some(window)) = (sc.share_term, &self.revenue_share_window)
+            && window.active(mi, verified, ip_expiry)
+            && sc.shared_total < cap
+        {
+            shared = (rate * revenue).min(cap - sc.shared_total);
+            sc.shared_total += shared;
+        }
+        let ms = s.microsoft.provider;
+        let ms_spend = sc.placed_by_provider[ms] * sc.prices[ms] * dt;
+        out.microsoft_value_npv_usd_bn += (sc.margin * ms_spend + shared) * sc.discount;
+        out.revenue_share_usd_bn = sc.shared_total;
+
+        let azure_share = if placed_total > 0.0 {
+            sc.placed_by_provider[ms] / placed_total
+        } else {
+            0.0
+        };
+        sc.unmet_gw_months += unmet;
+        sc.cum_placed_gw_months += placed_total;
+        let ip_active = ip_expiry.is_none_or(|e| mi < e);
+        if ip_active {
+            out.ip_months += 1;
+        }
+        observer.month(&MonthState {
+            month: m,
+            demand_gw: demand,
+            capacity_gw: &sc.capacity,
+            placed_gw: &sc.placed_by_provider,
+            class_demand_gw: &sc.class_demand,
+            placed_by_class_gw: &sc.placed,
+            unmet_gw: unmet,
+            azure_share,
+            ip_active,
+            rofr_active,
+            agi_verified: verified.is_some(),
+        });
+        if m + 1 == self.months {
+            out.demand_gw_end = demand;
+            out.azure_share_end = azure_share;
+        }
+    }
+
+    /// The outcome of the trial stepped through every month.
+    pub fn finish(&self, sc: &mut Scratch) -> Outcome {
+        let mut out = std::mem::take(&mut sc.out);
+        out.unmet_gw_years = sc.unmet_gw_months / 12.0;
         // Demand GW-months = placed + unmet (the conservation invariant);
         // dividing by that sum rather than by ΣD_t keeps the share exactly 1
         // when nothing is placed and exactly 0 when nothing is unmet (the
         // class demands sum to D_t only up to rounding).
-        let demand_met_or_not = cum_placed_gw_months + unmet_gw_months;
+        let demand_met_or_not = sc.cum_placed_gw_months + sc.unmet_gw_months;
         out.unmet_share = if demand_met_or_not > 0.0 {
-            unmet_gw_months / demand_met_or_not
+            sc.unmet_gw_months / demand_met_or_not
         } else {
             0.0
         };
-        let a = agi.outcome();
+        let a = sc.agi.outcome();
         out.agi_declared = a.declared.map(|m| m as u32);
         out.agi_verified = a.verified.map(|m| m as u32);
         let expiry = self
@@ -624,10 +743,6 @@ impl<'s> Model<'s> {
             (Some(e), Some(v), Some(sunset)) if v == e && v < sunset => ExpiryCause::Agi,
             _ => ExpiryCause::Sunset,
         });
-        scratch.values = values;
-        scratch.prices = prices;
-        scratch.max_gw = max_gw;
-        scratch.exercise = exercise;
         out
     }
 
