@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod columns;
 pub mod compare;
 pub mod diag;
 pub mod dist;

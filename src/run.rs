@@ -196,15 +196,19 @@ impl OutputDir {
 
 /// The `summary.csv` rows of `--target`s: 0/1 per trial, so the mean is
 /// the probability of meeting the target.
-pub fn target_rows(sim: &Simulation, targets: &[Target]) -> Vec<(String, Option<Summary>)> {
+pub fn target_rows(
+    sim: &Simulation,
+    targets: &[Target],
+) -> Result<Vec<(String, Option<Summary>)>, Error> {
     targets
         .iter()
         .filter_map(|t| {
             let k = sim.metric_names.iter().position(|m| *m == t.metric)?;
-            Some((
-                t.label(),
-                stats::summarise(&mut t.indicator(&sim.columns[k])),
-            ))
+            Some(
+                sim.columns
+                    .column(k)
+                    .map(|col| (t.label(), stats::summarise(&mut t.indicator(&col)))),
+            )
         })
         .collect()
 }
@@ -219,9 +223,10 @@ pub fn summarise_columns(sim: &Simulation) -> Result<Vec<(String, Option<Summary
     let rows: Vec<Result<(String, Option<Summary>), Error>> = sim
         .metric_names
         .par_iter()
-        .zip(&sim.columns)
-        .map(|(name, col)| {
-            let mut present: Vec<f64> = col.iter().copied().filter(|x| !x.is_nan()).collect();
+        .enumerate()
+        .map(|(k, name)| {
+            let mut present = sim.columns.column(k)?.into_owned();
+            present.retain(|x| !x.is_nan());
             let summary = stats::summarise(&mut present);
             if summary.as_ref().is_some_and(|s| !s.is_finite()) {
                 return Err(crate::simulate::overflow_error(&format!(
@@ -249,6 +254,68 @@ pub fn interruption_flag() -> Arc<AtomicBool> {
     }))
 }
 
+/// Refuses, before any work, a run whose files would not fit on the output's
+/// disk: `trials.csv` (estimated from trial 0's row), `paths.csv`, and the
+/// outcome columns when they spill. Without the check a huge `--trials`
+/// would run for hours and then fail on a full disk.
+fn check_disk(model: &Model<'_>, opts: &RunOptions, output_dir: &OutputDir) -> Result<(), Error> {
+    // The fault-injection tests set this to reach the mid-run disk-full
+    // path (a disk something else fills while the run goes on).
+    if std::env::var_os("ROFRSIM_SKIP_DISK_CHECK").is_some() {
+        return Ok(());
+    }
+    let Ok(free) = fs4::available_space(&output_dir.dir) else {
+        return Ok(());
+    };
+    let mut scratch = crate::model::Scratch::default();
+    let outcome = model.run_trial(0, 0, &mut scratch, &mut crate::model::NoObserver);
+    let mut metrics = Vec::new();
+    output::outcome_metrics(model, &outcome, &mut metrics);
+    let inputs = output::input_columns(model);
+    let mut row = String::new();
+    output::trial_row(
+        model,
+        0,
+        &inputs,
+        scratch.values(),
+        &outcome,
+        &metrics,
+        &mut row,
+    );
+    let series = output::series_names(model).len() as u64;
+    let trials_csv = (row.len() as u64).saturating_mul(opts.trials);
+    // A paths.csv row: the date and about 18 bytes per series value.
+    let paths_csv = opts
+        .paths
+        .min(opts.trials)
+        .saturating_mul(model.months() as u64 * (12 + 18 * series));
+    let columns = if opts.trials.saturating_mul(metrics.len() as u64 * 8)
+        > crate::columns::in_memory_limit()
+    {
+        opts.trials.saturating_mul(metrics.len() as u64 * 8)
+    } else {
+        0
+    };
+    let need = trials_csv.saturating_add(paths_csv).saturating_add(columns);
+    if need > free {
+        let gb = |b: u64| b as f64 / 1e9;
+        return Err(Error::Usage(format!(
+            "--trials {} would write about {:.1} GB ({:.1} GB of trials.csv{}) but only {:.1} GB is free where {} goes; run fewer trials or write elsewhere with --out",
+            opts.trials,
+            gb(need),
+            gb(trials_csv),
+            if columns > 0 {
+                format!(", {:.1} GB of outcome columns while running", gb(columns))
+            } else {
+                String::new()
+            },
+            gb(free),
+            output_dir.shown.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Runs a scenario and writes its outputs.
 pub fn run(
     scenario: &Scenario,
@@ -268,6 +335,7 @@ pub fn run(
     if let Some(shown) = &provenance.final_out {
         output_dir.shown = shown.clone();
     }
+    check_disk(&model, opts, &output_dir)?;
     let stop = interruption_flag();
     let threads = opts
         .threads
@@ -279,6 +347,9 @@ pub fn run(
         paths: opts.paths,
         keep_inputs: crate::sensitivity::SENSITIVITY_TRIALS,
         progress: !opts.quiet,
+        // Inside the staging folder: removed before it is renamed into
+        // place, and with it on any failure.
+        spill_dir: Some(output_dir.dir.join(".columns")),
     };
     let mut trials_file = output_dir.create("trials.csv")?;
     let mut paths_file = if opts.paths > 0 {
@@ -286,7 +357,7 @@ pub fn run(
     } else {
         None
     };
-    let sim = simulate(
+    let mut sim = simulate(
         &model,
         &sim_opts,
         Some(Sink {
@@ -307,9 +378,11 @@ pub fn run(
     // Summaries and sensitivity use the same number of threads as the run.
     let (summary, sensitivity) = crate::simulate::thread_pool(threads)?.install(|| {
         let mut summary = summarise_columns(&sim)?;
-        summary.extend(target_rows(&sim, &opts.targets));
+        summary.extend(target_rows(&sim, &opts.targets)?);
         Ok::<_, Error>((summary, crate::sensitivity::analyse(&sim)))
     })?;
+    let columns_spilled = sim.columns.spilled();
+    sim.columns.remove_spill();
     output_dir.write("summary.csv", &output::summary_csv(&summary))?;
     output_dir.write("sensitivity.csv", &crate::sensitivity::csv(&sensitivity))?;
     output_dir.write(
@@ -317,17 +390,30 @@ pub fn run(
         &output::timeseries_csv(&model, opts.trials, &sim.sums, &sim.hists),
     )?;
 
-    // IP expiry date percentiles over all trials (beyond-horizon sorts last).
-    let mut sorted = sim.expiry;
-    sorted.sort_unstable();
+    // IP expiry date percentiles over all trials (beyond-horizon sorts last):
+    // the k-th smallest month, from the per-month counts.
+    let counts = &sim.expiry_counts;
+    let beyond = counts.len().saturating_sub(1);
     let pick = |p: f64| {
-        let k = ((sorted.len() - 1) as f64 * p).round() as usize;
-        sorted.get(k).copied().filter(|&m| m != u32::MAX)
+        let k = ((sim.trials.saturating_sub(1)) as f64 * p).round() as u64;
+        let mut seen = 0;
+        let month = counts.iter().position(|&c| {
+            seen += c;
+            k < seen
+        })?;
+        (month < beyond).then_some(month as u32)
     };
     let ip_expiry_p = [pick(0.05), pick(0.5), pick(0.95)];
 
     let seconds = started.elapsed().as_secs_f64();
-    let manifest = manifest_json(scenario, opts, provenance, threads, seconds);
+    let manifest = manifest_json(
+        scenario,
+        opts,
+        provenance,
+        threads,
+        seconds,
+        columns_spilled,
+    );
     output_dir.write("manifest.json", &manifest)?;
 
     if stop.load(Ordering::Relaxed) {
@@ -362,6 +448,7 @@ fn manifest_json(
     prov: &Provenance,
     threads: usize,
     seconds: f64,
+    columns_spilled: bool,
 ) -> String {
     let mut command = vec![
         "rofrsim".to_string(),
@@ -428,6 +515,11 @@ fn manifest_json(
             "timeseries.csv p5..p95 from log-linear histograms, within {:.2} % of the exact PERCENTILE.INC; means exact",
             stats::HISTOGRAM_RELATIVE_ERROR * 100.0
         ),
+        "summary_columns": if columns_spilled {
+            "spilled to disk while running (more than fits the in-memory limit); statistics exact"
+        } else {
+            "in memory; statistics exact"
+        },
     });
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_else(|_| "{}".into());
     text.push('\n');

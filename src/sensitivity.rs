@@ -107,8 +107,8 @@ pub fn analyse(sim: &Simulation) -> Vec<Row> {
     let per_metric: Vec<Vec<Row>> = sim
         .metric_names
         .par_iter()
-        .zip(&sim.columns)
-        .map(|(metric, column)| metric_rows(metric, column, n, &inputs))
+        .enumerate()
+        .map(|(k, metric)| metric_rows(metric, sim.columns.head(k), n, &inputs))
         .collect();
     per_metric.concat()
 }

@@ -12,8 +12,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
+use crate::columns::Columns;
 use crate::error::Error;
-use crate::model::{ExpiryCause, Model, MonthState, Observer, Outcome, Scratch};
+use crate::model::{Model, MonthState, Observer, Outcome, Scratch};
 use crate::output;
 use crate::stats::Histogram;
 
@@ -42,6 +43,9 @@ pub struct SimOptions {
     pub keep_inputs: u64,
     /// Show a progress bar on stderr (when it is a terminal).
     pub progress: bool,
+    /// Where the outcome columns may spill when too large for memory
+    /// (see [`Columns`]); `None` keeps them in memory.
+    pub spill_dir: Option<std::path::PathBuf>,
 }
 
 /// A CSV destination with a name for error messages.
@@ -68,11 +72,10 @@ pub struct Simulation {
     /// Names of `columns`: the outcome metrics, then the probability metrics.
     pub metric_names: Vec<String>,
     /// One column per metric, one value per trial (NaN = missing).
-    pub columns: Vec<Vec<f64>>,
-    /// IP expiry cause per trial.
-    pub causes: Vec<ExpiryCause>,
-    /// IP expiry month index per trial (`u32::MAX` = beyond the horizon).
-    pub expiry: Vec<u32>,
+    pub columns: Columns,
+    /// Trials whose IP rights expire in each month index; the last entry
+    /// counts those beyond the horizon.
+    pub expiry_counts: Vec<u64>,
     /// Distribution inputs: (path, values of the first `keep_inputs` trials).
     pub inputs: Vec<(String, Vec<f64>)>,
     /// Per (month, series) sums over all trials, `[month * series + s]`.
@@ -87,7 +90,7 @@ struct ChunkOut {
     paths_csv: String,
     /// Outcome metrics, trial-major.
     metrics: Vec<f64>,
-    causes: Vec<ExpiryCause>,
+    /// IP expiry month index per trial (`months` = beyond the horizon).
     expiry: Vec<u32>,
     /// Kept inputs, trial-major.
     inputs: Vec<f64>,
@@ -139,7 +142,6 @@ fn run_chunk(plan: &Plan<'_, '_>, index: u64, hists: &mut [Histogram]) -> ChunkO
         trials_csv: String::new(),
         paths_csv: String::new(),
         metrics: Vec::new(),
-        causes: Vec::new(),
         expiry: Vec::new(),
         inputs: Vec::new(),
         sums: vec![0.0; months * plan.n_series],
@@ -211,9 +213,8 @@ fn run_chunk(plan: &Plan<'_, '_>, index: u64, hists: &mut [Histogram]) -> ChunkO
                     .extend(plan.inputs.iter().map(|(k, _)| scratch.values()[*k]));
             }
             out.metrics.extend_from_slice(&metrics);
-            out.causes
-                .push(o.ip_expiry_cause.unwrap_or(ExpiryCause::BeyondHorizon));
-            out.expiry.push(o.ip_expiry.unwrap_or(u32::MAX));
+            out.expiry
+                .push(o.ip_expiry.unwrap_or(months as u32).min(months as u32));
         }
         batch_first += n as u64;
     }
@@ -282,15 +283,19 @@ pub fn simulate(
             crate::stats::MAX_TRIALS
         )));
     }
-    check_memory(opts, n_metrics, plan.inputs.len())?;
-    let n = opts.trials as usize;
+    let columns = Columns::new(
+        n_metrics,
+        opts.trials,
+        opts.keep_inputs,
+        opts.spill_dir.as_deref(),
+    )?;
+    check_memory(opts, &columns, plan.inputs.len())?;
     let kept = opts.keep_inputs.min(opts.trials) as usize;
     let mut sim = Simulation {
         trials: opts.trials,
         metric_names,
-        columns: vec![Vec::with_capacity(n); n_metrics],
-        causes: Vec::with_capacity(n),
-        expiry: Vec::with_capacity(n),
+        columns,
+        expiry_counts: vec![0; model.months() + 1],
         inputs: plan
             .inputs
             .iter()
@@ -345,11 +350,7 @@ pub fn simulate(
             if let Some(sink) = paths.as_mut() {
                 sink.write(&chunk.paths_csv)?;
             }
-            for row in chunk.metrics.chunks_exact(n_metrics) {
-                for (col, &x) in sim.columns.iter_mut().zip(row) {
-                    col.push(x);
-                }
-            }
+            sim.columns.push_rows(&chunk.metrics)?;
             if !plan.inputs.is_empty() {
                 for row in chunk.inputs.chunks_exact(plan.inputs.len()) {
                     for ((_, col), &x) in sim.inputs.iter_mut().zip(row) {
@@ -357,8 +358,9 @@ pub fn simulate(
                     }
                 }
             }
-            sim.causes.extend_from_slice(&chunk.causes);
-            sim.expiry.extend_from_slice(&chunk.expiry);
+            for &e in &chunk.expiry {
+                sim.expiry_counts[e as usize] += 1;
+            }
             for (s, x) in sim.sums.iter_mut().zip(&chunk.sums) {
                 *s += x;
             }
@@ -371,6 +373,7 @@ pub fn simulate(
     if let Some(p) = &progress {
         p.finish_and_clear();
     }
+    sim.columns.finish()?;
     for slot in worker_hists {
         let hists = slot.into_inner().unwrap_or_else(|e| e.into_inner());
         for (h, o) in sim.hists.iter_mut().zip(&hists) {
@@ -388,12 +391,6 @@ pub fn simulate(
     Ok(sim)
 }
 
-/// Bytes a simulation keeps per trial: every outcome metric (f64) for the
-/// exact percentiles of `summary.csv`, plus its IP expiry (u32) and cause.
-fn bytes_per_trial(n_metrics: usize) -> u64 {
-    n_metrics as u64 * 8 + 4 + 1
-}
-
 /// Memory the machine can still give, from /proc/meminfo (None elsewhere).
 fn available_memory() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
@@ -404,11 +401,13 @@ fn available_memory() -> Option<u64> {
 
 /// Refuses, before any work, a trial count whose results would not fit in
 /// memory (the process would otherwise be killed mid-run without a word).
-fn check_memory(opts: &SimOptions, n_metrics: usize, n_inputs: usize) -> Result<(), Error> {
+fn check_memory(opts: &SimOptions, columns: &Columns, n_inputs: usize) -> Result<(), Error> {
     let kept = opts.keep_inputs.min(opts.trials);
-    let need = opts
-        .trials
-        .saturating_mul(bytes_per_trial(n_metrics))
+    // Every outcome metric (f64) per trial, for the exact statistics of
+    // summary.csv, unless the columns spill to disk.
+    let in_memory = if columns.spilled() { kept } else { opts.trials };
+    let need = in_memory
+        .saturating_mul(columns.count() as u64 * 8)
         .saturating_add(kept * n_inputs as u64 * 8);
     let Some(free) = available_memory() else {
         return Ok(());

@@ -221,10 +221,11 @@ pub fn sweep(opts: &SweepOptions) -> Result<PathBuf, Error> {
             paths: 0,
             keep_inputs: 0,
             progress: false,
+            spill_dir: None,
         };
         let sim = simulate(&model, &sim_opts, None, None, &stop)?;
         let mut rows = summarise_columns(&sim)?;
-        rows.extend(target_rows(&sim, &opts.targets));
+        rows.extend(target_rows(&sim, &opts.targets)?);
         for (metric, summary) in rows {
             for o in combo {
                 csv.push_str(&crate::output::csv_field(&o.value));

@@ -988,13 +988,31 @@ fn ten_fold_growth_over_the_longest_horizon_is_refused_or_finite() {
     assert!(problems.is_empty(), "\n{}", problems.join("\n\n"));
 }
 
-/// A trial count whose results cannot fit in memory is refused before any
-/// work, with the memory it would need, instead of being killed mid-run.
+/// A trial count whose files cannot fit on the disk (`run`) or whose
+/// results cannot fit in memory (`sweep`, which keeps them) is refused
+/// before any work, with what it would need, instead of failing hours later.
 #[test]
-fn a_trial_count_beyond_memory_is_refused_up_front() {
+fn a_trial_count_beyond_disk_or_memory_is_refused_up_front() {
     let tmp = tempdir();
     let out = tmp.path().join("out");
     let r = run(&fixture("extreme_base.toml"), 1_000_000_000, &out, &[], &[]);
+    assert_eq!(r.code, Some(2), "{}", r.dump());
+    assert!(
+        r.stderr.contains("GB of trials.csv") && r.stderr.contains("GB is free"),
+        "{}",
+        r.dump()
+    );
+    let r = rofrsim([
+        "sweep".to_string(),
+        s(&fixture("extreme_base.toml")),
+        "--vary".into(),
+        "seed=1,2".into(),
+        "--trials".into(),
+        "1000000000".into(),
+        "--out".into(),
+        s(&out),
+        "--quiet".into(),
+    ]);
     assert_eq!(r.code, Some(2), "{}", r.dump());
     assert!(r.stderr.contains("GB of memory"), "{}", r.dump());
     assert!(

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Run, rofrsim, root};
+use common::{Run, rofrsim, rofrsim_env, root};
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -318,6 +318,33 @@ fn wait_for_entry(child: &mut Spawned, dir: &Path, needle: &str) -> Option<PathB
 // A full disk
 // ---------------------------------------------------------------------------
 
+/// Skips the up-front disk-space check, standing in for a disk that
+/// something else fills while the run goes on (the check cannot foresee it).
+const SKIP_DISK_CHECK: &[(&str, &str)] = &[("ROFRSIM_SKIP_DISK_CHECK", "1")];
+
+/// Without the stand-in, a run whose trials.csv cannot fit is refused
+/// before any work: exit 2, the destination and the free space named, the
+/// disk exactly as before.
+#[test]
+fn a_run_too_big_for_the_disk_is_refused_up_front() {
+    let tmp = tempdir();
+    let disk = tmp.path().join("disk");
+    let Some(_mounted) = tmpfs(&disk, "1m") else {
+        return;
+    };
+    earlier_run(&disk.join("earlier"));
+    let before = snapshot(&disk);
+    let out = disk.join("new");
+    let r = rofrsim(run_args(&fixture("minimal.toml"), 5000, &out, &[]));
+    assert_clean_failure(&r, Some(2), "too big for the disk");
+    assert!(
+        r.stderr.contains("GB is free") && r.stderr.contains(&s(&out)),
+        "the message names the free space and the destination\n{}",
+        r.dump()
+    );
+    assert!(snapshot(&disk) == before, "the disk changed\n{}", r.dump());
+}
+
 /// trials.csv of 5000 minimal.toml trials is ~1.5 MB: a 1 MB tmpfs fills
 /// while it is being written. With a new destination and over an earlier
 /// folder with --force: non-zero exit, "no space" in the message, the disk
@@ -336,7 +363,10 @@ fn a_full_disk_while_writing_trials_fails_cleanly() {
         (disk.join("earlier"), vec!["--force"]),
     ] {
         let what = format!("full disk, --out {} {extra:?}", out.display());
-        let r = rofrsim(run_args(&fixture("minimal.toml"), 5000, &out, &extra));
+        let r = rofrsim_env(
+            run_args(&fixture("minimal.toml"), 5000, &out, &extra),
+            SKIP_DISK_CHECK,
+        );
         assert_clean_failure(&r, Some(1), &what);
         assert!(
             r.stderr.to_lowercase().contains("space"),
@@ -486,7 +516,7 @@ fn a_full_disk_fails_sweep_and_compare_cleanly() {
         ),
     ];
     for (what, args) in cases {
-        let r = rofrsim(args);
+        let r = rofrsim_env(args, SKIP_DISK_CHECK);
         assert_clean_failure(&r, Some(1), what);
         assert!(
             r.stderr.to_lowercase().contains("space"),
@@ -557,7 +587,7 @@ fn a_full_disk_message_names_the_output_folder() {
     ];
     let mut unclear = Vec::new();
     for (what, out, args) in cases {
-        let r = rofrsim(args);
+        let r = rofrsim_env(args, SKIP_DISK_CHECK);
         assert_clean_failure(&r, Some(1), what);
         if !r.stderr.contains(&s(out)) {
             unclear.push(format!(

@@ -287,6 +287,72 @@ fn is_date(s: &str) -> bool {
 // Determinism
 // ---------------------------------------------------------------------------
 
+/// Beyond the in-memory limit the outcome columns spill to files in the
+/// staging folder; every output must be byte-identical to the in-memory run
+/// and the spill files gone from the final folder.
+#[test]
+fn spilled_columns_give_identical_outputs() {
+    let tmp = tempdir();
+    let base = scenario("baseline.toml");
+    let extra = [
+        "--paths",
+        "3",
+        "--target",
+        "unmet_share<=0.3",
+        "--seed",
+        "9",
+    ];
+    let memory = tmp.path().join("memory");
+    run_ok(&base, 2500, &memory, &extra);
+    let spilled = tmp.path().join("spilled");
+    let mut args = os_args(&["run".as_ref(), base.as_os_str()]);
+    args.extend(os_args(&["--trials", "2500", "--quiet", "--out"]));
+    args.push(spilled.clone().into());
+    args.extend(os_args(&extra));
+    // 2500 trials × 32 metrics × 8 bytes = 640,000 bytes: far beyond 4096.
+    let child = Command::new(env!("CARGO_BIN_EXE_rofrsim"))
+        .args(&args)
+        .current_dir(root())
+        .env("ROFRSIM_COLUMNS_IN_MEMORY", "4096")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the rofrsim binary");
+    finish(child, &args).assert_ok();
+    assert_same_files(
+        &memory,
+        &spilled,
+        &[
+            "trials.csv",
+            "summary.csv",
+            "timeseries.csv",
+            "paths.csv",
+            "sensitivity.csv",
+        ],
+        "columns in memory vs spilled",
+    );
+    let names = |dir: &Path| {
+        let mut v: Vec<PathBuf> = files_under(dir)
+            .into_iter()
+            .map(|p| p.strip_prefix(dir).unwrap().to_path_buf())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        names(&memory),
+        names(&spilled),
+        "the spill files are removed"
+    );
+    let manifest = |dir: &Path| fs::read_to_string(dir.join("manifest.json")).unwrap();
+    assert!(manifest(&memory).contains("\"summary_columns\": \"in memory"));
+    assert!(
+        manifest(&spilled).contains("\"summary_columns\": \"spilled to disk"),
+        "the run did spill"
+    );
+}
+
 #[test]
 fn outputs_do_not_depend_on_threads_and_follow_the_seed() {
     let tmp = tempdir();

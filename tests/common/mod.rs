@@ -85,8 +85,18 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
+    rofrsim_env(args, &[])
+}
+
+/// [`rofrsim`] with extra environment variables.
+pub fn rofrsim_env<I, S>(args: I, envs: &[(&str, &str)]) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
     let args: Vec<String> = args.into_iter().map(|a| a.as_ref().to_string()).collect();
     let mut child = Command::new(bin())
+        .envs(envs.iter().copied())
         .args(&args)
         .current_dir(root())
         .env_remove("RUST_BACKTRACE")
