@@ -277,7 +277,7 @@ fn check_disk(model: &Model<'_>, opts: &RunOptions, output_dir: &OutputDir) -> R
         model,
         0,
         &inputs,
-        scratch.values(),
+        scratch.values(0),
         &outcome,
         &metrics,
         &mut row,

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::columns::Columns;
 use crate::error::Error;
-use crate::model::{Model, MonthState, Observer, Outcome, Scratch};
+use crate::model::{Block, Model, MonthState, Observer, Outcome};
 use crate::output;
 use crate::stats::Histogram;
 
@@ -100,22 +100,16 @@ struct ChunkOut {
     overflow: Option<(u64, usize)>,
 }
 
-/// Collects one month of one lane's series into `series[s * LANES + lane]`,
-/// and its `paths.csv` row when the trial is among the first `--paths`.
-struct LaneObserver<'a, 'm> {
+/// Writes one lane's months as `paths.csv` rows.
+struct PathsObserver<'a, 'm> {
     model: &'a Model<'m>,
-    series: &'a mut [f64],
-    lane: usize,
-    paths: Option<(&'a mut String, u64)>,
+    line: &'a mut String,
+    trial: u64,
 }
 
-impl Observer for LaneObserver<'_, '_> {
+impl Observer for PathsObserver<'_, '_> {
     fn month(&mut self, state: &MonthState<'_>) {
-        let (series, lane) = (&mut *self.series, self.lane);
-        output::series_values(state, |s, x| series[s * LANES + lane] = x);
-        if let Some((line, trial)) = self.paths.as_mut() {
-            output::paths_row(self.model, *trial, state, line);
-        }
+        output::paths_row(self.model, self.trial, state, self.line);
     }
 }
 
@@ -129,10 +123,10 @@ struct Plan<'a, 'm> {
     stop: &'a AtomicBool,
 }
 
-/// Runs one chunk of trials, [`LANES`] at a time side by side: every lane
-/// steps through month m before any steps through m + 1, so that month's
-/// series of all lanes lie together and go into each (month, series)
-/// histogram in one pass, while that histogram is in cache.
+/// Runs one chunk of trials, [`LANES`] at a time side by side in a
+/// [`Block`]: every lane steps through month m before any steps through
+/// m + 1, so that month's series of all lanes lie together and go into each
+/// (month, series) histogram in one pass, while that histogram is in cache.
 fn run_chunk(plan: &Plan<'_, '_>, index: u64, hists: &mut [Histogram]) -> ChunkOut {
     let (model, opts) = (plan.model, plan.opts);
     let first = index * CHUNK;
@@ -147,9 +141,8 @@ fn run_chunk(plan: &Plan<'_, '_>, index: u64, hists: &mut [Histogram]) -> ChunkO
         sums: vec![0.0; months * plan.n_series],
         overflow: None,
     };
-    let mut lanes: Vec<Scratch> = (0..LANES).map(|_| Scratch::default()).collect();
-    let mut series = vec![0.0; plan.n_series * LANES];
-    let mut paths: Vec<String> = vec![String::new(); LANES];
+    let mut block = Block::default();
+    let mut paths: Vec<String> = Vec::new();
     let mut metrics = Vec::new();
     let mut batch_first = first;
     while batch_first < last {
@@ -158,36 +151,31 @@ fn run_chunk(plan: &Plan<'_, '_>, index: u64, hists: &mut [Histogram]) -> ChunkO
         }
         let n = ((last - batch_first) as usize).min(LANES);
         let trial_of = |lane: usize| batch_first + lane as u64;
-        for (lane, scratch) in lanes[..n].iter_mut().enumerate() {
-            model.start(opts.seed, trial_of(lane), scratch);
-        }
+        let with_paths = (0..n).take_while(|&l| trial_of(l) < opts.paths).count();
+        paths.resize(with_paths, String::new());
+        model.start_block(opts.seed, batch_first, n, &mut block);
         for m in 0..months {
-            for (lane, (scratch, path)) in lanes[..n].iter_mut().zip(&mut paths).enumerate() {
-                let trial = trial_of(lane);
-                let mut observer = LaneObserver {
+            model.step_block(m, &mut block);
+            for (lane, line) in paths.iter_mut().enumerate() {
+                let mut observer = PathsObserver {
                     model,
-                    series: &mut series,
-                    lane,
-                    paths: (trial < opts.paths).then_some((path, trial)),
+                    line,
+                    trial: trial_of(lane),
                 };
-                model.step(m, scratch, &mut observer);
+                model.observe(m, &mut block, lane, &mut observer);
             }
             let cells = m * plan.n_series..(m + 1) * plan.n_series;
-            for ((xs, sum), hist) in series
-                .chunks_exact(LANES)
-                .zip(&mut out.sums[cells.clone()])
-                .zip(&mut hists[cells])
-            {
-                let xs = &xs[..n];
+            let (sums, hists) = (&mut out.sums[cells.clone()], &mut hists[cells]);
+            block.series(|s, xs| {
                 for &x in xs {
-                    *sum += x;
+                    sums[s] += x;
                 }
-                hist.add_all(xs);
-            }
+                hists[s].add_all(xs);
+            });
         }
-        for (lane, (scratch, path)) in lanes[..n].iter_mut().zip(&mut paths).enumerate() {
+        for lane in 0..n {
             let trial = trial_of(lane);
-            let o: Outcome = model.finish(scratch);
+            let o: Outcome = model.finish_lane(&block, lane);
             output::outcome_metrics(model, &o, &mut metrics);
             // NaN marks a missing value (ip_expiry_year beyond the horizon);
             // an infinity is a number too large to compute or write.
@@ -195,14 +183,17 @@ fn run_chunk(plan: &Plan<'_, '_>, index: u64, hists: &mut [Histogram]) -> ChunkO
                 out.overflow = Some((trial, k));
                 return out;
             }
-            out.paths_csv.push_str(path);
-            path.clear();
+            if let Some(path) = paths.get_mut(lane) {
+                out.paths_csv.push_str(path);
+                path.clear();
+            }
+            let values = block.values(lane);
             if plan.format_trials {
                 output::trial_row(
                     model,
                     trial,
                     &plan.inputs,
-                    scratch.values(),
+                    values,
                     &o,
                     &metrics,
                     &mut out.trials_csv,
@@ -210,7 +201,7 @@ fn run_chunk(plan: &Plan<'_, '_>, index: u64, hists: &mut [Histogram]) -> ChunkO
             }
             if trial < opts.keep_inputs {
                 out.inputs
-                    .extend(plan.inputs.iter().map(|(k, _)| scratch.values()[*k]));
+                    .extend(plan.inputs.iter().map(|(k, _)| values[*k]));
             }
             out.metrics.extend_from_slice(&metrics);
             out.expiry

@@ -236,43 +236,44 @@ impl Histogram {
     /// equal values (a series every trial agrees on, such as a term's
     /// active flag) is one addition.
     pub fn add_all(&mut self, xs: &[f64]) {
-        let Some(&first) = xs.first() else { return };
-        let (mut lo_b, mut hi_b) = (i64::MAX, i64::MIN);
-        let (mut lo, mut hi) = (first, first);
-        let mut zeros = 0;
+        if xs.is_empty() {
+            return;
+        }
+        // One pass for the range: the extremes of all values and of those
+        // that go in buckets (bucket_of is monotone on them, so their
+        // extremes give the bucket range).
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        let (mut c_lo, mut c_hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut zeros = 0u64;
         for &x in xs {
-            lo = lo.min(x);
-            hi = hi.max(x);
-            if Self::counted(x) {
-                let b = bucket_of(x);
-                lo_b = lo_b.min(b);
-                hi_b = hi_b.max(b);
-            } else {
-                zeros += 1;
-            }
+            lo = if x < lo { x } else { lo };
+            hi = if x > hi { x } else { hi };
+            let counted = Self::counted(x);
+            c_lo = if counted && x < c_lo { x } else { c_lo };
+            c_hi = if counted && x > c_hi { x } else { c_hi };
+            zeros += u64::from(!counted);
         }
-        let (min, max) = if self.n == 0 {
-            (lo, hi)
+        if self.n == 0 {
+            (self.min, self.max) = (lo, hi);
         } else {
-            (self.min.min(lo), self.max.max(hi))
-        };
-        self.min = min;
-        self.max = max;
-        self.n += xs.len() as u64;
-        if lo_b <= hi_b {
-            self.cover(lo_b, hi_b);
+            self.min = self.min.min(lo);
+            self.max = self.max.max(hi);
         }
+        self.n += xs.len() as u64;
         self.zeros += zeros;
         if zeros == xs.len() as u64 {
             return;
         }
+        let (lo_b, hi_b) = (bucket_of(c_lo), bucket_of(c_hi));
+        self.cover(lo_b, hi_b);
         if lo_b == hi_b {
             self.counts[(lo_b - self.offset) as usize] += (xs.len() as u64 - zeros) as u32;
             return;
         }
+        let (offset, counts) = (self.offset, &mut self.counts);
         for &x in xs {
             if Self::counted(x) {
-                self.counts[(bucket_of(x) - self.offset) as usize] += 1;
+                counts[(bucket_of(x) - offset) as usize] += 1;
             }
         }
     }

@@ -14,7 +14,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
-use rofrsim::model::{ExpiryCause, Model, MonthState, Observer, Outcome, Scratch};
+use rofrsim::model::{Block, ExpiryCause, Model, MonthState, Observer, Outcome, Scratch};
 use rofrsim::scenario::{self, Scenario};
 
 /// Default number of generated scenarios.
@@ -988,6 +988,7 @@ fn check_scenario(text: &str, seed: u64) -> Result<(), TestCaseError> {
     let model = Model::new(&s);
     let months = model.months();
     let mut scratch = Scratch::default();
+    let mut alone = Vec::new();
     for trial in 0..TRIALS {
         let mut checker = Checker {
             scenario: &s,
@@ -1008,7 +1009,7 @@ fn check_scenario(text: &str, seed: u64) -> Result<(), TestCaseError> {
                 checker.months_seen
             ));
         }
-        let values = scratch.values().to_vec();
+        let values = scratch.values(0).to_vec();
         let mut errors = std::mem::take(&mut checker.errors);
         errors.extend(check_outcome(&s, &model, &values, &outcome, &checker));
         if !errors.is_empty() {
@@ -1016,6 +1017,60 @@ fn check_scenario(text: &str, seed: u64) -> Result<(), TestCaseError> {
                 "seed {seed}, trial {trial}:\n  {}\noutcome: {outcome:#?}\n--- scenario ---\n{text}",
                 errors.join("\n  ")
             )));
+        }
+        let mut series = SeriesRecorder(Vec::new());
+        let again = model.run_trial(seed, trial, &mut scratch, &mut series);
+        alone.push((again, series.0));
+    }
+    same_side_by_side(&model, seed, &alone)
+        .map_err(|e| TestCaseError::fail(format!("seed {seed}: {e}\n--- scenario ---\n{text}")))
+}
+
+/// Every month's output series of one trial, in `series_names` order.
+struct SeriesRecorder(Vec<Vec<f64>>);
+
+impl Observer for SeriesRecorder {
+    fn month(&mut self, state: &MonthState<'_>) {
+        let mut row = Vec::new();
+        rofrsim::output::series_values(state, |_, x| row.push(x));
+        self.0.push(row);
+    }
+}
+
+/// The trials stepped side by side in one block give, lane by lane, the
+/// outcome and monthly series each gave alone (bit for bit), and the
+/// block's series slices match what an observer of each lane sees.
+fn same_side_by_side(
+    model: &Model<'_>,
+    seed: u64,
+    alone: &[(Outcome, Vec<Vec<f64>>)],
+) -> Result<(), String> {
+    let lanes = alone.len();
+    let mut block = Block::default();
+    model.start_block(seed, 0, lanes, &mut block);
+    for m in 0..model.months() {
+        model.step_block(m, &mut block);
+        let mut slices: Vec<Vec<f64>> = Vec::new();
+        block.series(|_, xs| slices.push(xs.to_vec()));
+        for (lane, (_, months)) in alone.iter().enumerate() {
+            let mut seen = SeriesRecorder(Vec::new());
+            model.observe(m, &mut block, lane, &mut seen);
+            let from_slices: Vec<f64> = slices.iter().map(|xs| xs[lane]).collect();
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            if bits(&from_slices) != bits(&months[m]) || bits(&seen.0[0]) != bits(&months[m]) {
+                return Err(format!(
+                    "month {m}, lane {lane}: block series {from_slices:?}, observed {:?}, alone {:?}",
+                    seen.0[0], months[m]
+                ));
+            }
+        }
+    }
+    for (lane, (outcome, _)) in alone.iter().enumerate() {
+        let side = model.finish_lane(&block, lane);
+        if format!("{side:?}") != format!("{outcome:?}") {
+            return Err(format!(
+                "lane {lane}: side by side {side:#?}\nalone {outcome:#?}"
+            ));
         }
     }
     Ok(())

@@ -76,7 +76,7 @@ fn csv_rows(c: &mut Criterion) {
     group.bench_function("trial_row", |b| {
         b.iter(|| {
             line.clear();
-            rofrsim::output::trial_row(&model, 0, &inputs, scratch.values(), &outcome, &metrics, &mut line);
+            rofrsim::output::trial_row(&model, 0, &inputs, scratch.values(0), &outcome, &metrics, &mut line);
             black_box(line.len())
         })
     });

@@ -6,15 +6,14 @@
 //! terms hanging on it, capacity, demand, release, routing, money.
 
 mod agi;
+mod block;
 mod routing;
-
-use rand::RngExt;
-use rand_distr::{Distribution, StandardNormal};
 
 use crate::rng::{self, Stream, StreamName};
 use crate::scenario::{InputId, Scenario, Uncertain, Until};
 
 pub use agi::AgiOutcome;
+pub use block::Block;
 
 /// Why Microsoft's IP rights ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +105,12 @@ pub struct MonthState<'a> {
 pub trait Observer {
     /// Called once per month, in order.
     fn month(&mut self, state: &MonthState<'_>);
+
+    /// Whether [`Observer::month`] is wanted at all (gathering a lane's
+    /// month costs a little).
+    fn wants_months(&self) -> bool {
+        true
+    }
 }
 
 /// An observer that ignores everything.
@@ -113,6 +118,10 @@ pub struct NoObserver;
 
 impl Observer for NoObserver {
     fn month(&mut self, _: &MonthState<'_>) {}
+
+    fn wants_months(&self) -> bool {
+        false
+    }
 }
 
 /// A term window resolved to month indices: active in month m when
@@ -202,100 +211,8 @@ pub struct Model<'s> {
     panel_stream: StreamName,
 }
 
-/// One trial in progress: its sampled inputs, the constants derived from
-/// them, and the state after the months stepped so far. Reused from trial
-/// to trial, so neither a trial nor a month allocates once it has grown.
-#[derive(Debug)]
-pub struct Scratch {
-    values: Vec<f64>,
-    // Per-trial constants.
-    shares: Vec<f64>,
-    organic_step: Vec<f64>,
-    tranche_online: Vec<(usize, i64, f64)>,
-    prices: Vec<f64>,
-    order: Vec<usize>,
-    max_gw: Vec<f64>,
-    exercise: Vec<f64>,
-    growth0: f64,
-    halflife: Option<f64>,
-    drift_vol: f64,
-    shock_scale: f64,
-    revenue_step: f64,
-    per_gw_year0: f64,
-    discount_step: f64,
-    margin: f64,
-    /// Revenue share (rate, cap in usd_bn).
-    share_term: Option<(f64, f64)>,
-    shocks: Stream,
-    offers: Stream,
-    agi: agi::Process,
-    // State.
-    organic: Vec<f64>,
-    capacity: Vec<f64>,
-    placed: Vec<f64>,
-    placed_by_provider: Vec<f64>,
-    free: Vec<f64>,
-    class_demand: Vec<f64>,
-    offer_draws: Vec<f64>,
-    routes: Vec<Route>,
-    demand: f64,
-    unmet_gw_months: f64,
-    cum_placed_gw_months: f64,
-    revenue_factor: f64,
-    discount: f64,
-    shared_total: f64,
-    out: Outcome,
-}
-
-impl Default for Scratch {
-    fn default() -> Scratch {
-        let idle = || rand::SeedableRng::seed_from_u64(0);
-        Scratch {
-            values: Vec::new(),
-            shares: Vec::new(),
-            organic_step: Vec::new(),
-            tranche_online: Vec::new(),
-            prices: Vec::new(),
-            order: Vec::new(),
-            max_gw: Vec::new(),
-            exercise: Vec::new(),
-            growth0: 0.0,
-            halflife: None,
-            drift_vol: 0.0,
-            shock_scale: 0.0,
-            revenue_step: 1.0,
-            per_gw_year0: 0.0,
-            discount_step: 1.0,
-            margin: 0.0,
-            share_term: None,
-            shocks: idle(),
-            offers: idle(),
-            agi: agi::Process::idle(),
-            organic: Vec::new(),
-            capacity: Vec::new(),
-            placed: Vec::new(),
-            placed_by_provider: Vec::new(),
-            free: Vec::new(),
-            class_demand: Vec::new(),
-            offer_draws: Vec::new(),
-            routes: Vec::new(),
-            demand: 0.0,
-            unmet_gw_months: 0.0,
-            cum_placed_gw_months: 0.0,
-            revenue_factor: 1.0,
-            discount: 1.0,
-            shared_total: 0.0,
-            out: Outcome::default(),
-        }
-    }
-}
-
-impl Scratch {
-    /// The sampled value of every input in the current trial, by input id.
-    pub fn values(&self) -> &[f64] {
-        &self.values
-    }
-}
+/// Buffers for one trial at a time: a one-lane [`Block`].
+pub type Scratch = Block;
 
 impl<'s> Model<'s> {
     /// Compiles a scenario.
@@ -412,15 +329,14 @@ impl<'s> Model<'s> {
         self.rofr.iter().any(|r| active(&r.0))
     }
 
-    /// Samples every input of trial `trial` into `scratch.values`.
-    fn sample_inputs(&self, seed: u64, trial: u64, scratch: &mut Scratch) {
-        scratch.values.clear();
-        for (input, name) in self.scenario.inputs.all().iter().zip(&self.input_streams) {
-            let v = match &input.value {
+    /// Samples every input of trial `trial` into `values`, by input id.
+    fn sample_inputs(&self, seed: u64, trial: u64, values: &mut [f64]) {
+        let inputs = self.scenario.inputs.all();
+        for ((input, name), value) in inputs.iter().zip(&self.input_streams).zip(values) {
+            *value = match &input.value {
                 Uncertain::Const(v) => *v,
                 Uncertain::Dist(d) => d.sample(&mut rng::stream(seed, trial, *name)),
             };
-            scratch.values.push(v);
         }
     }
 
@@ -429,321 +345,17 @@ impl<'s> Model<'s> {
         &self,
         seed: u64,
         trial: u64,
-        scratch: &mut Scratch,
+        block: &mut Block,
         observer: &mut impl Observer,
     ) -> Outcome {
-        self.start(seed, trial, scratch);
+        self.start_block(seed, trial, 1, block);
         for m in 0..self.months {
-            self.step(m, scratch, observer);
-        }
-        self.finish(scratch)
-    }
-
-    /// Begins trial `trial` with `seed`: samples its inputs and sets up the
-    /// state before the first month. [`Model::step`] then advances it one
-    /// month at a time and [`Model::finish`] gives its outcome, so a driver
-    /// may step many trials side by side.
-    pub fn start(&self, seed: u64, trial: u64, scratch: &mut Scratch) {
-        let s = self.scenario;
-        self.sample_inputs(seed, trial, scratch);
-        let n_prov = s.providers.len();
-        let n_class = s.workloads.len();
-        let dt = 1.0 / 12.0;
-        let sc = scratch;
-        let values = &sc.values;
-        let v = |id: InputId| values[id.0];
-
-        let share_sum: f64 = s.workloads.iter().map(|w| v(w.share)).sum();
-        sc.shares.clear();
-        for w in &s.workloads {
-            // All-zero shares (possible only when every share's support
-            // touches 0) fall back to equal shares rather than NaN.
-            let share = if share_sum > 0.0 {
-                v(w.share) / share_sum
-            } else {
-                1.0 / n_class as f64
-            };
-            sc.shares.push(share);
-        }
-        sc.organic.clear();
-        sc.organic_step.clear();
-        for p in &s.providers {
-            sc.organic.push(v(p.initial_gw));
-            sc.organic_step.push((1.0 + v(p.growth)).powf(dt));
-        }
-        sc.tranche_online.clear();
-        for (pi, p) in s.providers.iter().enumerate() {
-            for (ti, t) in p.tranches.iter().enumerate() {
-                let mut r = rng::stream(seed, trial, self.tranche_streams[pi][ti]);
-                let materialises = r.random::<f64>() < v(t.probability);
-                if materialises {
-                    let delay = v(t.delay_months).round();
-                    // Clamp to the horizon before converting: a huge delay
-                    // simply never comes online.
-                    let online = f64::from(t.online.since(s.start)) + delay;
-                    let online = online.clamp(-1.0, self.months as f64 + 1.0) as i64;
-                    sc.tranche_online.push((pi, online.max(0), v(t.gw)));
-                }
+            self.step_block(m, block);
+            if observer.wants_months() {
+                self.observe(m, block, 0, observer);
             }
         }
-        sc.prices.clear();
-        sc.prices.extend(s.providers.iter().map(|p| v(p.price)));
-        sc.order.clear();
-        sc.order.extend(0..n_prov);
-        if s.policy == crate::scenario::Policy::CheapestFirst {
-            // Stable sort: ties keep config order.
-            let prices = &sc.prices;
-            sc.order.sort_by(|&a, &b| prices[a].total_cmp(&prices[b]));
-        }
-        sc.max_gw.clear();
-        sc.max_gw.extend(
-            s.providers
-                .iter()
-                .map(|p| p.max_gw.map_or(f64::INFINITY, &v)),
-        );
-
-        sc.growth0 = v(s.demand.growth);
-        sc.halflife = s.demand.growth_halflife_years.map(&v);
-        let sigma = v(s.demand.volatility);
-        sc.drift_vol = -sigma * sigma * dt / 2.0;
-        sc.shock_scale = sigma * dt.sqrt();
-        sc.shocks = rng::stream(seed, trial, self.shocks);
-        sc.offers = rng::stream(seed, trial, self.offers);
-
-        sc.revenue_step = (1.0 + v(s.revenue.growth)).powf(dt);
-        sc.per_gw_year0 = v(s.revenue.per_gw_year);
-        sc.discount_step = (1.0 + v(s.microsoft.discount_rate)).powf(-dt);
-        sc.margin = v(s.microsoft.azure_margin);
-        sc.share_term = s
-            .terms
-            .revenue_share
-            .as_ref()
-            .map(|rs| (v(rs.rate), rs.cap_usd_bn.map_or(f64::INFINITY, &v)));
-        sc.exercise.clear();
-        sc.exercise.extend(self.rofr.iter().map(|r| v(r.2)));
-        sc.routes.clear();
-        sc.routes.resize(n_class, Route::Open);
-
-        sc.agi.start(self, seed, trial, values);
-
-        sc.placed.clear();
-        sc.placed.resize(n_class * n_prov, 0.0);
-        sc.capacity.resize(n_prov, 0.0);
-        sc.placed_by_provider.resize(n_prov, 0.0);
-        sc.free.resize(n_prov, 0.0);
-        sc.class_demand.resize(n_class, 0.0);
-        sc.offer_draws.resize(n_class, 0.0);
-
-        let mut out = std::mem::take(&mut sc.out);
-        out.gw_years.clear();
-        out.gw_years.resize(n_prov, 0.0);
-        out.spend_usd_bn.clear();
-        out.spend_usd_bn.resize(n_prov, 0.0);
-        sc.out = Outcome {
-            gw_years: out.gw_years,
-            spend_usd_bn: out.spend_usd_bn,
-            ..Outcome::default()
-        };
-        sc.demand = v(s.demand.initial_gw);
-        sc.unmet_gw_months = 0.0;
-        sc.cum_placed_gw_months = 0.0;
-        sc.revenue_factor = 1.0;
-        sc.discount = 1.0;
-        sc.shared_total = 0.0;
-    }
-
-    /// Steps the trial begun by [`Model::start`] through month `m` (months
-    /// must come in order, from 0), reporting it to `observer`.
-    pub fn step(&self, m: usize, sc: &mut Scratch, observer: &mut impl Observer) {
-        let s = self.scenario;
-        let n_prov = s.providers.len();
-        let n_class = s.workloads.len();
-        let dt = 1.0 / 12.0;
-        let y = m as f64 / 12.0;
-        let mi = m as i64;
-
-        // 1. AGI and the terms that hang on it.
-        sc.agi.step(self, mi, sc.cum_placed_gw_months);
-        let verified = sc.agi.verified();
-        let ip_expiry = self.ip_expiry(verified);
-
-        // 2. Capacity.
-        let organic = sc.organic.iter_mut().zip(&sc.organic_step).zip(&sc.max_gw);
-        for (capacity, ((organic, &step), &max)) in sc.capacity.iter_mut().zip(organic) {
-            if m > 0 {
-                *organic *= step;
-            }
-            *capacity = organic.min(max);
-        }
-        for &(p, online, gw) in &sc.tranche_online {
-            if online <= mi {
-                sc.capacity[p] += gw;
-            }
-        }
-
-        // 3. Demand.
-        if m > 0 {
-            let g = match sc.halflife {
-                Some(h) => sc.growth0 * (-y / h).exp2(),
-                None => sc.growth0,
-            };
-            let z: f64 = StandardNormal.sample(&mut sc.shocks);
-            sc.demand *= ((1.0 + g).ln() * dt + sc.drift_vol + sc.shock_scale * z).exp();
-        }
-        let demand = sc.demand;
-        for (d, &share) in sc.class_demand.iter_mut().zip(&sc.shares) {
-            *d = share * demand;
-        }
-
-        // 4. Release.
-        routing::release(&mut sc.placed, &sc.class_demand, &sc.capacity, n_prov);
-
-        // 5. Route each class's need.
-        for p in 0..n_prov {
-            let used: f64 = (0..n_class).map(|c| sc.placed[c * n_prov + p]).sum();
-            sc.free[p] = (sc.capacity[p] - used).max(0.0);
-        }
-        if !self.rofr.is_empty() {
-            // One draw per class every month, used or not, so the
-            // stream stays aligned across scenarios (common random numbers).
-            for d in sc.offer_draws.iter_mut() {
-                *d = sc.offers.random::<f64>();
-            }
-        }
-        let rofr_active = match &self.fixed_routes {
-            Some((routes, rofr_active)) => {
-                sc.routes
-                    .copy_from_slice(&routes[m * n_class..(m + 1) * n_class]);
-                rofr_active[m]
-            }
-            None => self.routes(mi, verified, ip_expiry, &mut sc.routes),
-        };
-        let mut unmet = 0.0;
-        let mut router = routing::Router {
-            placed: &mut sc.placed,
-            free: &mut sc.free,
-            order: &sc.order,
-            n_prov,
-            policy: s.policy,
-        };
-        // Exclusive classes are served first, then ROFR, then open, in
-        // config order within each.
-        for pass in 0..3 {
-            for (c, &route) in sc.routes.iter().enumerate() {
-                if route.pass() != pass {
-                    continue;
-                }
-                let d_c = sc.class_demand[c];
-                let placed_c: f64 = router.class_total(c);
-                let need = d_c - placed_c;
-                if need <= 1e-12 * d_c {
-                    continue;
-                }
-                let left = match route {
-                    Route::Exclusive(p) => router.take(c, p, need),
-                    Route::Rofr(ri) => {
-                        let holder = self.rofr[ri].1;
-                        sc.out.rofr_offers += 1;
-                        if sc.offer_draws[c] < sc.exercise[ri] {
-                            let rest = router.take(c, holder, need);
-                            router.spread(c, rest, Some(holder))
-                        } else {
-                            sc.out.rofr_declined += 1;
-                            router.spread(c, need, Some(holder))
-                        }
-                    }
-                    Route::Open => router.spread(c, need, None),
-                };
-                unmet += left;
-            }
-        }
-
-        // 6. Money.
-        let out = &mut sc.out;
-        let mut placed_total = 0.0;
-        for (p, by_provider) in sc.placed_by_provider.iter_mut().enumerate() {
-            let placed_p: f64 = (0..n_class).map(|c| sc.placed[c * n_prov + p]).sum();
-            *by_provider = placed_p;
-            placed_total += placed_p;
-            out.gw_years[p] += placed_p * dt;
-            out.spend_usd_bn[p] += placed_p * sc.prices[p] * dt;
-        }
-        if m > 0 {
-            sc.revenue_factor *= sc.revenue_step;
-            sc.discount *= sc.discount_step;
-        }
-        let revenue = placed_total * sc.per_gw_year0 * sc.revenue_factor * dt;
-        out.openai_revenue_usd_bn += revenue;
-        let mut shared = 0.0;
-        if let (Some((rate, cap)), Some(window)) = (sc.share_term, &self.revenue_share_window)
-            && window.active(mi, verified, ip_expiry)
-            && sc.shared_total < cap
-        {
-            shared = (rate * revenue).min(cap - sc.shared_total);
-            sc.shared_total += shared;
-        }
-        let ms = s.microsoft.provider;
-        let ms_spend = sc.placed_by_provider[ms] * sc.prices[ms] * dt;
-        out.microsoft_value_npv_usd_bn += (sc.margin * ms_spend + shared) * sc.discount;
-        out.revenue_share_usd_bn = sc.shared_total;
-
-        let azure_share = if placed_total > 0.0 {
-            sc.placed_by_provider[ms] / placed_total
-        } else {
-            0.0
-        };
-        sc.unmet_gw_months += unmet;
-        sc.cum_placed_gw_months += placed_total;
-        let ip_active = ip_expiry.is_none_or(|e| mi < e);
-        if ip_active {
-            out.ip_months += 1;
-        }
-        observer.month(&MonthState {
-            month: m,
-            demand_gw: demand,
-            capacity_gw: &sc.capacity,
-            placed_gw: &sc.placed_by_provider,
-            class_demand_gw: &sc.class_demand,
-            placed_by_class_gw: &sc.placed,
-            unmet_gw: unmet,
-            azure_share,
-            ip_active,
-            rofr_active,
-            agi_verified: verified.is_some(),
-        });
-        if m + 1 == self.months {
-            out.demand_gw_end = demand;
-            out.azure_share_end = azure_share;
-        }
-    }
-
-    /// The outcome of the trial stepped through every month.
-    pub fn finish(&self, sc: &mut Scratch) -> Outcome {
-        let mut out = std::mem::take(&mut sc.out);
-        out.unmet_gw_years = sc.unmet_gw_months / 12.0;
-        // Demand GW-months = placed + unmet (the conservation invariant);
-        // dividing by that sum rather than by ΣD_t keeps the share exactly 1
-        // when nothing is placed and exactly 0 when nothing is unmet (the
-        // class demands sum to D_t only up to rounding).
-        let demand_met_or_not = sc.cum_placed_gw_months + sc.unmet_gw_months;
-        out.unmet_share = if demand_met_or_not > 0.0 {
-            sc.unmet_gw_months / demand_met_or_not
-        } else {
-            0.0
-        };
-        let a = sc.agi.outcome();
-        out.agi_declared = a.declared.map(|m| m as u32);
-        out.agi_verified = a.verified.map(|m| m as u32);
-        let expiry = self
-            .ip_expiry(a.verified)
-            .filter(|&e| e < self.months as i64);
-        out.ip_expiry = expiry.map(|e| e.max(0) as u32);
-        out.ip_expiry_cause = Some(match (expiry, a.verified, self.sunset) {
-            (None, _, _) => ExpiryCause::BeyondHorizon,
-            (Some(e), Some(v), Some(sunset)) if v == e && v < sunset => ExpiryCause::Agi,
-            _ => ExpiryCause::Sunset,
-        });
-        out
+        self.finish_lane(block, 0)
     }
 
     /// The month IP rights end, given the verified month so far.

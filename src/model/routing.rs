@@ -3,57 +3,118 @@
 
 use crate::scenario::Policy;
 
-/// Step 4. A class placed above its demand shrinks pro rata across its
-/// providers; then a provider holding more than its capacity sheds pro rata
-/// across its classes. `placed` is `[class * n_prov + provider]`.
-pub fn release(placed: &mut [f64], class_demand: &[f64], capacity: &[f64], n_prov: usize) {
-    for (c, &d) in class_demand.iter().enumerate() {
-        let row = &mut placed[c * n_prov..(c + 1) * n_prov];
-        let total: f64 = row.iter().sum();
-        if total > d {
-            let k = if total > 0.0 { d / total } else { 0.0 };
-            row.iter_mut().for_each(|x| *x *= k);
+/// Step 4, for every lane of a block. A class placed above its demand
+/// shrinks pro rata across its providers; then a provider holding more than
+/// its capacity sheds pro rata across its classes. `placed` is
+/// `[(class * n_prov + provider) * lanes + lane]`, `class_demand` and
+/// `capacity` are lane-minor; `k` is a buffer of `lanes` values.
+pub fn release(
+    placed: &mut [f64],
+    class_demand: &[f64],
+    capacity: &[f64],
+    n_prov: usize,
+    lanes: usize,
+    k: &mut [f64],
+) {
+    let n_class = class_demand.len() / lanes.max(1);
+    for c in 0..n_class {
+        let rows = &mut placed[c * n_prov * lanes..(c + 1) * n_prov * lanes];
+        // The total in provider order, as `Iterator::sum` adds (from −0).
+        k.fill(-0.0);
+        for row in rows.chunks_exact(lanes) {
+            for (t, &x) in k.iter_mut().zip(row) {
+                *t += x;
+            }
+        }
+        for (t, &d) in k.iter_mut().zip(&class_demand[c * lanes..(c + 1) * lanes]) {
+            // Scaling by exactly 1 leaves a class within its demand as is.
+            *t = if *t > d {
+                if *t > 0.0 { d / *t } else { 0.0 }
+            } else {
+                1.0
+            };
+        }
+        for row in rows.chunks_exact_mut(lanes) {
+            for (x, &f) in row.iter_mut().zip(k.iter()) {
+                *x *= f;
+            }
         }
     }
-    let n_class = class_demand.len();
-    for (p, &cap) in capacity.iter().enumerate() {
-        let total: f64 = (0..n_class).map(|c| placed[c * n_prov + p]).sum();
-        if total > cap {
-            let k = if total > 0.0 { cap / total } else { 0.0 };
-            for c in 0..n_class {
-                placed[c * n_prov + p] *= k;
+    for p in 0..n_prov {
+        provider_total(placed, p, n_prov, n_class, lanes, k);
+        for (t, &cap) in k.iter_mut().zip(&capacity[p * lanes..(p + 1) * lanes]) {
+            *t = if *t > cap {
+                if *t > 0.0 { cap / *t } else { 0.0 }
+            } else {
+                1.0
+            };
+        }
+        for c in 0..n_class {
+            let row = &mut placed[(c * n_prov + p) * lanes..(c * n_prov + p + 1) * lanes];
+            for (x, &f) in row.iter_mut().zip(k.iter()) {
+                *x *= f;
             }
         }
     }
 }
 
-/// Places need on providers with free capacity.
+/// GW placed on provider `p` over every class, per lane, into `out`
+/// (summed in class order, as `Iterator::sum` adds: from −0).
+pub fn provider_total(
+    placed: &[f64],
+    p: usize,
+    n_prov: usize,
+    n_class: usize,
+    lanes: usize,
+    out: &mut [f64],
+) {
+    out.fill(-0.0);
+    for c in 0..n_class {
+        let row = &placed[(c * n_prov + p) * lanes..(c * n_prov + p + 1) * lanes];
+        for (t, &x) in out.iter_mut().zip(row) {
+            *t += x;
+        }
+    }
+}
+
+/// Places one lane's need on providers with free capacity.
 pub struct Router<'a> {
-    /// Placed GW, `[class * n_prov + provider]`.
+    /// Placed GW, `[(class * n_prov + provider) * lanes + lane]`.
     pub placed: &'a mut [f64],
-    /// Free GW per provider.
+    /// Free GW, `[provider * lanes + lane]`.
     pub free: &'a mut [f64],
-    /// Provider order for `cheapest_first` / `in_order`.
+    /// This lane's provider order for `cheapest_first` / `in_order`.
     pub order: &'a [usize],
     /// Number of providers.
     pub n_prov: usize,
+    /// Lanes in the block.
+    pub lanes: usize,
+    /// The lane routed.
+    pub lane: usize,
     /// The allocation policy.
     pub policy: Policy,
 }
 
 impl Router<'_> {
+    fn at(&self, c: usize, p: usize) -> usize {
+        (c * self.n_prov + p) * self.lanes + self.lane
+    }
+
+    fn free_at(&self, p: usize) -> usize {
+        p * self.lanes + self.lane
+    }
+
     /// GW placed for class `c`.
     pub fn class_total(&self, c: usize) -> f64 {
-        self.placed[c * self.n_prov..(c + 1) * self.n_prov]
-            .iter()
-            .sum()
+        (0..self.n_prov).map(|p| self.placed[self.at(c, p)]).sum()
     }
 
     /// Places up to `need` of class `c` on provider `p`; returns what is left.
     pub fn take(&mut self, c: usize, p: usize, need: f64) -> f64 {
-        let x = need.min(self.free[p]).max(0.0);
-        self.placed[c * self.n_prov + p] += x;
-        self.free[p] -= x;
+        let (i, f) = (self.at(c, p), self.free_at(p));
+        let x = need.min(self.free[f]).max(0.0);
+        self.placed[i] += x;
+        self.free[f] -= x;
         need - x
     }
 
@@ -67,34 +128,38 @@ impl Router<'_> {
             Policy::CheapestFirst | Policy::InOrder => {
                 let mut left = need;
                 for i in 0..self.order.len() {
-                    let p = self.order[i];
-                    if Some(p) == except || left <= 0.0 {
-                        continue;
+                    if left <= 0.0 {
+                        break;
                     }
-                    left = self.take(c, p, left);
+                    let p = self.order[i];
+                    if Some(p) != except {
+                        left = self.take(c, p, left);
+                    }
                 }
                 left
             }
             Policy::ProRata => {
                 let total: f64 = (0..self.n_prov)
                     .filter(|&p| Some(p) != except)
-                    .map(|p| self.free[p])
+                    .map(|p| self.free[self.free_at(p)])
                     .sum();
                 if total <= 0.0 {
                     return need;
                 }
                 if total <= need {
                     for p in (0..self.n_prov).filter(|&p| Some(p) != except) {
-                        let x = self.free[p];
-                        self.placed[c * self.n_prov + p] += x;
-                        self.free[p] = 0.0;
+                        let (i, f) = (self.at(c, p), self.free_at(p));
+                        let x = self.free[f];
+                        self.placed[i] += x;
+                        self.free[f] = 0.0;
                     }
                     return need - total;
                 }
                 for p in (0..self.n_prov).filter(|&p| Some(p) != except) {
-                    let x = need * self.free[p] / total;
-                    self.placed[c * self.n_prov + p] += x;
-                    self.free[p] -= x;
+                    let (i, f) = (self.at(c, p), self.free_at(p));
+                    let x = need * self.free[f] / total;
+                    self.placed[i] += x;
+                    self.free[f] -= x;
                 }
                 0.0
             }
@@ -110,7 +175,7 @@ mod tests {
     fn release_shrinks_classes_then_providers() {
         // 2 classes × 2 providers.
         let mut placed = vec![2.0, 2.0, 1.0, 1.0];
-        release(&mut placed, &[2.0, 5.0], &[10.0, 1.5], 2);
+        release(&mut placed, &[2.0, 5.0], &[10.0, 1.5], 2, 1, &mut [0.0]);
         // Class 0 shrinks from 4 to 2 pro rata; provider 1 holds 1 + 1 > 1.5.
         assert_eq!(placed[0], 1.0);
         assert_eq!(placed[2], 1.0);
@@ -132,6 +197,8 @@ mod tests {
                 free: &mut free,
                 order: &order,
                 n_prov: 3,
+                lanes: 1,
+                lane: 0,
                 policy,
             };
             let left = r.spread(0, 4.0, None);

@@ -1,0 +1,582 @@
+//! A block of trials stepped side by side (structure of arrays).
+//!
+//! Every per-trial quantity is stored lane-minor, `[thing * lanes + lane]`,
+//! so each step of the month (capacity, release, free capacity, money) is a
+//! loop over contiguous lanes that the compiler vectorises, and each output
+//! series of a month is already a contiguous slice over the lanes. Each
+//! lane performs exactly the arithmetic of a lone trial, in the same order:
+//! results do not depend on how many lanes a block has.
+
+use rand::RngExt;
+use rand_distr::{Distribution, StandardNormal};
+
+use super::agi::Process;
+use super::routing::{self, Router};
+use super::{ExpiryCause, Model, MonthState, Observer, Outcome, Route};
+use crate::rng::{self, Stream};
+use crate::scenario::{InputId, Policy};
+
+/// The state of up to `lanes` trials: their sampled inputs, the constants
+/// derived from them, and the state after the months stepped so far.
+/// Reused from block to block, so stepping never allocates.
+#[derive(Debug, Default)]
+pub struct Block {
+    lanes: usize,
+    n_inputs: usize,
+    n_prov: usize,
+    n_class: usize,
+    /// Sampled inputs, lane-major: `[lane * inputs + input]`.
+    values: Vec<f64>,
+    // Per-lane constants, lane-minor.
+    shares: Vec<f64>,
+    organic_step: Vec<f64>,
+    max_gw: Vec<f64>,
+    prices: Vec<f64>,
+    /// Month a tranche comes online (infinite when it never materialises).
+    tranche_online: Vec<f64>,
+    tranche_gw: Vec<f64>,
+    exercise: Vec<f64>,
+    /// Provider order per lane, lane-major: `[lane * providers + rank]`.
+    order: Vec<usize>,
+    growth0: Vec<f64>,
+    halflife: Vec<f64>,
+    drift_vol: Vec<f64>,
+    shock_scale: Vec<f64>,
+    revenue_step: Vec<f64>,
+    per_gw_year0: Vec<f64>,
+    discount_step: Vec<f64>,
+    margin: Vec<f64>,
+    share_rate: Vec<f64>,
+    share_cap: Vec<f64>,
+    shocks: Vec<Stream>,
+    offers: Vec<Stream>,
+    agi: Vec<Process>,
+    // State, lane-minor.
+    organic: Vec<f64>,
+    capacity: Vec<f64>,
+    /// `[(class * providers + provider) * lanes + lane]`.
+    placed: Vec<f64>,
+    placed_by_provider: Vec<f64>,
+    free: Vec<f64>,
+    class_demand: Vec<f64>,
+    /// ROFR offer draws, lane-major: `[lane * classes + class]`.
+    offer_draws: Vec<f64>,
+    /// Routes, lane-major: `[lane * classes + class]`.
+    routes: Vec<Route>,
+    demand: Vec<f64>,
+    unmet: Vec<f64>,
+    azure_share: Vec<f64>,
+    ip_active: Vec<f64>,
+    rofr_active: Vec<f64>,
+    agi_verified: Vec<f64>,
+    verified: Vec<Option<i64>>,
+    ip_expiry: Vec<Option<i64>>,
+    unmet_gw_months: Vec<f64>,
+    cum_placed_gw_months: Vec<f64>,
+    revenue_factor: Vec<f64>,
+    discount: Vec<f64>,
+    shared_total: Vec<f64>,
+    /// A lane's buffer for k (per-lane sums and scale factors).
+    work: Vec<f64>,
+    placed_total: Vec<f64>,
+    // Outcome accumulators, lane-minor.
+    gw_years: Vec<f64>,
+    spend_usd_bn: Vec<f64>,
+    openai_revenue_usd_bn: Vec<f64>,
+    revenue_share_usd_bn: Vec<f64>,
+    microsoft_value_npv_usd_bn: Vec<f64>,
+    rofr_offers: Vec<u32>,
+    rofr_declined: Vec<u32>,
+    ip_months: Vec<u32>,
+    demand_gw_end: Vec<f64>,
+    azure_share_end: Vec<f64>,
+    /// A lane's month gathered for an observer.
+    view: LaneView,
+}
+
+#[derive(Debug, Default)]
+struct LaneView {
+    capacity: Vec<f64>,
+    placed_by_provider: Vec<f64>,
+    class_demand: Vec<f64>,
+    placed: Vec<f64>,
+}
+
+fn reset(v: &mut Vec<f64>, len: usize, x: f64) {
+    v.clear();
+    v.resize(len, x);
+}
+
+impl Block {
+    /// Lanes in the block.
+    pub fn lanes(&self) -> usize {
+        self.lanes
+    }
+
+    /// The sampled value of every input of lane `lane`, by input id.
+    pub fn values(&self, lane: usize) -> &[f64] {
+        &self.values[lane * self.n_inputs..(lane + 1) * self.n_inputs]
+    }
+
+    /// The month just stepped, series by series, each a slice over the
+    /// lanes, in [`crate::output::series_names`] order.
+    pub fn series(&self, mut f: impl FnMut(usize, &[f64])) {
+        let l = self.lanes;
+        let mut i = 0;
+        let mut put = |xs: &[f64]| {
+            f(i, xs);
+            i += 1;
+        };
+        put(&self.demand);
+        self.capacity.chunks_exact(l).for_each(&mut put);
+        self.placed_by_provider.chunks_exact(l).for_each(&mut put);
+        put(&self.unmet);
+        put(&self.azure_share);
+        put(&self.ip_active);
+        put(&self.rofr_active);
+        put(&self.agi_verified);
+    }
+}
+
+impl Model<'_> {
+    /// Begins trials `first .. first + lanes` with `seed` in `block`:
+    /// samples their inputs and sets up the state before the first month.
+    pub fn start_block(&self, seed: u64, first: u64, lanes: usize, block: &mut Block) {
+        let s = self.scenario;
+        let (n_prov, n_class) = (s.providers.len(), s.workloads.len());
+        let n_tranche: usize = s.providers.iter().map(|p| p.tranches.len()).sum();
+        let b = block;
+        b.lanes = lanes;
+        b.n_inputs = s.inputs.all().len();
+        b.n_prov = n_prov;
+        b.n_class = n_class;
+        let (pl, cl) = (n_prov * lanes, n_class * lanes);
+        reset(&mut b.values, lanes * b.n_inputs, 0.0);
+        reset(&mut b.shares, cl, 0.0);
+        reset(&mut b.organic_step, pl, 0.0);
+        reset(&mut b.max_gw, pl, 0.0);
+        reset(&mut b.prices, pl, 0.0);
+        reset(&mut b.tranche_online, n_tranche * lanes, 0.0);
+        reset(&mut b.tranche_gw, n_tranche * lanes, 0.0);
+        reset(&mut b.exercise, self.rofr.len() * lanes, 0.0);
+        b.order.clear();
+        b.order.resize(pl, 0);
+        for v in [
+            &mut b.growth0,
+            &mut b.halflife,
+            &mut b.drift_vol,
+            &mut b.shock_scale,
+            &mut b.revenue_step,
+            &mut b.per_gw_year0,
+            &mut b.discount_step,
+            &mut b.margin,
+            &mut b.share_rate,
+            &mut b.share_cap,
+            &mut b.demand,
+            &mut b.unmet,
+            &mut b.azure_share,
+            &mut b.ip_active,
+            &mut b.rofr_active,
+            &mut b.agi_verified,
+            &mut b.unmet_gw_months,
+            &mut b.cum_placed_gw_months,
+            &mut b.openai_revenue_usd_bn,
+            &mut b.revenue_share_usd_bn,
+            &mut b.microsoft_value_npv_usd_bn,
+            &mut b.shared_total,
+            &mut b.demand_gw_end,
+            &mut b.azure_share_end,
+            &mut b.work,
+            &mut b.placed_total,
+        ] {
+            reset(v, lanes, 0.0);
+        }
+        reset(&mut b.revenue_factor, lanes, 1.0);
+        reset(&mut b.discount, lanes, 1.0);
+        for v in [&mut b.rofr_offers, &mut b.rofr_declined, &mut b.ip_months] {
+            v.clear();
+            v.resize(lanes, 0);
+        }
+        b.verified.clear();
+        b.verified.resize(lanes, None);
+        b.ip_expiry.clear();
+        b.ip_expiry.resize(lanes, None);
+        b.shocks.clear();
+        b.offers.clear();
+        b.agi.resize_with(lanes, Process::idle);
+        b.offer_draws.clear();
+        b.offer_draws.resize(cl, 0.0);
+        b.routes.clear();
+        b.routes.resize(cl, Route::Open);
+        reset(&mut b.organic, pl, 0.0);
+        reset(&mut b.capacity, pl, 0.0);
+        reset(&mut b.placed, n_class * pl, 0.0);
+        reset(&mut b.placed_by_provider, pl, 0.0);
+        reset(&mut b.free, pl, 0.0);
+        reset(&mut b.class_demand, cl, 0.0);
+        reset(&mut b.gw_years, pl, 0.0);
+        reset(&mut b.spend_usd_bn, pl, 0.0);
+
+        let dt = 1.0 / 12.0;
+        for l in 0..lanes {
+            let trial = first + l as u64;
+            let n_inputs = b.n_inputs;
+            let values = &mut b.values[l * n_inputs..(l + 1) * n_inputs];
+            self.sample_inputs(seed, trial, values);
+            let values = &b.values[l * n_inputs..(l + 1) * n_inputs];
+            let v = |id: InputId| values[id.0];
+
+            let share_sum: f64 = s.workloads.iter().map(|w| v(w.share)).sum();
+            for (c, w) in s.workloads.iter().enumerate() {
+                // All-zero shares (possible only when every share's support
+                // touches 0) fall back to equal shares rather than NaN.
+                b.shares[c * lanes + l] = if share_sum > 0.0 {
+                    v(w.share) / share_sum
+                } else {
+                    1.0 / n_class as f64
+                };
+            }
+            let mut t = 0;
+            for (pi, p) in s.providers.iter().enumerate() {
+                let i = pi * lanes + l;
+                b.organic[i] = v(p.initial_gw);
+                b.organic_step[i] = (1.0 + v(p.growth)).powf(dt);
+                b.max_gw[i] = p.max_gw.map_or(f64::INFINITY, v);
+                b.prices[i] = v(p.price);
+                for (ti, tr) in p.tranches.iter().enumerate() {
+                    let mut r = rng::stream(seed, trial, self.tranche_streams[pi][ti]);
+                    let materialises = r.random::<f64>() < v(tr.probability);
+                    b.tranche_online[t * lanes + l] = if materialises {
+                        let delay = v(tr.delay_months).round();
+                        // Clamp to the horizon before converting: a huge
+                        // delay simply never comes online.
+                        let online = f64::from(tr.online.since(s.start)) + delay;
+                        let online = online.clamp(-1.0, self.months as f64 + 1.0) as i64;
+                        online.max(0) as f64
+                    } else {
+                        f64::INFINITY
+                    };
+                    b.tranche_gw[t * lanes + l] = v(tr.gw);
+                    t += 1;
+                }
+            }
+            let order = &mut b.order[l * n_prov..(l + 1) * n_prov];
+            for (k, o) in order.iter_mut().enumerate() {
+                *o = k;
+            }
+            if s.policy == Policy::CheapestFirst {
+                // Stable sort: ties keep config order.
+                let prices = &b.prices;
+                order.sort_by(|&a, &c| prices[a * lanes + l].total_cmp(&prices[c * lanes + l]));
+            }
+            b.growth0[l] = v(s.demand.growth);
+            b.halflife[l] = s.demand.growth_halflife_years.map_or(f64::NAN, v);
+            let sigma = v(s.demand.volatility);
+            b.drift_vol[l] = -sigma * sigma * dt / 2.0;
+            b.shock_scale[l] = sigma * dt.sqrt();
+            b.shocks.push(rng::stream(seed, trial, self.shocks));
+            b.offers.push(rng::stream(seed, trial, self.offers));
+            b.revenue_step[l] = (1.0 + v(s.revenue.growth)).powf(dt);
+            b.per_gw_year0[l] = v(s.revenue.per_gw_year);
+            b.discount_step[l] = (1.0 + v(s.microsoft.discount_rate)).powf(-dt);
+            b.margin[l] = v(s.microsoft.azure_margin);
+            if let Some(rs) = &s.terms.revenue_share {
+                b.share_rate[l] = v(rs.rate);
+                b.share_cap[l] = rs.cap_usd_bn.map_or(f64::INFINITY, v);
+            }
+            for (ri, r) in self.rofr.iter().enumerate() {
+                b.exercise[ri * lanes + l] = v(r.2);
+            }
+            b.agi[l].start(self, seed, trial, values);
+            b.demand[l] = v(s.demand.initial_gw);
+        }
+    }
+
+    /// Steps every lane of `block` through month `m` (months must come in
+    /// order, from 0).
+    pub fn step_block(&self, m: usize, b: &mut Block) {
+        let s = self.scenario;
+        let (lanes, n_prov, n_class) = (b.lanes, b.n_prov, b.n_class);
+        let dt = 1.0 / 12.0;
+        let y = m as f64 / 12.0;
+        let mi = m as i64;
+        let mf = m as f64;
+
+        // 1. AGI and the terms that hang on it.
+        for l in 0..lanes {
+            b.agi[l].step(self, mi, b.cum_placed_gw_months[l]);
+            let verified = b.agi[l].verified();
+            b.verified[l] = verified;
+            b.ip_expiry[l] = self.ip_expiry(verified);
+            b.agi_verified[l] = if verified.is_some() { 1.0 } else { 0.0 };
+        }
+
+        // 2. Capacity.
+        if m > 0 {
+            for (o, &step) in b.organic.iter_mut().zip(&b.organic_step) {
+                *o *= step;
+            }
+        }
+        for ((c, &o), &max) in b.capacity.iter_mut().zip(&b.organic).zip(&b.max_gw) {
+            *c = o.min(max);
+        }
+        let mut t = 0;
+        for (p, provider) in s.providers.iter().enumerate() {
+            let capacity = &mut b.capacity[p * lanes..(p + 1) * lanes];
+            for _ in &provider.tranches {
+                let online = &b.tranche_online[t * lanes..(t + 1) * lanes];
+                let gw = &b.tranche_gw[t * lanes..(t + 1) * lanes];
+                for ((c, &on), &g) in capacity.iter_mut().zip(online).zip(gw) {
+                    // Branch-free, so it vectorises; adding 0 changes nothing
+                    // (capacity is never −0).
+                    *c += if on <= mf { g } else { 0.0 };
+                }
+                t += 1;
+            }
+        }
+
+        // 3. Demand.
+        if m > 0 {
+            let has_halflife = s.demand.growth_halflife_years.is_some();
+            for l in 0..lanes {
+                let g = if has_halflife {
+                    b.growth0[l] * (-y / b.halflife[l]).exp2()
+                } else {
+                    b.growth0[l]
+                };
+                let z: f64 = StandardNormal.sample(&mut b.shocks[l]);
+                b.demand[l] *= ((1.0 + g).ln() * dt + b.drift_vol[l] + b.shock_scale[l] * z).exp();
+            }
+        }
+        for (demand_c, shares_c) in b
+            .class_demand
+            .chunks_exact_mut(lanes)
+            .zip(b.shares.chunks_exact(lanes))
+        {
+            for ((d, &share), &demand) in demand_c.iter_mut().zip(shares_c).zip(&b.demand) {
+                *d = share * demand;
+            }
+        }
+
+        // 4. Release.
+        routing::release(
+            &mut b.placed,
+            &b.class_demand,
+            &b.capacity,
+            n_prov,
+            lanes,
+            &mut b.work,
+        );
+
+        // 5. Route each class's need.
+        for p in 0..n_prov {
+            let free = &mut b.free[p * lanes..(p + 1) * lanes];
+            routing::provider_total(&b.placed, p, n_prov, n_class, lanes, free);
+            let capacity = &b.capacity[p * lanes..(p + 1) * lanes];
+            for (f, &cap) in free.iter_mut().zip(capacity) {
+                *f = (cap - *f).max(0.0);
+            }
+        }
+        if !self.rofr.is_empty() {
+            // One draw per class every month, used or not, so the stream
+            // stays aligned across scenarios (common random numbers).
+            for (draws, offers) in b.offer_draws.chunks_exact_mut(n_class).zip(&mut b.offers) {
+                for d in draws {
+                    *d = offers.random::<f64>();
+                }
+            }
+        }
+        match &self.fixed_routes {
+            Some((routes, rofr_active)) => {
+                let row = &routes[m * n_class..(m + 1) * n_class];
+                for lane_routes in b.routes.chunks_exact_mut(n_class) {
+                    lane_routes.copy_from_slice(row);
+                }
+                b.rofr_active.fill(if rofr_active[m] { 1.0 } else { 0.0 });
+            }
+            None => {
+                for l in 0..lanes {
+                    let row = &mut b.routes[l * n_class..(l + 1) * n_class];
+                    let active = self.routes(mi, b.verified[l], b.ip_expiry[l], row);
+                    b.rofr_active[l] = if active { 1.0 } else { 0.0 };
+                }
+            }
+        }
+        for l in 0..lanes {
+            let mut router = Router {
+                placed: &mut b.placed,
+                free: &mut b.free,
+                order: &b.order[l * n_prov..(l + 1) * n_prov],
+                n_prov,
+                lanes,
+                lane: l,
+                policy: s.policy,
+            };
+            let routes = &b.routes[l * n_class..(l + 1) * n_class];
+            let mut unmet = 0.0;
+            // Exclusive classes are served first, then ROFR, then open, in
+            // config order within each.
+            for pass in 0..3 {
+                for (c, &route) in routes.iter().enumerate() {
+                    if route.pass() != pass {
+                        continue;
+                    }
+                    let d_c = b.class_demand[c * lanes + l];
+                    let placed_c: f64 = router.class_total(c);
+                    let need = d_c - placed_c;
+                    if need <= 1e-12 * d_c {
+                        continue;
+                    }
+                    let left = match route {
+                        Route::Exclusive(p) => router.take(c, p, need),
+                        Route::Rofr(ri) => {
+                            let holder = self.rofr[ri].1;
+                            b.rofr_offers[l] += 1;
+                            if b.offer_draws[l * n_class + c] < b.exercise[ri * lanes + l] {
+                                let rest = router.take(c, holder, need);
+                                router.spread(c, rest, Some(holder))
+                            } else {
+                                b.rofr_declined[l] += 1;
+                                router.spread(c, need, Some(holder))
+                            }
+                        }
+                        Route::Open => router.spread(c, need, None),
+                    };
+                    unmet += left;
+                }
+            }
+            b.unmet[l] = unmet;
+        }
+
+        // 6. Money.
+        b.placed_total.fill(0.0);
+        for p in 0..n_prov {
+            let range = p * lanes..(p + 1) * lanes;
+            let by_provider = &mut b.placed_by_provider[range.clone()];
+            routing::provider_total(&b.placed, p, n_prov, n_class, lanes, by_provider);
+            let lanes_p = by_provider
+                .iter()
+                .zip(&mut b.placed_total)
+                .zip(&mut b.gw_years[range.clone()])
+                .zip(&mut b.spend_usd_bn[range.clone()])
+                .zip(&b.prices[range]);
+            for ((((&placed_p, total), gw_years), spend), &price) in lanes_p {
+                *total += placed_p;
+                *gw_years += placed_p * dt;
+                *spend += placed_p * price * dt;
+            }
+        }
+        if m > 0 {
+            for (f, &step) in b.revenue_factor.iter_mut().zip(&b.revenue_step) {
+                *f *= step;
+            }
+            for (d, &step) in b.discount.iter_mut().zip(&b.discount_step) {
+                *d *= step;
+            }
+        }
+        let ms = s.microsoft.provider;
+        for l in 0..lanes {
+            let placed_total = b.placed_total[l];
+            let revenue = placed_total * b.per_gw_year0[l] * b.revenue_factor[l] * dt;
+            b.openai_revenue_usd_bn[l] += revenue;
+            let mut shared = 0.0;
+            if let Some(window) = &self.revenue_share_window
+                && window.active(mi, b.verified[l], b.ip_expiry[l])
+                && b.shared_total[l] < b.share_cap[l]
+            {
+                shared = (b.share_rate[l] * revenue).min(b.share_cap[l] - b.shared_total[l]);
+                b.shared_total[l] += shared;
+            }
+            let ms_placed = b.placed_by_provider[ms * lanes + l];
+            let ms_spend = ms_placed * b.prices[ms * lanes + l] * dt;
+            b.microsoft_value_npv_usd_bn[l] += (b.margin[l] * ms_spend + shared) * b.discount[l];
+            b.revenue_share_usd_bn[l] = b.shared_total[l];
+            b.azure_share[l] = if placed_total > 0.0 {
+                ms_placed / placed_total
+            } else {
+                0.0
+            };
+            b.unmet_gw_months[l] += b.unmet[l];
+            b.cum_placed_gw_months[l] += placed_total;
+            let ip_active = b.ip_expiry[l].is_none_or(|e| mi < e);
+            if ip_active {
+                b.ip_months[l] += 1;
+            }
+            b.ip_active[l] = if ip_active { 1.0 } else { 0.0 };
+        }
+        if m + 1 == self.months {
+            b.demand_gw_end.copy_from_slice(&b.demand);
+            b.azure_share_end.copy_from_slice(&b.azure_share);
+        }
+    }
+
+    /// Reports lane `lane`'s month `m` (just stepped) to `observer`.
+    pub fn observe(&self, m: usize, b: &mut Block, lane: usize, observer: &mut impl Observer) {
+        let (lanes, n_prov, n_class) = (b.lanes, b.n_prov, b.n_class);
+        let gather = |v: &mut Vec<f64>, from: &[f64]| {
+            v.clear();
+            v.extend(from.iter().skip(lane).step_by(lanes));
+        };
+        let view = &mut b.view;
+        gather(&mut view.capacity, &b.capacity);
+        gather(&mut view.placed_by_provider, &b.placed_by_provider);
+        gather(&mut view.class_demand, &b.class_demand);
+        gather(&mut view.placed, &b.placed);
+        debug_assert_eq!(view.placed.len(), n_prov * n_class);
+        observer.month(&MonthState {
+            month: m,
+            demand_gw: b.demand[lane],
+            capacity_gw: &view.capacity,
+            placed_gw: &view.placed_by_provider,
+            class_demand_gw: &view.class_demand,
+            placed_by_class_gw: &view.placed,
+            unmet_gw: b.unmet[lane],
+            azure_share: b.azure_share[lane],
+            ip_active: b.ip_active[lane] != 0.0,
+            rofr_active: b.rofr_active[lane] != 0.0,
+            agi_verified: b.agi_verified[lane] != 0.0,
+        });
+    }
+
+    /// The outcome of lane `lane`, stepped through every month.
+    pub fn finish_lane(&self, b: &Block, l: usize) -> Outcome {
+        let lanes = b.lanes;
+        let per_provider = |v: &[f64]| v.iter().skip(l).step_by(lanes).copied().collect();
+        let unmet_gw_months = b.unmet_gw_months[l];
+        // Demand GW-months = placed + unmet (the conservation invariant);
+        // dividing by that sum rather than by ΣD_t keeps the share exactly 1
+        // when nothing is placed and exactly 0 when nothing is unmet (the
+        // class demands sum to D_t only up to rounding).
+        let demand_met_or_not = b.cum_placed_gw_months[l] + unmet_gw_months;
+        let a = b.agi[l].outcome();
+        let expiry = self
+            .ip_expiry(a.verified)
+            .filter(|&e| e < self.months as i64);
+        Outcome {
+            agi_declared: a.declared.map(|m| m as u32),
+            agi_verified: a.verified.map(|m| m as u32),
+            ip_expiry: expiry.map(|e| e.max(0) as u32),
+            ip_expiry_cause: Some(match (expiry, a.verified, self.sunset) {
+                (None, _, _) => ExpiryCause::BeyondHorizon,
+                (Some(e), Some(v), Some(sunset)) if v == e && v < sunset => ExpiryCause::Agi,
+                _ => ExpiryCause::Sunset,
+            }),
+            ip_months: b.ip_months[l],
+            demand_gw_end: b.demand_gw_end[l],
+            azure_share_end: b.azure_share_end[l],
+            unmet_share: if demand_met_or_not > 0.0 {
+                unmet_gw_months / demand_met_or_not
+            } else {
+                0.0
+            },
+            gw_years: per_provider(&b.gw_years),
+            unmet_gw_years: unmet_gw_months / 12.0,
+            spend_usd_bn: per_provider(&b.spend_usd_bn),
+            openai_revenue_usd_bn: b.openai_revenue_usd_bn[l],
+            revenue_share_usd_bn: b.revenue_share_usd_bn[l],
+            microsoft_value_npv_usd_bn: b.microsoft_value_npv_usd_bn[l],
+            rofr_offers: b.rofr_offers[l],
+            rofr_declined: b.rofr_declined[l],
+        }
+    }
+}
