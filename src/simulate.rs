@@ -304,14 +304,12 @@ pub fn simulate(
     let worker_hists: Vec<Mutex<Vec<Histogram>>> = (0..opts.threads.max(1))
         .map(|_| Mutex::new(vec![Histogram::default(); cells]))
         .collect();
-    let mut next = 0;
-    while next < n_chunks {
-        let end = (next + wave).min(n_chunks);
-        // Each worker adds into its own histograms for the whole run (integer
-        // counts: the final merge gives the same result in any order), so
-        // nothing is merged per wave; chunk results are collected in order.
-        let chunks: Vec<ChunkOut> = pool.install(|| {
-            (next..end)
+    // Each worker adds into its own histograms for the whole run (integer
+    // counts: the final merge gives the same result in any order), so
+    // nothing is merged per wave; chunk results are collected in order.
+    let compute_wave = |range: std::ops::Range<u64>| -> Vec<ChunkOut> {
+        pool.install(|| {
+            range
                 .into_par_iter()
                 .map(|index| {
                     let slot = rayon::current_thread_index().unwrap_or(0) % worker_hists.len();
@@ -321,45 +319,41 @@ pub fn simulate(
                     run_chunk(&plan, index, &mut hists)
                 })
                 .collect()
+        })
+    };
+    // Pipelined: while the workers compute wave k + 1, this thread writes
+    // wave k's rows and folds in its results, so writing trials.csv does
+    // not leave the workers idle.
+    let mut pending: Option<(u64, Vec<ChunkOut>)> = None;
+    let mut next = 0;
+    loop {
+        let range = next..(next + wave).min(n_chunks);
+        let (absorbed, computed) = std::thread::scope(|scope| {
+            let computing = (!range.is_empty() && !stop.load(Ordering::Relaxed))
+                .then(|| scope.spawn(|| compute_wave(range.clone())));
+            let absorbed = match pending.take() {
+                Some((end, chunks)) => {
+                    absorb(&mut sim, &plan, chunks, &mut trials, &mut paths).map(|()| Some(end))
+                }
+                None => Ok(None),
+            };
+            (absorbed, computing.map(|h| h.join()))
         });
+        if let (Some(end), Some(p)) = (absorbed?, &progress) {
+            p.set_position(end);
+        }
         if stop.load(Ordering::Relaxed) {
             if let Some(p) = &progress {
                 p.abandon();
             }
             return Err(Error::Interrupted);
         }
-        if let Some((trial, k)) = chunks.iter().find_map(|c| c.overflow) {
-            return Err(overflow_error(&format!(
-                "trial {trial}: {}",
-                sim.metric_names[k]
-            )));
+        match computed {
+            None => break,
+            Some(Ok(chunks)) => pending = Some((range.end, chunks)),
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
         }
-        for chunk in chunks {
-            if let Some(sink) = trials.as_mut() {
-                sink.write(&chunk.trials_csv)?;
-            }
-            if let Some(sink) = paths.as_mut() {
-                sink.write(&chunk.paths_csv)?;
-            }
-            sim.columns.push_rows(&chunk.metrics)?;
-            if !plan.inputs.is_empty() {
-                for row in chunk.inputs.chunks_exact(plan.inputs.len()) {
-                    for ((_, col), &x) in sim.inputs.iter_mut().zip(row) {
-                        col.push(x);
-                    }
-                }
-            }
-            for &e in &chunk.expiry {
-                sim.expiry_counts[e as usize] += 1;
-            }
-            for (s, x) in sim.sums.iter_mut().zip(&chunk.sums) {
-                *s += x;
-            }
-        }
-        if let Some(p) = &progress {
-            p.set_position(end);
-        }
-        next = end;
+        next = range.end;
     }
     if let Some(p) = &progress {
         p.finish_and_clear();
@@ -380,6 +374,46 @@ pub fn simulate(
         )));
     }
     Ok(sim)
+}
+
+/// Folds a finished wave of chunks into the simulation, in chunk order:
+/// writes their rows and keeps their outcomes, inputs, expiries and sums.
+fn absorb(
+    sim: &mut Simulation,
+    plan: &Plan<'_, '_>,
+    chunks: Vec<ChunkOut>,
+    trials: &mut Option<Sink<'_>>,
+    paths: &mut Option<Sink<'_>>,
+) -> Result<(), Error> {
+    if let Some((trial, k)) = chunks.iter().find_map(|c| c.overflow) {
+        return Err(overflow_error(&format!(
+            "trial {trial}: {}",
+            sim.metric_names[k]
+        )));
+    }
+    for chunk in chunks {
+        if let Some(sink) = trials.as_mut() {
+            sink.write(&chunk.trials_csv)?;
+        }
+        if let Some(sink) = paths.as_mut() {
+            sink.write(&chunk.paths_csv)?;
+        }
+        sim.columns.push_rows(&chunk.metrics)?;
+        if !plan.inputs.is_empty() {
+            for row in chunk.inputs.chunks_exact(plan.inputs.len()) {
+                for ((_, col), &x) in sim.inputs.iter_mut().zip(row) {
+                    col.push(x);
+                }
+            }
+        }
+        for &e in &chunk.expiry {
+            sim.expiry_counts[e as usize] += 1;
+        }
+        for (s, x) in sim.sums.iter_mut().zip(&chunk.sums) {
+            *s += x;
+        }
+    }
+    Ok(())
 }
 
 /// Memory the machine can still give, from /proc/meminfo (None elsewhere).

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use rofrsim::model::{Model, NoObserver, Scratch};
+use rofrsim::model::{Block, Model, NoObserver, Scratch};
 use rofrsim::scenario::{Scenario, load_file};
 use rofrsim::simulate::{SimOptions, simulate};
 use rofrsim::stats::{Histogram, summarise};
@@ -30,13 +30,13 @@ fn cores() -> usize {
 fn engine(c: &mut Criterion) {
     let scenario = baseline();
     let model = Model::new(&scenario);
-    let trials = 4096;
+    let trials = 16_384;
     let mut group = c.benchmark_group("engine");
     group.sample_size(10);
     group.throughput(Throughput::Elements(trials * model.months() as u64));
     let stop = AtomicBool::new(false);
     for threads in [1, cores()] {
-        let opts = SimOptions { trials, seed: 1, threads, paths: 0, keep_inputs: 0, progress: false };
+        let opts = SimOptions { trials, seed: 1, threads, paths: 0, keep_inputs: 0, progress: false, spill_dir: None };
         group.bench_with_input(BenchmarkId::new("threads", threads), &opts, |b, opts| {
             b.iter(|| black_box(simulate(&model, opts, None, None, &stop).map(|s| s.trials).unwrap_or(0)))
         });
@@ -44,18 +44,25 @@ fn engine(c: &mut Criterion) {
     group.finish();
 }
 
-/// One trial's month loop, with nothing observing it.
+/// The month step alone: a block of 256 trials side by side (as `run`
+/// steps them) from their first month to their last, inputs sampled, no
+/// histograms, no outcome columns.
 fn step(c: &mut Criterion) {
     let scenario = baseline();
     let model = Model::new(&scenario);
-    let mut scratch = Scratch::default();
+    let lanes = 256;
+    let mut block = Block::default();
     let mut group = c.benchmark_group("step");
-    group.throughput(Throughput::Elements(model.months() as u64));
-    let mut trial = 0u64;
-    group.bench_function("run_trial", |b| {
+    group.throughput(Throughput::Elements(lanes as u64 * model.months() as u64));
+    let mut first = 0u64;
+    group.bench_function("block_256_lanes", |b| {
         b.iter(|| {
-            trial += 1;
-            black_box(model.run_trial(1, trial, &mut scratch, &mut NoObserver).demand_gw_end)
+            model.start_block(1, first, lanes, &mut block);
+            for m in 0..model.months() {
+                model.step_block(m, &mut block);
+            }
+            first += lanes as u64;
+            black_box(model.finish_lane(&block, 0).demand_gw_end)
         })
     });
     group.finish();
