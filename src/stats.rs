@@ -180,7 +180,7 @@ pub const HISTOGRAM_RELATIVE_ERROR: f64 = 1.0 / (1u64 << (SUB_BITS + 1)) as f64;
 /// [`HISTOGRAM_RELATIVE_ERROR`] of the exact value, because each order
 /// statistic is replaced by a midpoint within that relative error and
 /// interpolation between two such values keeps the bound.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Histogram {
     /// Count of values ≤ 0 (or below the smallest bucket).
     zeros: u64,
@@ -210,6 +210,26 @@ fn bucket_mid(b: i64) -> f64 {
     0.5 * (lo + hi)
 }
 
+/// Equal when they hold the same values in the same buckets, however far
+/// each one's bucket range happens to extend.
+impl PartialEq for Histogram {
+    fn eq(&self, other: &Histogram) -> bool {
+        let filled = |h: &Histogram| {
+            h.counts
+                .iter()
+                .enumerate()
+                .filter(|&(_, &c)| c > 0)
+                .map(|(i, &c)| (h.offset + i as i64, c))
+                .collect::<Vec<_>>()
+        };
+        self.n == other.n
+            && self.zeros == other.zeros
+            && self.min.to_bits() == other.min.to_bits()
+            && self.max.to_bits() == other.max.to_bits()
+            && filled(self) == filled(other)
+    }
+}
+
 impl Histogram {
     /// Records one value. Negative values and NaN count as zero (the model's
     /// series are non-negative by its invariants).
@@ -232,26 +252,37 @@ impl Histogram {
     }
 
     /// Records every value of `xs`; the same result as adding them one by
-    /// one, but the bucket range is grown once per call, and a batch of
-    /// equal values (a series every trial agrees on, such as a term's
-    /// active flag) is one addition.
+    /// one, in one pass: the bucket range grows (with room to spare) only
+    /// when a value falls outside it, and a batch of equal values (a series
+    /// every trial agrees on, such as a term's active flag) is one addition.
     pub fn add_all(&mut self, xs: &[f64]) {
-        if xs.is_empty() {
+        let Some(&first) = xs.first() else { return };
+        if xs.iter().all(|x| x.to_bits() == first.to_bits()) {
+            self.add_copies(first, xs.len() as u64);
             return;
         }
-        // One pass for the range: the extremes of all values and of those
-        // that go in buckets (bucket_of is monotone on them, so their
-        // extremes give the bucket range).
+        // Plain comparisons skip NaN (which the range ignores, as min/max
+        // do) and compile to one instruction each.
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        let (mut c_lo, mut c_hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        let mut zeros = 0u64;
+        let mut zeros = 0;
         for &x in xs {
             lo = if x < lo { x } else { lo };
             hi = if x > hi { x } else { hi };
-            let counted = Self::counted(x);
-            c_lo = if counted && x < c_lo { x } else { c_lo };
-            c_hi = if counted && x > c_hi { x } else { c_hi };
-            zeros += u64::from(!counted);
+            if Self::counted(x) {
+                let b = bucket_of(x);
+                let mut i = b.wrapping_sub(self.offset) as usize;
+                if i >= self.counts.len() {
+                    self.cover_with_room(b);
+                    i = (b - self.offset) as usize;
+                }
+                self.counts[i] += 1;
+            } else {
+                zeros += 1;
+            }
+        }
+        if lo > hi {
+            // Every value was NaN.
+            (lo, hi) = (f64::NAN, f64::NAN);
         }
         if self.n == 0 {
             (self.min, self.max) = (lo, hi);
@@ -261,20 +292,37 @@ impl Histogram {
         }
         self.n += xs.len() as u64;
         self.zeros += zeros;
-        if zeros == xs.len() as u64 {
-            return;
+    }
+
+    /// Records `count` copies of `x`.
+    fn add_copies(&mut self, x: f64, count: u64) {
+        if self.n == 0 {
+            (self.min, self.max) = (x, x);
+        } else {
+            self.min = self.min.min(x);
+            self.max = self.max.max(x);
         }
-        let (lo_b, hi_b) = (bucket_of(c_lo), bucket_of(c_hi));
-        self.cover(lo_b, hi_b);
-        if lo_b == hi_b {
-            self.counts[(lo_b - self.offset) as usize] += (xs.len() as u64 - zeros) as u32;
-            return;
+        self.n += count;
+        if Self::counted(x) {
+            let b = bucket_of(x);
+            self.cover(b, b);
+            self.counts[(b - self.offset) as usize] += count as u32;
+        } else {
+            self.zeros += count;
         }
-        let (offset, counts) = (self.offset, &mut self.counts);
-        for &x in xs {
-            if Self::counted(x) {
-                counts[(bucket_of(x) - offset) as usize] += 1;
-            }
+    }
+
+    /// Grows the bucket range to cover bucket `b` and a power of two's
+    /// worth of buckets beyond it on that side, so that a run of new
+    /// extremes grows the range a few times rather than once per value.
+    fn cover_with_room(&mut self, b: i64) {
+        let room = 1 << SUB_BITS;
+        if self.counts.is_empty() {
+            self.cover(b, b);
+        } else if b < self.offset {
+            self.cover(b - room, b);
+        } else {
+            self.cover(b, b + room);
         }
     }
 
