@@ -90,6 +90,10 @@ pub struct Block {
     ip_months: Vec<u32>,
     demand_gw_end: Vec<f64>,
     azure_share_end: Vec<f64>,
+    /// Per-lane buffers of the vectorised routing.
+    left: Vec<f64>,
+    accept: Vec<f64>,
+    active: Vec<bool>,
     /// A lane's month gathered for an observer.
     view: LaneView,
 }
@@ -135,6 +139,16 @@ impl Block {
         put(&self.ip_active);
         put(&self.rofr_active);
         put(&self.agi_verified);
+    }
+}
+
+/// Adds what found no capacity to `unmet`, for the lanes that routed the
+/// class at all (in the order a lone trial adds).
+fn continue_with(active: &[bool], left: &[f64], unmet: &mut [f64]) {
+    for ((u, &l), &a) in unmet.iter_mut().zip(left).zip(active) {
+        if a {
+            *u += l;
+        }
     }
 }
 
@@ -188,6 +202,8 @@ impl Model<'_> {
             &mut b.azure_share_end,
             &mut b.work,
             &mut b.placed_total,
+            &mut b.left,
+            &mut b.accept,
         ] {
             reset(v, lanes, 0.0);
         }
@@ -197,6 +213,8 @@ impl Model<'_> {
             v.clear();
             v.resize(lanes, 0);
         }
+        b.active.clear();
+        b.active.resize(lanes, false);
         b.verified.clear();
         b.verified.resize(lanes, None);
         b.ip_expiry.clear();
@@ -402,50 +420,11 @@ impl Model<'_> {
                 }
             }
         }
-        for l in 0..lanes {
-            let mut router = Router {
-                placed: &mut b.placed,
-                free: &mut b.free,
-                order: &b.order[l * n_prov..(l + 1) * n_prov],
-                n_prov,
-                lanes,
-                lane: l,
-                policy: s.policy,
-            };
-            let routes = &b.routes[l * n_class..(l + 1) * n_class];
-            let mut unmet = 0.0;
-            // Exclusive classes are served first, then ROFR, then open, in
-            // config order within each.
-            for pass in 0..3 {
-                for (c, &route) in routes.iter().enumerate() {
-                    if route.pass() != pass {
-                        continue;
-                    }
-                    let d_c = b.class_demand[c * lanes + l];
-                    let placed_c: f64 = router.class_total(c);
-                    let need = d_c - placed_c;
-                    if need <= 1e-12 * d_c {
-                        continue;
-                    }
-                    let left = match route {
-                        Route::Exclusive(p) => router.take(c, p, need),
-                        Route::Rofr(ri) => {
-                            let holder = self.rofr[ri].1;
-                            b.rofr_offers[l] += 1;
-                            if b.offer_draws[l * n_class + c] < b.exercise[ri * lanes + l] {
-                                let rest = router.take(c, holder, need);
-                                router.spread(c, rest, Some(holder))
-                            } else {
-                                b.rofr_declined[l] += 1;
-                                router.spread(c, need, Some(holder))
-                            }
-                        }
-                        Route::Open => router.spread(c, need, None),
-                    };
-                    unmet += left;
-                }
+        match &self.fixed_routes {
+            Some((routes, _)) if s.policy != Policy::ProRata => {
+                self.route_lanes(&routes[m * n_class..(m + 1) * n_class], b);
             }
-            b.unmet[l] = unmet;
+            _ => self.route_each_lane(b),
         }
 
         // 6. Money.
@@ -507,6 +486,124 @@ impl Model<'_> {
         if m + 1 == self.months {
             b.demand_gw_end.copy_from_slice(&b.demand);
             b.azure_share_end.copy_from_slice(&b.azure_share);
+        }
+    }
+
+    /// Step 5 lane by lane: each lane's routes and its provider order.
+    fn route_each_lane(&self, b: &mut Block) {
+        let (lanes, n_prov, n_class) = (b.lanes, b.n_prov, b.n_class);
+        for l in 0..lanes {
+            let mut router = Router {
+                placed: &mut b.placed,
+                free: &mut b.free,
+                order: &b.order[l * n_prov..(l + 1) * n_prov],
+                n_prov,
+                lanes,
+                lane: l,
+                policy: self.scenario.policy,
+            };
+            let routes = &b.routes[l * n_class..(l + 1) * n_class];
+            let mut unmet = 0.0;
+            // Exclusive classes are served first, then ROFR, then open, in
+            // config order within each.
+            for pass in 0..3 {
+                for (c, &route) in routes.iter().enumerate() {
+                    if route.pass() != pass {
+                        continue;
+                    }
+                    let d_c = b.class_demand[c * lanes + l];
+                    let placed_c: f64 = router.class_total(c);
+                    let need = d_c - placed_c;
+                    if need <= 1e-12 * d_c {
+                        continue;
+                    }
+                    let left = match route {
+                        Route::Exclusive(p) => router.take(c, p, need),
+                        Route::Rofr(ri) => {
+                            let holder = self.rofr[ri].1;
+                            b.rofr_offers[l] += 1;
+                            if b.offer_draws[l * n_class + c] < b.exercise[ri * lanes + l] {
+                                let rest = router.take(c, holder, need);
+                                router.spread(c, rest, Some(holder))
+                            } else {
+                                b.rofr_declined[l] += 1;
+                                router.spread(c, need, Some(holder))
+                            }
+                        }
+                        Route::Open => router.spread(c, need, None),
+                    };
+                    unmet += left;
+                }
+            }
+            b.unmet[l] = unmet;
+        }
+    }
+
+    /// Step 5 for every lane at once, when every lane routes each class the
+    /// same way (`routes`) and the policy fills providers in a per-lane
+    /// order. Loops run over contiguous lanes without data-dependent
+    /// branches; each lane's arithmetic is the one [`Router`] does (a lane
+    /// that skips a class, or has nothing left, takes 0 everywhere).
+    fn route_lanes(&self, routes: &[Route], b: &mut Block) {
+        let (lanes, n_prov) = (b.lanes, b.n_prov);
+        b.unmet.fill(0.0);
+        for pass in 0..3 {
+            for (c, &route) in routes.iter().enumerate() {
+                if route.pass() != pass {
+                    continue;
+                }
+                // need (0 where the class needs nothing this month).
+                let need = &mut b.work;
+                routing::class_total(&b.placed, c, n_prov, lanes, need);
+                let demand = &b.class_demand[c * lanes..(c + 1) * lanes];
+                for ((n, &d), active) in need.iter_mut().zip(demand).zip(&mut b.active) {
+                    let want = d - *n;
+                    *active = want > 1e-12 * d;
+                    *n = if *active { want } else { 0.0 };
+                }
+                let left = &mut b.left;
+                left.copy_from_slice(need);
+                let except = match route {
+                    Route::Exclusive(p) => {
+                        routing::take_lanes(&mut b.placed, &mut b.free, c, p, n_prov, left);
+                        continue_with(&b.active, left, &mut b.unmet);
+                        continue;
+                    }
+                    Route::Rofr(ri) => {
+                        let holder = self.rofr[ri].1;
+                        let exercise = &b.exercise[ri * lanes..(ri + 1) * lanes];
+                        let n_class = b.n_class;
+                        for l in 0..lanes {
+                            let accept = b.offer_draws[l * n_class + c] < exercise[l];
+                            b.rofr_offers[l] += u32::from(b.active[l]);
+                            b.rofr_declined[l] += u32::from(b.active[l] && !accept);
+                            // A declined offer takes nothing from the holder.
+                            b.accept[l] = if accept { 1.0 } else { 0.0 };
+                        }
+                        routing::take_lanes_masked(
+                            &mut b.placed,
+                            &mut b.free,
+                            c,
+                            holder,
+                            n_prov,
+                            left,
+                            &b.accept,
+                        );
+                        Some(holder)
+                    }
+                    Route::Open => None,
+                };
+                routing::spread_lanes(
+                    &mut b.placed,
+                    &mut b.free,
+                    &b.order,
+                    c,
+                    n_prov,
+                    left,
+                    except,
+                );
+                continue_with(&b.active, left, &mut b.unmet);
+            }
         }
     }
 

@@ -77,6 +77,87 @@ pub fn provider_total(
     }
 }
 
+/// GW placed for class `c` over its providers, per lane, into `out`
+/// (summed in provider order, as `Iterator::sum` adds: from −0).
+pub fn class_total(placed: &[f64], c: usize, n_prov: usize, lanes: usize, out: &mut [f64]) {
+    out.fill(-0.0);
+    for row in placed[c * n_prov * lanes..(c + 1) * n_prov * lanes].chunks_exact(lanes) {
+        for (t, &x) in out.iter_mut().zip(row) {
+            *t += x;
+        }
+    }
+}
+
+/// [`Router::take`] for every lane: up to `left` of class `c` on provider
+/// `p`; `left` becomes what is left.
+pub fn take_lanes(
+    placed: &mut [f64],
+    free: &mut [f64],
+    c: usize,
+    p: usize,
+    n_prov: usize,
+    left: &mut [f64],
+) {
+    let lanes = left.len();
+    let placed = &mut placed[(c * n_prov + p) * lanes..(c * n_prov + p + 1) * lanes];
+    let free = &mut free[p * lanes..(p + 1) * lanes];
+    for ((need, x_placed), f) in left.iter_mut().zip(placed).zip(free) {
+        let x = need.min(*f).max(0.0);
+        *x_placed += x;
+        *f -= x;
+        *need -= x;
+    }
+}
+
+/// [`take_lanes`] for the lanes where `mask` is 1 (others take nothing).
+pub fn take_lanes_masked(
+    placed: &mut [f64],
+    free: &mut [f64],
+    c: usize,
+    p: usize,
+    n_prov: usize,
+    left: &mut [f64],
+    mask: &[f64],
+) {
+    let lanes = left.len();
+    let placed = &mut placed[(c * n_prov + p) * lanes..(c * n_prov + p + 1) * lanes];
+    let free = &mut free[p * lanes..(p + 1) * lanes];
+    for (((need, x_placed), f), &on) in left.iter_mut().zip(placed).zip(free).zip(mask) {
+        let want = if on != 0.0 { *need } else { 0.0 };
+        let x = want.min(*f).max(0.0);
+        *x_placed += x;
+        *f -= x;
+        *need -= x;
+    }
+}
+
+/// [`Router::spread`] under `cheapest_first` / `in_order` for every lane:
+/// each lane's `left` of class `c` goes to its providers in its own order
+/// (`order[lane * n_prov + rank]`), skipping `except`.
+pub fn spread_lanes(
+    placed: &mut [f64],
+    free: &mut [f64],
+    order: &[usize],
+    c: usize,
+    n_prov: usize,
+    left: &mut [f64],
+    except: Option<usize>,
+) {
+    let lanes = left.len();
+    let except = except.unwrap_or(usize::MAX);
+    for rank in 0..n_prov {
+        for (l, need) in left.iter_mut().enumerate() {
+            let p = order[l * n_prov + rank];
+            let (i, f) = ((c * n_prov + p) * lanes + l, p * lanes + l);
+            let want = if p == except { 0.0 } else { *need };
+            let x = want.min(free[f]).max(0.0);
+            placed[i] += x;
+            free[f] -= x;
+            *need -= x;
+        }
+    }
+}
+
 /// Places one lane's need on providers with free capacity.
 pub struct Router<'a> {
     /// Placed GW, `[(class * n_prov + provider) * lanes + lane]`.
