@@ -573,12 +573,20 @@ impl Model<'_> {
                         let holder = self.rofr[ri].1;
                         let exercise = &b.exercise[ri * lanes..(ri + 1) * lanes];
                         let n_class = b.n_class;
-                        for l in 0..lanes {
-                            let accept = b.offer_draws[l * n_class + c] < exercise[l];
-                            b.rofr_offers[l] += u32::from(b.active[l]);
-                            b.rofr_declined[l] += u32::from(b.active[l] && !accept);
+                        let draws = b.offer_draws.chunks_exact(n_class).map(|d| d[c]);
+                        let per_lane = draws
+                            .zip(exercise)
+                            .zip(&b.active)
+                            .zip(&mut b.accept)
+                            .zip(b.rofr_offers.iter_mut().zip(&mut b.rofr_declined));
+                        for ((((draw, &exercise), &active), accepted), (offers, declined)) in
+                            per_lane
+                        {
+                            let accept = draw < exercise;
+                            *offers += u32::from(active);
+                            *declined += u32::from(active && !accept);
                             // A declined offer takes nothing from the holder.
-                            b.accept[l] = if accept { 1.0 } else { 0.0 };
+                            *accepted = if accept { 1.0 } else { 0.0 };
                         }
                         routing::take_lanes_masked(
                             &mut b.placed,
