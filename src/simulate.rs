@@ -166,12 +166,7 @@ fn run_chunk(plan: &Plan<'_, '_>, index: u64, hists: &mut [Histogram]) -> ChunkO
             }
             let cells = m * plan.n_series..(m + 1) * plan.n_series;
             let (sums, hists) = (&mut out.sums[cells.clone()], &mut hists[cells]);
-            block.series(|s, xs| {
-                for &x in xs {
-                    sums[s] += x;
-                }
-                hists[s].add_all(xs);
-            });
+            block.series(|s, xs| hists[s].add_all_summing(xs, &mut sums[s]));
         }
         for lane in 0..n {
             let trial = trial_of(lane);
