@@ -22,11 +22,13 @@ use crate::stats::Histogram;
 /// Results do not depend on it (each trial has its own streams), only speed.
 const CHUNK: u64 = 1024;
 
-/// Trials stepped side by side within a chunk. Their month-m series go
-/// into each (month, series) histogram together, so a histogram is brought
-/// into cache once per LANES trials rather than once per trial; the lanes'
-/// state (a few KiB each) stays within a core's L2 cache.
-const LANES: usize = 256;
+/// Trials stepped side by side within a chunk (a whole chunk). Their
+/// month-m series go into each (month, series) histogram together, so a
+/// histogram's buckets are brought into cache once per LANES trials rather
+/// than once per trial; the block's state (about 1.6 KB a lane, most of a
+/// core's 2 MiB L2) is walked once a month. 1,024 measured about 10 % faster
+/// than 256 on the baseline (single-thread CPU time, back to back).
+const LANES: usize = 1024;
 
 /// How to simulate.
 #[derive(Debug, Clone)]
