@@ -134,7 +134,7 @@ pub fn push_number(buf: &mut String, x: f64) {
     // the slow path.
     let mut fast = ryu::Buffer::new();
     let text = fast.format_finite(x);
-    if text.contains(['e', 'E']) {
+    if text.bytes().any(|b| b == b'e') {
         let _ = write!(buf, "{x}");
     } else {
         buf.push_str(text.strip_suffix(".0").unwrap_or(text));
@@ -160,7 +160,8 @@ pub fn trial_row(
     for date in [o.agi_declared, o.agi_verified, o.ip_expiry] {
         line.push(',');
         if let Some(m) = date {
-            line.push_str(&start.plus(m as i32).first_day());
+            let m = start.plus(m as i32);
+            let _ = write!(line, "{:04}-{:02}-01", m.year(), m.month_of_year());
         }
     }
     line.push(',');
