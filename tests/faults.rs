@@ -207,6 +207,17 @@ fn run_args(scenario: &Path, trials: u64, out: &Path, extra: &[&str]) -> Vec<Str
     a
 }
 
+/// A 1 MB tmpfs at `tmp/disk` (None where it cannot be mounted), holding
+/// an earlier run's folder `earlier` when `with_earlier`.
+fn small_disk(tmp: &Path, with_earlier: bool) -> Option<(PathBuf, Mounted)> {
+    let disk = tmp.join("disk");
+    let mounted = tmpfs(&disk, "1m")?;
+    if with_earlier {
+        earlier_run(&disk.join("earlier"));
+    }
+    Some((disk, mounted))
+}
+
 /// A small complete run into `out` (the "earlier output" a failure must
 /// not touch).
 fn earlier_run(out: &Path) {
@@ -328,11 +339,9 @@ const SKIP_DISK_CHECK: &[(&str, &str)] = &[("ROFRSIM_SKIP_DISK_CHECK", "1")];
 #[test]
 fn a_run_too_big_for_the_disk_is_refused_up_front() {
     let tmp = tempdir();
-    let disk = tmp.path().join("disk");
-    let Some(_mounted) = tmpfs(&disk, "1m") else {
+    let Some((disk, _mounted)) = small_disk(tmp.path(), true) else {
         return;
     };
-    earlier_run(&disk.join("earlier"));
     let before = snapshot(&disk);
     let out = disk.join("new");
     let r = rofrsim(run_args(&fixture("minimal.toml"), 5000, &out, &[]));
@@ -352,11 +361,9 @@ fn a_run_too_big_for_the_disk_is_refused_up_front() {
 #[test]
 fn a_full_disk_while_writing_trials_fails_cleanly() {
     let tmp = tempdir();
-    let disk = tmp.path().join("disk");
-    let Some(_mounted) = tmpfs(&disk, "1m") else {
+    let Some((disk, _mounted)) = small_disk(tmp.path(), true) else {
         return;
     };
-    earlier_run(&disk.join("earlier"));
     let before = snapshot(&disk);
     for (out, extra) in [
         (disk.join("new"), vec![]),
@@ -406,11 +413,9 @@ fn a_full_disk_after_trials_fails_cleanly() {
         "the later files are too small for this test"
     );
 
-    let disk = tmp.path().join("disk");
-    let Some(_mounted) = tmpfs(&disk, "1m") else {
+    let Some((disk, _mounted)) = small_disk(tmp.path(), true) else {
         return;
     };
-    earlier_run(&disk.join("earlier"));
     // Room for trials.csv (whole pages) and one page more.
     fill(&disk, trials_len.div_ceil(4096) * 4096 + 4096);
     let before = snapshot(&disk);
@@ -447,11 +452,9 @@ fn a_full_disk_after_trials_fails_cleanly() {
 #[test]
 fn a_full_disk_fails_sweep_and_compare_cleanly() {
     let tmp = tempdir();
-    let disk = tmp.path().join("disk");
-    let Some(_mounted) = tmpfs(&disk, "1m") else {
+    let Some((disk, _mounted)) = small_disk(tmp.path(), true) else {
         return;
     };
-    earlier_run(&disk.join("earlier"));
     fill(&disk, 0);
     let before = snapshot(&disk);
     let minimal = s(&fixture("minimal.toml"));
@@ -541,8 +544,7 @@ fn a_full_disk_fails_sweep_and_compare_cleanly() {
 #[test]
 fn a_full_disk_message_names_the_output_folder() {
     let tmp = tempdir();
-    let disk = tmp.path().join("disk");
-    let Some(_mounted) = tmpfs(&disk, "1m") else {
+    let Some((disk, _mounted)) = small_disk(tmp.path(), false) else {
         return;
     };
     fill(&disk, 0);

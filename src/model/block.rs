@@ -565,7 +565,7 @@ impl Model<'_> {
                 left.copy_from_slice(need);
                 let except = match route {
                     Route::Exclusive(p) => {
-                        routing::take_lanes(&mut b.placed, &mut b.free, c, p, n_prov, left);
+                        routing::take_lanes(&mut b.placed, &mut b.free, (c, p, n_prov), left, None);
                         continue_with(&b.active, left, &mut b.unmet);
                         continue;
                     }
@@ -588,14 +588,12 @@ impl Model<'_> {
                             // A declined offer takes nothing from the holder.
                             *accepted = if accept { 1.0 } else { 0.0 };
                         }
-                        routing::take_lanes_masked(
+                        routing::take_lanes(
                             &mut b.placed,
                             &mut b.free,
-                            c,
-                            holder,
-                            n_prov,
+                            (c, holder, n_prov),
                             left,
-                            &b.accept,
+                            Some(&b.accept),
                         );
                         Some(holder)
                     }

@@ -89,41 +89,23 @@ pub fn class_total(placed: &[f64], c: usize, n_prov: usize, lanes: usize, out: &
 }
 
 /// [`Router::take`] for every lane: up to `left` of class `c` on provider
-/// `p`; `left` becomes what is left.
+/// `p`; `left` becomes what is left. With `only`, the lanes where it is 0
+/// take nothing.
 pub fn take_lanes(
     placed: &mut [f64],
     free: &mut [f64],
-    c: usize,
-    p: usize,
-    n_prov: usize,
+    (c, p, n_prov): (usize, usize, usize),
     left: &mut [f64],
+    only: Option<&[f64]>,
 ) {
     let lanes = left.len();
     let placed = &mut placed[(c * n_prov + p) * lanes..(c * n_prov + p + 1) * lanes];
     let free = &mut free[p * lanes..(p + 1) * lanes];
-    for ((need, x_placed), f) in left.iter_mut().zip(placed).zip(free) {
-        let x = need.min(*f).max(0.0);
-        *x_placed += x;
-        *f -= x;
-        *need -= x;
-    }
-}
-
-/// [`take_lanes`] for the lanes where `mask` is 1 (others take nothing).
-pub fn take_lanes_masked(
-    placed: &mut [f64],
-    free: &mut [f64],
-    c: usize,
-    p: usize,
-    n_prov: usize,
-    left: &mut [f64],
-    mask: &[f64],
-) {
-    let lanes = left.len();
-    let placed = &mut placed[(c * n_prov + p) * lanes..(c * n_prov + p + 1) * lanes];
-    let free = &mut free[p * lanes..(p + 1) * lanes];
-    for (((need, x_placed), f), &on) in left.iter_mut().zip(placed).zip(free).zip(mask) {
-        let want = if on != 0.0 { *need } else { 0.0 };
+    for (l, ((need, x_placed), f)) in left.iter_mut().zip(placed).zip(free).enumerate() {
+        let want = match only {
+            Some(mask) if mask[l] == 0.0 => 0.0,
+            _ => *need,
+        };
         let x = want.min(*f).max(0.0);
         *x_placed += x;
         *f -= x;
