@@ -258,13 +258,19 @@ pub fn interruption_flag() -> Arc<AtomicBool> {
 /// disk: `trials.csv` (estimated from trial 0's row), `paths.csv`, and the
 /// outcome columns when they spill. Without the check a huge `--trials`
 /// would run for hours and then fail on a full disk.
-fn check_disk(model: &Model<'_>, opts: &RunOptions, output_dir: &OutputDir) -> Result<(), Error> {
+fn check_disk(model: &Model<'_>, opts: &RunOptions, shown: &Path) -> Result<(), Error> {
     // The fault-injection tests set this to reach the mid-run disk-full
     // path (a disk something else fills while the run goes on).
     if std::env::var_os("ROFRSIM_SKIP_DISK_CHECK").is_some() {
         return Ok(());
     }
-    let Ok(free) = fs4::available_space(&output_dir.dir) else {
+    // The destination's nearest existing folder is on the disk it goes to.
+    let existing = opts
+        .out
+        .ancestors()
+        .find(|p| !p.as_os_str().is_empty() && p.exists())
+        .unwrap_or(Path::new("."));
+    let Ok(free) = fs4::available_space(existing) else {
         return Ok(());
     };
     let mut scratch = crate::model::Scratch::default();
@@ -310,7 +316,7 @@ fn check_disk(model: &Model<'_>, opts: &RunOptions, output_dir: &OutputDir) -> R
                 String::new()
             },
             gb(free),
-            output_dir.shown.display()
+            shown.display()
         )));
     }
     Ok(())
@@ -331,11 +337,17 @@ pub fn run(
     for t in &opts.targets {
         t.check(&metrics)?;
     }
+    // Before the staging folder exists: nothing is written for a run that
+    // cannot fit, and trials.csv is opened as soon as the folder appears.
+    check_disk(
+        &model,
+        opts,
+        provenance.final_out.as_ref().unwrap_or(&opts.out),
+    )?;
     let mut output_dir = OutputDir::begin(&opts.out, opts.force)?;
     if let Some(shown) = &provenance.final_out {
         output_dir.shown = shown.clone();
     }
-    check_disk(&model, opts, &output_dir)?;
     let stop = interruption_flag();
     let threads = opts
         .threads

@@ -1,9 +1,12 @@
 //! One trial, month by month (MODEL.md, "One month of one trial").
 //!
 //! [`Model`] is a scenario compiled for the loop: stream names hashed, term
-//! windows resolved to month indices, buffers sized. [`Model::run_trial`]
-//! samples the trial's inputs, then steps through the horizon: AGI and the
-//! terms hanging on it, capacity, demand, release, routing, money.
+//! windows resolved to month indices (and each month's routes, when no
+//! window hangs on AGI). A [`Block`] holds many trials side by side:
+//! [`Model::start_block`] samples their inputs, [`Model::step_block`] steps
+//! them all through one month — AGI and the terms hanging on it, capacity,
+//! demand, release, routing, money — and [`Model::finish_lane`] gives each
+//! one's outcome. [`Model::run_trial`] is a block of one.
 
 mod agi;
 mod block;
