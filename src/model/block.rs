@@ -683,3 +683,62 @@ impl Model<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Override, load_file};
+
+    /// Routing every lane at once and routing lane by lane give the same
+    /// bits, on each shipped scenario whose routes are fixed and whose
+    /// policy fills providers in order (the lane-by-lane `Router` is the
+    /// path `pro_rata` and AGI-dependent windows take).
+    #[test]
+    fn routing_all_lanes_at_once_equals_lane_by_lane() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut compared = 0;
+        for name in [
+            "baseline",
+            "seed_terms",
+            "oct2025_terms",
+            "early_agi",
+            "azure_constrained",
+        ] {
+            let path = root.join("scenarios").join(format!("{name}.toml"));
+            // A shorter horizon keeps the test quick; every term window
+            // still opens and closes within it.
+            let set = [Override {
+                path: "time.end".into(),
+                value: "\"2030-12\"".into(),
+            }];
+            let scenario = load_file(&path, &set).unwrap();
+            let fast = Model::new(&scenario);
+            if fast.fixed_routes.is_none() || scenario.policy == Policy::ProRata {
+                continue;
+            }
+            let mut slow = Model::new(&scenario);
+            slow.fixed_routes = None;
+            let lanes = 64;
+            let (mut a, mut b) = (Block::default(), Block::default());
+            fast.start_block(7, 0, lanes, &mut a);
+            slow.start_block(7, 0, lanes, &mut b);
+            for m in 0..fast.months() {
+                fast.step_block(m, &mut a);
+                slow.step_block(m, &mut b);
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&a.placed), bits(&b.placed), "{name}, month {m}");
+                assert_eq!(bits(&a.unmet), bits(&b.unmet), "{name}, month {m}");
+            }
+            for l in 0..lanes {
+                let (x, y) = (fast.finish_lane(&a, l), slow.finish_lane(&b, l));
+                assert_eq!(format!("{x:?}"), format!("{y:?}"), "{name}, lane {l}");
+            }
+            compared += 1;
+        }
+        // baseline and oct2025_terms (the others have windows that end with AGI).
+        assert!(
+            compared >= 2,
+            "only {compared} scenarios take the all-lanes path"
+        );
+    }
+}
