@@ -17,7 +17,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Run, rofrsim, root};
+use common::{Csv, Run, rofrsim, root};
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -74,106 +74,6 @@ fn assert_ok(r: Run, what: &str) -> Run {
     assert_no_crash(&r, what);
     assert_eq!(r.code, Some(0), "{what}: the run failed\n{}", r.dump());
     r
-}
-
-/// A CSV file, read as a spreadsheet would.
-struct Csv {
-    name: String,
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Csv {
-    fn read(path: &Path) -> Csv {
-        let mut r = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .from_path(path)
-            .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
-        let header = r
-            .headers()
-            .unwrap_or_else(|e| panic!("header of {}: {e}", path.display()))
-            .iter()
-            .map(String::from)
-            .collect();
-        let rows = r
-            .records()
-            .map(|rec| {
-                rec.unwrap_or_else(|e| panic!("a row of {}: {e}", path.display()))
-                    .iter()
-                    .map(String::from)
-                    .collect()
-            })
-            .collect();
-        Csv {
-            name: path
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned(),
-            header,
-            rows,
-        }
-    }
-
-    fn col(&self, name: &str) -> usize {
-        self.header
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("{}: no column {name:?} in {:?}", self.name, self.header))
-    }
-
-    /// The numbers of a column; panics on an empty or non-numeric cell.
-    fn numbers(&self, name: &str) -> Vec<f64> {
-        let j = self.col(name);
-        self.rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let c = &r[j];
-                c.parse::<f64>().unwrap_or_else(|_| {
-                    panic!(
-                        "{}: row {}: {name} = {c:?} is not a number",
-                        self.name,
-                        i + 2
-                    )
-                })
-            })
-            .collect()
-    }
-
-    /// The `summary.csv` row of a metric, by column name.
-    fn summary_row(&self, metric: &str) -> BTreeMap<String, String> {
-        let row = self
-            .rows
-            .iter()
-            .find(|r| r[0] == metric)
-            .unwrap_or_else(|| panic!("{}: no row for {metric}", self.name));
-        self.header
-            .iter()
-            .cloned()
-            .zip(row.iter().cloned())
-            .collect()
-    }
-
-    /// Rows of a long-format `timeseries.csv` for one metric: (month, mean).
-    fn series(&self, metric: &str) -> Vec<(String, f64)> {
-        let (m, k, mean) = (self.col("month"), self.col("metric"), self.col("mean"));
-        self.rows
-            .iter()
-            .filter(|r| r[k] == metric)
-            .map(|r| {
-                (
-                    r[m].clone(),
-                    r[mean].parse::<f64>().unwrap_or_else(|_| {
-                        panic!(
-                            "timeseries.csv: {metric} mean {:?} is not a number",
-                            r[mean]
-                        )
-                    }),
-                )
-            })
-            .collect()
-    }
 }
 
 /// Columns of `trials.csv` that may be empty: event dates outside the

@@ -18,12 +18,12 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Run, rofrsim, rofrsim_env, root};
+use common::{Run, Spawned, rofrsim, rofrsim_env, root, spawn_env};
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -224,85 +224,6 @@ fn earlier_run(out: &Path) {
     let r = rofrsim(run_args(&fixture("minimal.toml"), 20, out, &[]));
     assert_eq!(r.code, Some(0), "the earlier run failed\n{}", r.dump());
     assert!(out.join("trials.csv").is_file());
-}
-
-/// A child `rofrsim` with piped output, for runs signalled or sabotaged
-/// while they work.
-struct Spawned {
-    child: Child,
-    args: Vec<String>,
-    out_t: std::thread::JoinHandle<Vec<u8>>,
-    err_t: std::thread::JoinHandle<Vec<u8>>,
-}
-
-fn spawn(args: Vec<String>) -> Spawned {
-    let mut child = Command::new(common::bin())
-        .args(&args)
-        .current_dir(root())
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start rofrsim");
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let out_t = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = out.read_to_end(&mut b);
-        b
-    });
-    let err_t = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = err.read_to_end(&mut b);
-        b
-    });
-    Spawned {
-        child,
-        args,
-        out_t,
-        err_t,
-    }
-}
-
-impl Spawned {
-    fn running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
-    /// Sends a signal to this child only (by its pid).
-    fn signal(&self, sig: &str) {
-        let ok = Command::new("kill")
-            .args([format!("-{sig}"), self.child.id().to_string()])
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "kill -{sig} {} failed", self.child.id());
-    }
-
-    /// Waits (up to `limit`, then kills it) and collects the output.
-    fn wait(mut self, limit: Duration) -> Run {
-        let deadline = Instant::now() + limit;
-        let mut timed_out = false;
-        let status = loop {
-            if let Some(st) = self.child.try_wait().expect("wait") {
-                break st;
-            }
-            if Instant::now() > deadline {
-                timed_out = true;
-                let _ = self.child.kill();
-                break self.child.wait().expect("wait for the killed child");
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
-        Run {
-            args: self.args,
-            code: if timed_out { None } else { status.code() },
-            timed_out,
-            stdout: String::from_utf8_lossy(&self.out_t.join().unwrap_or_default()).into_owned(),
-            stderr: String::from_utf8_lossy(&self.err_t.join().unwrap_or_default()).into_owned(),
-        }
-    }
 }
 
 /// Waits until an entry whose name contains `needle` appears in `dir`
@@ -638,12 +559,10 @@ fn an_output_folder_made_read_only_mid_run_fails_cleanly() {
         }
         let earlier = snapshot(&out);
         let what = format!("read-only mid-run, earlier folder: {with_earlier}");
-        let mut child = spawn(run_args(
-            &fixture("minimal.toml"),
-            LONG_TRIALS,
-            &out,
-            &extra,
-        ));
+        let mut child = spawn_env(
+            run_args(&fixture("minimal.toml"), LONG_TRIALS, &out, &extra),
+            &[],
+        );
         let Some(staging) = wait_for_entry(&mut child, &parent, "rofrsim-partial") else {
             let r = child.wait(Duration::from_secs(60));
             panic!("{what}: no staging folder seen while it ran\n{}", r.dump());
@@ -713,12 +632,10 @@ fn the_staging_folder_removed_mid_run_fails_cleanly() {
         }
         let earlier = snapshot(&out);
         let what = format!("staging removed mid-run, earlier folder: {with_earlier}");
-        let mut child = spawn(run_args(
-            &fixture("minimal.toml"),
-            LONG_TRIALS,
-            &out,
-            &extra,
-        ));
+        let mut child = spawn_env(
+            run_args(&fixture("minimal.toml"), LONG_TRIALS, &out, &extra),
+            &[],
+        );
         let Some(staging) = wait_for_entry(&mut child, &parent, "rofrsim-partial") else {
             let r = child.wait(Duration::from_secs(60));
             panic!("{what}: no staging folder seen while it ran\n{}", r.dump());
@@ -806,7 +723,7 @@ fn signals_during_sweep_and_compare_leave_nothing_behind() {
             args.push("--force".into());
         }
         let what = format!("SIG{signal} during {what}, earlier folder: {with_earlier}");
-        let mut child = spawn(args);
+        let mut child = spawn_env(args, &[]);
         if wait_for_entry(&mut child, &parent, "rofrsim-partial").is_none() {
             let r = child.wait(Duration::from_secs(60));
             panic!("{what}: no staging folder seen while it ran\n{}", r.dump());

@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 
 use rofrsim::scenario::{Override, Uncertain};
 
+mod common;
+use common::Csv;
+
 /// A run taking longer than this fails the test instead of hanging it.
 const TIME_LIMIT: Duration = Duration::from_secs(300);
 
@@ -192,58 +195,6 @@ fn debris(parent: &Path) -> Vec<PathBuf> {
                 || name.contains("rofrsim-old")
         })
         .collect()
-}
-
-struct Csv {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Csv {
-    fn read(path: &Path) -> Csv {
-        let mut r = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .from_path(path)
-            .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
-        let header = r
-            .headers()
-            .unwrap_or_else(|e| panic!("header of {}: {e}", path.display()))
-            .iter()
-            .map(String::from)
-            .collect();
-        let rows = r
-            .records()
-            .map(|rec| {
-                rec.unwrap_or_else(|e| panic!("a row of {}: {e}", path.display()))
-                    .iter()
-                    .map(String::from)
-                    .collect()
-            })
-            .collect();
-        Csv { header, rows }
-    }
-
-    fn col(&self, name: &str) -> usize {
-        self.header
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("no column {name:?} in {:?}", self.header))
-    }
-
-    fn column(&self, name: &str) -> Vec<&str> {
-        let j = self.col(name);
-        self.rows.iter().map(|r| r[j].as_str()).collect()
-    }
-
-    fn numbers(&self, name: &str) -> Vec<f64> {
-        self.column(name)
-            .into_iter()
-            .map(|c| {
-                c.parse::<f64>()
-                    .unwrap_or_else(|_| panic!("{name}: {c:?} is not a number"))
-            })
-            .collect()
-    }
 }
 
 const CSVS: [&str; 4] = ["trials.csv", "summary.csv", "timeseries.csv", "paths.csv"];

@@ -3,9 +3,10 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A run that takes longer than this is reported as hung (a loader that
@@ -94,7 +95,22 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<str>,
 {
-    let args: Vec<String> = args.into_iter().map(|a| a.as_ref().to_string()).collect();
+    let args = args.into_iter().map(|a| a.as_ref().to_string()).collect();
+    spawn_env(args, envs).wait(TIME_LIMIT)
+}
+
+/// A child `rofrsim` with piped output, for runs signalled or sabotaged
+/// while they work.
+pub struct Spawned {
+    child: Child,
+    args: Vec<String>,
+    out_t: std::thread::JoinHandle<Vec<u8>>,
+    err_t: std::thread::JoinHandle<Vec<u8>>,
+}
+
+/// Starts `rofrsim ARGS…` from the crate root with extra environment
+/// variables, its output read on threads.
+pub fn spawn_env(args: Vec<String>, envs: &[(&str, &str)]) -> Spawned {
     let mut child = Command::new(bin())
         .envs(envs.iter().copied())
         .args(&args)
@@ -105,10 +121,9 @@ where
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("the rofrsim binary starts");
-    // Read both pipes on threads so a chatty child cannot block on a full pipe.
-    let mut out = child.stdout.take().expect("stdout piped");
-    let mut err = child.stderr.take().expect("stderr piped");
+        .expect("start rofrsim");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
     let out_t = std::thread::spawn(move || {
         let mut b = Vec::new();
         let _ = out.read_to_end(&mut b);
@@ -119,27 +134,159 @@ where
         let _ = err.read_to_end(&mut b);
         b
     });
-    let deadline = Instant::now() + TIME_LIMIT;
-    let mut timed_out = false;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for rofrsim") {
-            break status;
-        }
-        if Instant::now() >= deadline {
-            timed_out = true;
-            let _ = child.kill();
-            break child.wait().expect("wait for killed rofrsim");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let stdout = String::from_utf8_lossy(&out_t.join().unwrap_or_default()).into_owned();
-    let stderr = String::from_utf8_lossy(&err_t.join().unwrap_or_default()).into_owned();
-    Run {
+    Spawned {
+        child,
         args,
-        code: if timed_out { None } else { status.code() },
-        timed_out,
-        stdout,
-        stderr,
+        out_t,
+        err_t,
+    }
+}
+
+impl Spawned {
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Sends a signal to this child only (by its pid).
+    pub fn signal(&self, sig: &str) {
+        let ok = Command::new("kill")
+            .args([format!("-{sig}"), self.child.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "kill -{sig} {} failed", self.child.id());
+    }
+
+    /// Waits (up to `limit`, then kills it) and collects the output.
+    pub fn wait(mut self, limit: Duration) -> Run {
+        let deadline = Instant::now() + limit;
+        let mut timed_out = false;
+        let status = loop {
+            if let Some(st) = self.child.try_wait().expect("wait") {
+                break st;
+            }
+            if Instant::now() > deadline {
+                timed_out = true;
+                let _ = self.child.kill();
+                break self.child.wait().expect("wait for the killed child");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        Run {
+            args: self.args,
+            code: if timed_out { None } else { status.code() },
+            timed_out,
+            stdout: String::from_utf8_lossy(&self.out_t.join().unwrap_or_default()).into_owned(),
+            stderr: String::from_utf8_lossy(&self.err_t.join().unwrap_or_default()).into_owned(),
+        }
+    }
+}
+
+/// A CSV file, read as a spreadsheet would.
+pub struct Csv {
+    /// File name, for messages.
+    pub name: String,
+    /// The header row.
+    pub header: Vec<String>,
+    /// The data rows.
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Csv {
+    pub fn read(path: &Path) -> Csv {
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_path(path)
+            .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+        let header = r
+            .headers()
+            .unwrap_or_else(|e| panic!("header of {}: {e}", path.display()))
+            .iter()
+            .map(String::from)
+            .collect();
+        let rows = r
+            .records()
+            .map(|rec| {
+                rec.unwrap_or_else(|e| panic!("a row of {}: {e}", path.display()))
+                    .iter()
+                    .map(String::from)
+                    .collect()
+            })
+            .collect();
+        Csv {
+            name: path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned(),
+            header,
+            rows,
+        }
+    }
+
+    pub fn col(&self, name: &str) -> usize {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{}: no column {name:?} in {:?}", self.name, self.header))
+    }
+
+    /// The cells of a column.
+    pub fn column(&self, name: &str) -> Vec<&str> {
+        let j = self.col(name);
+        self.rows.iter().map(|r| r[j].as_str()).collect()
+    }
+
+    /// The numbers of a column; panics on an empty or non-numeric cell.
+    pub fn numbers(&self, name: &str) -> Vec<f64> {
+        let j = self.col(name);
+        self.rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let c = &r[j];
+                c.parse::<f64>().unwrap_or_else(|_| {
+                    panic!(
+                        "{}: row {}: {name} = {c:?} is not a number",
+                        self.name,
+                        i + 2
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// The `summary.csv` row of a metric, by column name.
+    pub fn summary_row(&self, metric: &str) -> BTreeMap<String, String> {
+        let row = self
+            .rows
+            .iter()
+            .find(|r| r[0] == metric)
+            .unwrap_or_else(|| panic!("{}: no row for {metric}", self.name));
+        self.header
+            .iter()
+            .cloned()
+            .zip(row.iter().cloned())
+            .collect()
+    }
+
+    /// Rows of a long-format `timeseries.csv` for one metric: (month, mean).
+    pub fn series(&self, metric: &str) -> Vec<(String, f64)> {
+        let (m, k, mean) = (self.col("month"), self.col("metric"), self.col("mean"));
+        self.rows
+            .iter()
+            .filter(|r| r[k] == metric)
+            .map(|r| {
+                (
+                    r[m].clone(),
+                    r[mean].parse::<f64>().unwrap_or_else(|_| {
+                        panic!(
+                            "timeseries.csv: {metric} mean {:?} is not a number",
+                            r[mean]
+                        )
+                    }),
+                )
+            })
+            .collect()
     }
 }
 
