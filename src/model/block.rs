@@ -112,11 +112,6 @@ fn reset(v: &mut Vec<f64>, len: usize, x: f64) {
 }
 
 impl Block {
-    /// Lanes in the block.
-    pub fn lanes(&self) -> usize {
-        self.lanes
-    }
-
     /// The sampled value of every input of lane `lane`, by input id.
     pub fn values(&self, lane: usize) -> &[f64] {
         &self.values[lane * self.n_inputs..(lane + 1) * self.n_inputs]
