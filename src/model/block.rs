@@ -38,6 +38,13 @@ pub struct Block {
     exercise: Vec<f64>,
     /// Provider order per lane, lane-major: `[lane * providers + rank]`.
     order: Vec<usize>,
+    /// The same order as each lane's slot in a provider-major array,
+    /// rank-major: `[rank * lanes + lane] = provider * lanes + lane`, so the
+    /// vectorised routing reads it contiguously and does no index arithmetic.
+    order_slots: Vec<usize>,
+    /// Each provider's rank per lane, provider-major: `[provider * lanes +
+    /// lane] = rank * lanes + lane`.
+    rank_slots: Vec<usize>,
     growth0: Vec<f64>,
     halflife: Vec<f64>,
     drift_vol: Vec<f64>,
@@ -58,6 +65,10 @@ pub struct Block {
     placed: Vec<f64>,
     placed_by_provider: Vec<f64>,
     free: Vec<f64>,
+    /// Free GW in each lane's provider order, `[rank * lanes + lane]`.
+    free_by_rank: Vec<f64>,
+    /// GW a class takes from each rank, `[rank * lanes + lane]`.
+    taken: Vec<f64>,
     class_demand: Vec<f64>,
     /// ROFR offer draws, lane-major: `[lane * classes + class]`.
     offer_draws: Vec<f64>,
@@ -170,6 +181,10 @@ impl Model<'_> {
         reset(&mut b.exercise, self.rofr.len() * lanes, 0.0);
         b.order.clear();
         b.order.resize(pl, 0);
+        b.order_slots.clear();
+        b.order_slots.resize(pl, 0);
+        b.rank_slots.clear();
+        b.rank_slots.resize(pl, 0);
         for v in [
             &mut b.growth0,
             &mut b.halflife,
@@ -226,6 +241,8 @@ impl Model<'_> {
         reset(&mut b.placed, n_class * pl, 0.0);
         reset(&mut b.placed_by_provider, pl, 0.0);
         reset(&mut b.free, pl, 0.0);
+        reset(&mut b.free_by_rank, pl, 0.0);
+        reset(&mut b.taken, pl, 0.0);
         reset(&mut b.class_demand, cl, 0.0);
         reset(&mut b.gw_years, pl, 0.0);
         reset(&mut b.spend_usd_bn, pl, 0.0);
@@ -281,6 +298,10 @@ impl Model<'_> {
                 // Stable sort: ties keep config order.
                 let prices = &b.prices;
                 order.sort_by(|&a, &c| prices[a * lanes + l].total_cmp(&prices[c * lanes + l]));
+            }
+            for (rank, &p) in order.iter().enumerate() {
+                b.order_slots[rank * lanes + l] = p * lanes + l;
+                b.rank_slots[p * lanes + l] = rank * lanes + l;
             }
             b.growth0[l] = v(s.demand.growth);
             b.halflife[l] = s.demand.growth_halflife_years.map_or(f64::NAN, v);
@@ -542,6 +563,15 @@ impl Model<'_> {
     fn route_lanes(&self, routes: &[Route], b: &mut Block) {
         let (lanes, n_prov) = (b.lanes, b.n_prov);
         b.unmet.fill(0.0);
+        let mut ranked = routing::Ranked {
+            placed: &mut b.placed,
+            free_by_rank: &mut b.free_by_rank,
+            order_slots: &b.order_slots,
+            rank_slots: &b.rank_slots,
+            taken: &mut b.taken,
+            n_prov,
+        };
+        ranked.set_free(&b.free);
         for pass in 0..3 {
             for (c, &route) in routes.iter().enumerate() {
                 if route.pass() != pass {
@@ -549,7 +579,7 @@ impl Model<'_> {
                 }
                 // need (0 where the class needs nothing this month).
                 let need = &mut b.work;
-                routing::class_total(&b.placed, c, n_prov, lanes, need);
+                routing::class_total(ranked.placed, c, n_prov, lanes, need);
                 let demand = &b.class_demand[c * lanes..(c + 1) * lanes];
                 for ((n, &d), active) in need.iter_mut().zip(demand).zip(&mut b.active) {
                     let want = d - *n;
@@ -560,7 +590,7 @@ impl Model<'_> {
                 left.copy_from_slice(need);
                 let except = match route {
                     Route::Exclusive(p) => {
-                        routing::take_lanes(&mut b.placed, &mut b.free, (c, p, n_prov), left, None);
+                        ranked.take(c, p, left, None);
                         continue_with(&b.active, left, &mut b.unmet);
                         continue;
                     }
@@ -583,26 +613,12 @@ impl Model<'_> {
                             // A declined offer takes nothing from the holder.
                             *accepted = if accept { 1.0 } else { 0.0 };
                         }
-                        routing::take_lanes(
-                            &mut b.placed,
-                            &mut b.free,
-                            (c, holder, n_prov),
-                            left,
-                            Some(&b.accept),
-                        );
+                        ranked.take(c, holder, left, Some(&b.accept));
                         Some(holder)
                     }
                     Route::Open => None,
                 };
-                routing::spread_lanes(
-                    &mut b.placed,
-                    &mut b.free,
-                    &b.order,
-                    c,
-                    n_prov,
-                    left,
-                    except,
-                );
+                ranked.spread(c, left, except);
                 continue_with(&b.active, left, &mut b.unmet);
             }
         }

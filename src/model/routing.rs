@@ -88,54 +88,84 @@ pub fn class_total(placed: &[f64], c: usize, n_prov: usize, lanes: usize, out: &
     }
 }
 
-/// [`Router::take`] for every lane: up to `left` of class `c` on provider
-/// `p`; `left` becomes what is left. With `only`, the lanes where it is 0
-/// take nothing.
-pub fn take_lanes(
-    placed: &mut [f64],
-    free: &mut [f64],
-    (c, p, n_prov): (usize, usize, usize),
-    left: &mut [f64],
-    only: Option<&[f64]>,
-) {
-    let lanes = left.len();
-    let placed = &mut placed[(c * n_prov + p) * lanes..(c * n_prov + p + 1) * lanes];
-    let free = &mut free[p * lanes..(p + 1) * lanes];
-    for (l, ((need, x_placed), f)) in left.iter_mut().zip(placed).zip(free).enumerate() {
-        let want = match only {
-            Some(mask) if mask[l] == 0.0 => 0.0,
-            _ => *need,
-        };
-        let x = want.min(*f).max(0.0);
-        *x_placed += x;
-        *f -= x;
-        *need -= x;
-    }
+/// Where each lane's providers stand in its own order, for routing every
+/// lane at once: free capacity is kept rank by rank (`[rank * lanes +
+/// lane]`), so that spreading a class down each lane's order reads and
+/// writes contiguous lanes and vectorises. Placed GW stays provider by
+/// provider. Every lane does exactly the arithmetic of [`Router`].
+pub struct Ranked<'a> {
+    /// Placed GW, `[(class * n_prov + provider) * lanes + lane]`.
+    pub placed: &'a mut [f64],
+    /// Free GW by rank, `[rank * lanes + lane]`.
+    pub free_by_rank: &'a mut [f64],
+    /// `[rank * lanes + lane]`: the lane's provider of that rank, as its
+    /// index in a provider-major array (`provider * lanes + lane`).
+    pub order_slots: &'a [usize],
+    /// `[provider * lanes + lane]`: the provider's rank in the lane's
+    /// order, as an index in a rank-major array (`rank * lanes + lane`).
+    pub rank_slots: &'a [usize],
+    /// A buffer of `n_prov * lanes` values: GW taken, by rank.
+    pub taken: &'a mut [f64],
+    /// Number of providers.
+    pub n_prov: usize,
 }
 
-/// [`Router::spread`] under `cheapest_first` / `in_order` for every lane:
-/// each lane's `left` of class `c` goes to its providers in its own order
-/// (`order[lane * n_prov + rank]`), skipping `except`.
-pub fn spread_lanes(
-    placed: &mut [f64],
-    free: &mut [f64],
-    order: &[usize],
-    c: usize,
-    n_prov: usize,
-    left: &mut [f64],
-    except: Option<usize>,
-) {
-    let lanes = left.len();
-    let except = except.unwrap_or(usize::MAX);
-    for rank in 0..n_prov {
-        for (l, need) in left.iter_mut().enumerate() {
-            let p = order[l * n_prov + rank];
-            let (i, f) = ((c * n_prov + p) * lanes + l, p * lanes + l);
-            let want = if p == except { 0.0 } else { *need };
-            let x = want.min(free[f]).max(0.0);
-            placed[i] += x;
-            free[f] -= x;
+impl Ranked<'_> {
+    /// Lays out free capacity (`[provider * lanes + lane]`) rank by rank.
+    pub fn set_free(&mut self, free: &[f64]) {
+        for (f, &slot) in self.free_by_rank.iter_mut().zip(self.order_slots) {
+            *f = free[slot];
+        }
+    }
+
+    /// [`Router::take`] for every lane: up to `left` of class `c` on
+    /// provider `p`; `left` becomes what is left. With `only`, the lanes
+    /// where it is 0 take nothing.
+    pub fn take(&mut self, c: usize, p: usize, left: &mut [f64], only: Option<&[f64]>) {
+        let lanes = left.len();
+        let n_prov = self.n_prov;
+        let placed = &mut self.placed[(c * n_prov + p) * lanes..(c * n_prov + p + 1) * lanes];
+        let ranks = &self.rank_slots[p * lanes..(p + 1) * lanes];
+        for (l, ((need, x_placed), &slot)) in left.iter_mut().zip(placed).zip(ranks).enumerate() {
+            let want = match only {
+                Some(mask) if mask[l] == 0.0 => 0.0,
+                _ => *need,
+            };
+            let f = &mut self.free_by_rank[slot];
+            let x = want.min(*f).max(0.0);
+            *x_placed += x;
+            *f -= x;
             *need -= x;
+        }
+    }
+
+    /// [`Router::spread`] under `cheapest_first` / `in_order` for every
+    /// lane: each lane's `left` of class `c` goes to its providers in its
+    /// own order, skipping `except`.
+    pub fn spread(&mut self, c: usize, left: &mut [f64], except: Option<usize>) {
+        let lanes = left.len();
+        let n_prov = self.n_prov;
+        // A provider-major index less its lane is its provider's first one.
+        let except = except.map_or(usize::MAX, |p| p * lanes);
+        let rows = self
+            .free_by_rank
+            .chunks_exact_mut(lanes)
+            .zip(self.order_slots.chunks_exact(lanes))
+            .zip(self.taken.chunks_exact_mut(lanes));
+        for ((free, slots), taken) in rows {
+            let lanes = left.iter_mut().zip(free).zip(slots).zip(taken).enumerate();
+            for (l, (((need, f), &slot), t)) in lanes {
+                let want = if slot - l == except { 0.0 } else { *need };
+                let x = want.min(*f).max(0.0);
+                *t = x;
+                *f -= x;
+                *need -= x;
+            }
+        }
+        // Each provider's GW of the class gets one addition, as in Router.
+        let placed = &mut self.placed[c * n_prov * lanes..(c + 1) * n_prov * lanes];
+        for (&slot, &x) in self.order_slots.iter().zip(self.taken.iter()) {
+            placed[slot] += x;
         }
     }
 }
