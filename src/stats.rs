@@ -277,21 +277,33 @@ impl Histogram {
         // do) and compile to one instruction each.
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         let mut zeros = 0;
-        for &x in xs {
-            total += x;
-            lo = if x < lo { x } else { lo };
-            hi = if x > hi { x } else { hi };
-            if Self::counted(x) {
-                let b = bucket_of(x);
-                let mut i = b.wrapping_sub(self.offset) as usize;
-                if i >= self.counts.len() {
-                    self.cover_with_room(b);
-                    i = (b - self.offset) as usize;
+        let mut rest = xs;
+        // The bucket range and counts are held in locals while values fall
+        // inside them; a value outside leaves the inner loop to grow them.
+        loop {
+            let (offset, counts) = (self.offset, self.counts.as_mut_slice());
+            let mut outside = None;
+            for (k, &x) in rest.iter().enumerate() {
+                total += x;
+                lo = if x < lo { x } else { lo };
+                hi = if x > hi { x } else { hi };
+                if Self::counted(x) {
+                    let b = bucket_of(x);
+                    match counts.get_mut(b.wrapping_sub(offset) as usize) {
+                        Some(count) => *count += 1,
+                        None => {
+                            outside = Some((k, b));
+                            break;
+                        }
+                    }
+                } else {
+                    zeros += 1;
                 }
-                self.counts[i] += 1;
-            } else {
-                zeros += 1;
             }
+            let Some((k, b)) = outside else { break };
+            self.cover_with_room(b);
+            self.counts[(b - self.offset) as usize] += 1;
+            rest = &rest[k + 1..];
         }
         *sum = total;
         if lo > hi {
@@ -340,9 +352,14 @@ impl Histogram {
         }
     }
 
-    /// Whether `x` goes in a bucket (rather than the zero count).
+    /// Whether `x` goes in a bucket (rather than the zero count): in
+    /// `SMALLEST..INFINITY`. Compared as bits, one unsigned comparison:
+    /// non-negative doubles order as their bits do, and negative ones and
+    /// NaN have bits beyond infinity's.
     fn counted(x: f64) -> bool {
-        (SMALLEST..f64::INFINITY).contains(&x)
+        const FROM: u64 = SMALLEST.to_bits();
+        const SPAN: u64 = f64::INFINITY.to_bits() - FROM;
+        x.to_bits().wrapping_sub(FROM) < SPAN
     }
 
     /// Grows the bucket range to cover buckets `lo..=hi`.
@@ -485,6 +502,24 @@ mod tests {
     }
 
     #[test]
+    fn counted_at_the_edges() {
+        let below = f64::from_bits(SMALLEST.to_bits() - 1);
+        for (x, counted) in [
+            (SMALLEST, true),
+            (below, false),
+            (f64::MAX, true),
+            (f64::INFINITY, false),
+            (0.0, false),
+            (-0.0, false),
+            (-1.0, false),
+            (f64::NAN, false),
+            (-f64::NAN, false),
+        ] {
+            assert_eq!(Histogram::counted(x), counted, "{x:e}");
+        }
+    }
+
+    #[test]
     fn histogram_handles_zeros_and_ones() {
         let mut h = Histogram::default();
         for i in 0..100 {
@@ -496,6 +531,14 @@ mod tests {
     }
 
     proptest! {
+        /// The bit comparison in `counted` is the range it stands for, for
+        /// every double (negative, zero, subnormal, infinite, NaN).
+        #[test]
+        fn counted_is_the_range(bits in any::<u64>()) {
+            let x = f64::from_bits(bits);
+            prop_assert_eq!(Histogram::counted(x), (SMALLEST..f64::INFINITY).contains(&x));
+        }
+
         /// The documented bound: every band percentile is within
         /// HISTOGRAM_RELATIVE_ERROR of the exact PERCENTILE.INC.
         #[test]

@@ -35,6 +35,9 @@ pub struct Block {
     /// Month a tranche comes online (infinite when it never materialises).
     tranche_online: Vec<f64>,
     tranche_gw: Vec<f64>,
+    /// The first month any lane has each tranche online (infinite when
+    /// none ever does): before it, the tranche adds nothing to any lane.
+    tranche_first: Vec<f64>,
     exercise: Vec<f64>,
     /// Provider order per lane, lane-major: `[lane * providers + rank]`.
     order: Vec<usize>,
@@ -178,6 +181,7 @@ impl Model<'_> {
         reset(&mut b.prices, pl, 0.0);
         reset(&mut b.tranche_online, n_tranche * lanes, 0.0);
         reset(&mut b.tranche_gw, n_tranche * lanes, 0.0);
+        reset(&mut b.tranche_first, n_tranche, f64::INFINITY);
         reset(&mut b.exercise, self.rofr.len() * lanes, 0.0);
         b.order.clear();
         b.order.resize(pl, 0);
@@ -287,6 +291,7 @@ impl Model<'_> {
                         f64::INFINITY
                     };
                     b.tranche_gw[t * lanes + l] = v(tr.gw);
+                    b.tranche_first[t] = b.tranche_first[t].min(b.tranche_online[t * lanes + l]);
                     t += 1;
                 }
             }
@@ -358,6 +363,10 @@ impl Model<'_> {
         for (p, provider) in s.providers.iter().enumerate() {
             let capacity = &mut b.capacity[p * lanes..(p + 1) * lanes];
             for _ in &provider.tranches {
+                if mf < b.tranche_first[t] {
+                    t += 1;
+                    continue;
+                }
                 let online = &b.tranche_online[t * lanes..(t + 1) * lanes];
                 let gw = &b.tranche_gw[t * lanes..(t + 1) * lanes];
                 for ((c, &on), &g) in capacity.iter_mut().zip(online).zip(gw) {

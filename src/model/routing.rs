@@ -34,6 +34,9 @@ pub fn release(
                 1.0
             };
         }
+        if k.iter().all(|&f| f == 1.0) {
+            continue;
+        }
         for row in rows.chunks_exact_mut(lanes) {
             for (x, &f) in row.iter_mut().zip(k.iter()) {
                 *x *= f;
@@ -48,6 +51,11 @@ pub fn release(
             } else {
                 1.0
             };
+        }
+        // Capacity shrinks only with negative growth: usually no lane
+        // sheds, and scaling by 1 would change nothing.
+        if k.iter().all(|&f| f == 1.0) {
+            continue;
         }
         for c in 0..n_class {
             let row = &mut placed[(c * n_prov + p) * lanes..(c * n_prov + p + 1) * lanes];
@@ -153,8 +161,18 @@ impl Ranked<'_> {
             .zip(self.order_slots.chunks_exact(lanes))
             .zip(self.taken.chunks_exact_mut(lanes));
         for ((free, slots), taken) in rows {
-            let lanes = left.iter_mut().zip(free).zip(slots).zip(taken).enumerate();
-            for (l, (((need, f), &slot), t)) in lanes {
+            let lanes = left.iter_mut().zip(free).zip(taken);
+            if except == usize::MAX {
+                // The same loop without the test, for the common case.
+                for ((need, f), t) in lanes {
+                    let x = need.min(*f).max(0.0);
+                    *t = x;
+                    *f -= x;
+                    *need -= x;
+                }
+                continue;
+            }
+            for (l, (((need, f), t), &slot)) in lanes.zip(slots).enumerate() {
                 let want = if slot - l == except { 0.0 } else { *need };
                 let x = want.min(*f).max(0.0);
                 *t = x;
