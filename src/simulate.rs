@@ -168,7 +168,8 @@ fn run_chunk(plan: &Plan<'_, '_>, index: u64, hists: &mut [Histogram]) -> ChunkO
             }
             let cells = m * plan.n_series..(m + 1) * plan.n_series;
             let (sums, hists) = (&mut out.sums[cells.clone()], &mut hists[cells]);
-            block.series(|s, xs| hists[s].add_all_summing(xs, &mut sums[s]));
+            block.series(|s, xs| hists[s].add_all(xs));
+            block.add_series_sums(sums);
         }
         let csv_before = out.trials_csv.len();
         for lane in 0..n {

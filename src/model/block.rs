@@ -151,6 +151,45 @@ impl Block {
     }
 }
 
+impl Block {
+    /// Adds each lane's value of every series of the month just stepped to
+    /// `sums` (one per series, in [`Block::series`] order): each sum is the
+    /// left-to-right sum over the lanes, but four series are summed side by
+    /// side, so that their chains of additions overlap.
+    pub fn add_series_sums(&self, sums: &mut [f64]) {
+        let l = self.lanes;
+        let mut series = std::iter::once(&self.demand[..])
+            .chain(self.capacity.chunks_exact(l))
+            .chain(self.placed_by_provider.chunks_exact(l))
+            .chain([
+                &self.unmet[..],
+                &self.azure_share[..],
+                &self.ip_active[..],
+                &self.rofr_active[..],
+                &self.agi_verified[..],
+            ]);
+        let mut sums = sums.chunks_exact_mut(4);
+        for four in &mut sums {
+            let (Some(a), Some(b), Some(c), Some(d)) =
+                (series.next(), series.next(), series.next(), series.next())
+            else {
+                unreachable!("one sum per series");
+            };
+            let mut acc = [four[0], four[1], four[2], four[3]];
+            for (((&a, &b), &c), &d) in a.iter().zip(b).zip(c).zip(d) {
+                acc[0] += a;
+                acc[1] += b;
+                acc[2] += c;
+                acc[3] += d;
+            }
+            four.copy_from_slice(&acc);
+        }
+        for (sum, xs) in sums.into_remainder().iter_mut().zip(series) {
+            *sum = xs.iter().fold(*sum, |s, &x| s + x);
+        }
+    }
+}
+
 /// Adds what found no capacity to `unmet`, for the lanes that routed the
 /// class at all (in the order a lone trial adds).
 fn continue_with(active: &[bool], left: &[f64], unmet: &mut [f64]) {
@@ -708,6 +747,27 @@ impl Model<'_> {
 mod tests {
     use super::*;
     use crate::scenario::{Override, load_file};
+
+    /// The series sums are each series' left-to-right sum over the lanes,
+    /// bit for bit, month after month.
+    #[test]
+    fn series_sums_are_left_to_right() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let scenario = load_file(&root.join("scenarios/early_agi.toml"), &[]).unwrap();
+        let model = Model::new(&scenario);
+        let lanes = 97;
+        let mut b = Block::default();
+        model.start_block(3, 0, lanes, &mut b);
+        let n_series = 2 * scenario.providers.len() + 6;
+        let (mut fast, mut plain) = (vec![0.1; n_series], vec![0.1; n_series]);
+        for m in 0..model.months() {
+            model.step_block(m, &mut b);
+            b.add_series_sums(&mut fast);
+            b.series(|s, xs| xs.iter().for_each(|&x| plain[s] += x));
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&fast), bits(&plain), "month {m}");
+        }
+    }
 
     /// Routing every lane at once and routing lane by lane give the same
     /// bits, on each shipped scenario whose routes are fixed and whose
