@@ -26,16 +26,19 @@ pub fn release(
                 *t += x;
             }
         }
-        for (t, &d) in k.iter_mut().zip(&class_demand[c * lanes..(c + 1) * lanes]) {
+        let demand = &class_demand[c * lanes..(c + 1) * lanes];
+        // Scaling by 1 would change nothing: skip it (and its divisions)
+        // when no lane has placed more than its demand.
+        if !k.iter().zip(demand).any(|(&t, &d)| t > d) {
+            continue;
+        }
+        for (t, &d) in k.iter_mut().zip(demand) {
             // Scaling by exactly 1 leaves a class within its demand as is.
             *t = if *t > d {
                 if *t > 0.0 { d / *t } else { 0.0 }
             } else {
                 1.0
             };
-        }
-        if k.iter().all(|&f| f == 1.0) {
-            continue;
         }
         for row in rows.chunks_exact_mut(lanes) {
             for (x, &f) in row.iter_mut().zip(k.iter()) {
@@ -45,17 +48,19 @@ pub fn release(
     }
     for p in 0..n_prov {
         provider_total(placed, p, n_prov, n_class, lanes, k);
-        for (t, &cap) in k.iter_mut().zip(&capacity[p * lanes..(p + 1) * lanes]) {
+        let capacity = &capacity[p * lanes..(p + 1) * lanes];
+        // Capacity shrinks only with negative growth: usually no lane
+        // holds more than its capacity, and scaling by 1 would change
+        // nothing.
+        if !k.iter().zip(capacity).any(|(&t, &cap)| t > cap) {
+            continue;
+        }
+        for (t, &cap) in k.iter_mut().zip(capacity) {
             *t = if *t > cap {
                 if *t > 0.0 { cap / *t } else { 0.0 }
             } else {
                 1.0
             };
-        }
-        // Capacity shrinks only with negative growth: usually no lane
-        // sheds, and scaling by 1 would change nothing.
-        if k.iter().all(|&f| f == 1.0) {
-            continue;
         }
         for c in 0..n_class {
             let row = &mut placed[(c * n_prov + p) * lanes..(c * n_prov + p + 1) * lanes];
