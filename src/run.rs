@@ -382,17 +382,31 @@ pub fn run(
         }),
         &stop,
     )?;
-    output_dir.finish(trials_file, "trials.csv")?;
-    if let Some(f) = paths_file {
-        output_dir.finish(f, "paths.csv")?;
-    }
-
-    // Summaries and sensitivity use the same number of threads as the run.
-    let (summary, sensitivity) = crate::simulate::thread_pool(threads)?.install(|| {
-        let mut summary = summarise_columns(&sim)?;
-        summary.extend(target_rows(&sim, &opts.targets)?);
-        Ok::<_, Error>((summary, crate::sensitivity::analyse(&sim)))
-    })?;
+    // Summaries and sensitivity use the same number of threads as the run,
+    // while trials.csv and paths.csv are synced to disk (seconds of waiting
+    // on the disk for a large run, overlapped with the computing).
+    let pool = crate::simulate::thread_pool(threads)?;
+    let (synced, computed) = std::thread::scope(|scope| {
+        let syncing = scope.spawn(|| {
+            output_dir.finish(trials_file, "trials.csv")?;
+            match paths_file {
+                Some(f) => output_dir.finish(f, "paths.csv"),
+                None => Ok(()),
+            }
+        });
+        let computed = pool.install(|| {
+            let mut summary = summarise_columns(&sim)?;
+            summary.extend(target_rows(&sim, &opts.targets)?);
+            Ok::<_, Error>((summary, crate::sensitivity::analyse(&sim)))
+        });
+        let synced = syncing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (synced, computed)
+    });
+    // A file that could not be written is the first thing to report.
+    synced?;
+    let (summary, sensitivity) = computed?;
     let columns_spilled = sim.columns.spilled();
     sim.columns.remove_spill();
     output_dir.write("summary.csv", &output::summary_csv(&summary))?;
