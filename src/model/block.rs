@@ -104,6 +104,8 @@ pub struct Block {
     ip_months: Vec<u32>,
     demand_gw_end: Vec<f64>,
     azure_share_end: Vec<f64>,
+    /// Whether each lane shares revenue this month.
+    sharing: Vec<bool>,
     /// Per-lane buffers of the vectorised routing.
     left: Vec<f64>,
     accept: Vec<f64>,
@@ -268,6 +270,8 @@ impl Model<'_> {
         }
         b.active.clear();
         b.active.resize(lanes, false);
+        b.sharing.clear();
+        b.sharing.resize(lanes, false);
         b.verified.clear();
         b.verified.resize(lanes, None);
         b.ip_expiry.clear();
@@ -380,13 +384,22 @@ impl Model<'_> {
         let mi = m as i64;
         let mf = m as f64;
 
-        // 1. AGI and the terms that hang on it.
+        // 1. AGI and the terms that hang on it (the revenue share's window
+        // and the IP rights are used in step 6).
         for l in 0..lanes {
             b.agi[l].step(self, mi, b.cum_placed_gw_months[l]);
             let verified = b.agi[l].verified();
+            let expiry = self.ip_expiry(verified);
             b.verified[l] = verified;
-            b.ip_expiry[l] = self.ip_expiry(verified);
+            b.ip_expiry[l] = expiry;
             b.agi_verified[l] = if verified.is_some() { 1.0 } else { 0.0 };
+            b.sharing[l] = self
+                .revenue_share_window
+                .as_ref()
+                .is_some_and(|window| window.active(mi, verified, expiry));
+            let ip_active = expiry.is_none_or(|e| mi < e);
+            b.ip_months[l] += u32::from(ip_active);
+            b.ip_active[l] = if ip_active { 1.0 } else { 0.0 };
         }
 
         // 2. Capacity.
@@ -471,10 +484,15 @@ impl Model<'_> {
         match &self.fixed_routes {
             Some((routes, rofr_active)) => {
                 let row = &routes[m * n_class..(m + 1) * n_class];
-                for lane_routes in b.routes.chunks_exact_mut(n_class) {
-                    lane_routes.copy_from_slice(row);
-                }
                 b.rofr_active.fill(if rofr_active[m] { 1.0 } else { 0.0 });
+                if s.policy == Policy::ProRata {
+                    for lane_routes in b.routes.chunks_exact_mut(n_class) {
+                        lane_routes.copy_from_slice(row);
+                    }
+                    self.route_each_lane(b);
+                } else {
+                    self.route_lanes(row, b);
+                }
             }
             None => {
                 for l in 0..lanes {
@@ -482,13 +500,8 @@ impl Model<'_> {
                     let active = self.routes(mi, b.verified[l], b.ip_expiry[l], row);
                     b.rofr_active[l] = if active { 1.0 } else { 0.0 };
                 }
+                self.route_each_lane(b);
             }
-        }
-        match &self.fixed_routes {
-            Some((routes, _)) if s.policy != Policy::ProRata => {
-                self.route_lanes(&routes[m * n_class..(m + 1) * n_class], b);
-            }
-            _ => self.route_each_lane(b),
         }
 
         // 6. Money.
@@ -517,35 +530,49 @@ impl Model<'_> {
                 *d *= step;
             }
         }
+        // Over contiguous lanes without branches (the terms that hang on
+        // each lane's dates were settled in step 1).
         let ms = s.microsoft.provider;
+        let ms_lanes = ms * lanes..(ms + 1) * lanes;
+        let (ms_placed, ms_price) = (&b.placed_by_provider[ms_lanes.clone()], &b.prices[ms_lanes]);
+        let placed_total = &b.placed_total[..lanes];
+        let (per_gw_year0, revenue_factor) = (&b.per_gw_year0[..lanes], &b.revenue_factor[..lanes]);
+        let (sharing, share_rate, share_cap) = (
+            &b.sharing[..lanes],
+            &b.share_rate[..lanes],
+            &b.share_cap[..lanes],
+        );
+        let (margin, discount, unmet) =
+            (&b.margin[..lanes], &b.discount[..lanes], &b.unmet[..lanes]);
+        let openai_revenue = &mut b.openai_revenue_usd_bn[..lanes];
+        let shared_total = &mut b.shared_total[..lanes];
+        let npv = &mut b.microsoft_value_npv_usd_bn[..lanes];
+        let revenue_share = &mut b.revenue_share_usd_bn[..lanes];
+        let azure_share = &mut b.azure_share[..lanes];
+        let unmet_gw_months = &mut b.unmet_gw_months[..lanes];
+        let cum_placed = &mut b.cum_placed_gw_months[..lanes];
         for l in 0..lanes {
-            let placed_total = b.placed_total[l];
-            let revenue = placed_total * b.per_gw_year0[l] * b.revenue_factor[l] * dt;
-            b.openai_revenue_usd_bn[l] += revenue;
-            let mut shared = 0.0;
-            if let Some(window) = &self.revenue_share_window
-                && window.active(mi, b.verified[l], b.ip_expiry[l])
-                && b.shared_total[l] < b.share_cap[l]
-            {
-                shared = (b.share_rate[l] * revenue).min(b.share_cap[l] - b.shared_total[l]);
-                b.shared_total[l] += shared;
-            }
-            let ms_placed = b.placed_by_provider[ms * lanes + l];
-            let ms_spend = ms_placed * b.prices[ms * lanes + l] * dt;
-            b.microsoft_value_npv_usd_bn[l] += (b.margin[l] * ms_spend + shared) * b.discount[l];
-            b.revenue_share_usd_bn[l] = b.shared_total[l];
-            b.azure_share[l] = if placed_total > 0.0 {
-                ms_placed / placed_total
+            let total = placed_total[l];
+            let revenue = total * per_gw_year0[l] * revenue_factor[l] * dt;
+            openai_revenue[l] += revenue;
+            // Outside the window or at the cap, nothing is shared (and adding
+            // 0 leaves the running total, never −0, as it is).
+            let shared = if sharing[l] && shared_total[l] < share_cap[l] {
+                (share_rate[l] * revenue).min(share_cap[l] - shared_total[l])
             } else {
                 0.0
             };
-            b.unmet_gw_months[l] += b.unmet[l];
-            b.cum_placed_gw_months[l] += placed_total;
-            let ip_active = b.ip_expiry[l].is_none_or(|e| mi < e);
-            if ip_active {
-                b.ip_months[l] += 1;
-            }
-            b.ip_active[l] = if ip_active { 1.0 } else { 0.0 };
+            shared_total[l] += shared;
+            let ms_spend = ms_placed[l] * ms_price[l] * dt;
+            npv[l] += (margin[l] * ms_spend + shared) * discount[l];
+            revenue_share[l] = shared_total[l];
+            azure_share[l] = if total > 0.0 {
+                ms_placed[l] / total
+            } else {
+                0.0
+            };
+            unmet_gw_months[l] += unmet[l];
+            cum_placed[l] += total;
         }
         if m + 1 == self.months {
             b.demand_gw_end.copy_from_slice(&b.demand);
