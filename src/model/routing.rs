@@ -26,19 +26,8 @@ pub fn release(
                 *t += x;
             }
         }
-        let demand = &class_demand[c * lanes..(c + 1) * lanes];
-        // Scaling by 1 would change nothing: skip it (and its divisions)
-        // when no lane has placed more than its demand.
-        if !k.iter().zip(demand).any(|(&t, &d)| t > d) {
+        if !shrink_factors(k, &class_demand[c * lanes..(c + 1) * lanes]) {
             continue;
-        }
-        for (t, &d) in k.iter_mut().zip(demand) {
-            // Scaling by exactly 1 leaves a class within its demand as is.
-            *t = if *t > d {
-                if *t > 0.0 { d / *t } else { 0.0 }
-            } else {
-                1.0
-            };
         }
         for row in rows.chunks_exact_mut(lanes) {
             for (x, &f) in row.iter_mut().zip(k.iter()) {
@@ -48,19 +37,10 @@ pub fn release(
     }
     for p in 0..n_prov {
         provider_total(placed, p, n_prov, n_class, lanes, k);
-        let capacity = &capacity[p * lanes..(p + 1) * lanes];
         // Capacity shrinks only with negative growth: usually no lane
-        // holds more than its capacity, and scaling by 1 would change
-        // nothing.
-        if !k.iter().zip(capacity).any(|(&t, &cap)| t > cap) {
+        // holds more than its capacity.
+        if !shrink_factors(k, &capacity[p * lanes..(p + 1) * lanes]) {
             continue;
-        }
-        for (t, &cap) in k.iter_mut().zip(capacity) {
-            *t = if *t > cap {
-                if *t > 0.0 { cap / *t } else { 0.0 }
-            } else {
-                1.0
-            };
         }
         for c in 0..n_class {
             let row = &mut placed[(c * n_prov + p) * lanes..(c * n_prov + p + 1) * lanes];
@@ -69,6 +49,24 @@ pub fn release(
             }
         }
     }
+}
+
+/// Turns each lane's total into the factor that brings it within its
+/// limit (exactly 1 when it is within, so scaling leaves it as is), and
+/// says whether any lane is over. When none is, the totals are left as they
+/// are: the caller skips scaling by 1, and the divisions.
+fn shrink_factors(totals: &mut [f64], limits: &[f64]) -> bool {
+    if !totals.iter().zip(limits).any(|(&t, &limit)| t > limit) {
+        return false;
+    }
+    for (t, &limit) in totals.iter_mut().zip(limits) {
+        *t = if *t > limit {
+            if *t > 0.0 { limit / *t } else { 0.0 }
+        } else {
+            1.0
+        };
+    }
+    true
 }
 
 /// GW placed on provider `p` over every class, per lane, into `out`
