@@ -82,7 +82,8 @@ fn run_scenario(scenario: &Path, trials: u64, seed: u64, out: &Path, extra: &[&s
     ok(args)
 }
 
-/// A CSV file read as text cells.
+/// A CSV file read as text cells (by `common::Csv`), with the row and
+/// cell lookups these tests use.
 struct Table {
     header: Vec<String>,
     rows: Vec<Vec<String>>,
@@ -90,24 +91,11 @@ struct Table {
 
 impl Table {
     fn read(path: &Path) -> Table {
-        let mut reader = csv::Reader::from_path(path)
-            .unwrap_or_else(|e| panic!("cannot open {}: {e}", path.display()));
-        let header = reader
-            .headers()
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-            .iter()
-            .map(String::from)
-            .collect();
-        let rows = reader
-            .records()
-            .map(|r| {
-                r.unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-                    .iter()
-                    .map(String::from)
-                    .collect()
-            })
-            .collect();
-        Table { header, rows }
+        let csv = common::Csv::read(path);
+        Table {
+            header: csv.header,
+            rows: csv.rows,
+        }
     }
 
     fn col(&self, name: &str) -> usize {
