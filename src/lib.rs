@@ -3,27 +3,28 @@
 //! IP rights ending at a sunset or verified AGI).
 //!
 //! The library holds the whole engine; the `rofrsim` binary is a thin CLI
-//! over [`cli::run`]. See MODEL.md (the contract) and the README.
+//! over [`commands::main`]. `docs/model.md` is the specification. The layers,
+//! each using only those below it:
+//!
+//! - [`scenario`]: reading and checking a scenario file (months,
+//!   distributions, `--set`), into a typed [`scenario::Scenario`];
+//! - [`engine`]: the month step of many trials side by side, and the
+//!   contract terms it applies;
+//! - [`analysis`]: statistics over trials (summaries, percentiles, tests,
+//!   sensitivity, targets, comparisons);
+//! - [`folder`]: everything about an output folder: its kinds, the manifest,
+//!   one module per file it holds, and the table of outcomes;
+//! - [`jobs`]: the work of `run`, `sweep` and `compare`: simulating in
+//!   parallel and filling an output folder;
+//! - [`report`]: charts and the HTML page, drawn from an output folder;
+//! - [`commands`]: the command line: parse, call, print.
 #![warn(missing_docs)]
 
-pub mod cli;
-pub mod columns;
-pub mod compare;
-pub mod diag;
-pub mod dist;
+pub mod analysis;
+pub mod commands;
+pub mod engine;
 pub mod error;
-pub mod inference;
-pub mod model;
-pub mod month;
-pub mod output;
+pub mod folder;
+pub mod jobs;
 pub mod report;
-pub mod rng;
-pub mod run;
 pub mod scenario;
-pub mod sensitivity;
-pub mod simulate;
-pub mod stats;
-pub mod sweep;
-pub mod table;
-pub mod target;
-pub mod validate;

@@ -3,5 +3,5 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    rofrsim::cli::main()
+    rofrsim::commands::main()
 }

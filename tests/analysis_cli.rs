@@ -675,10 +675,27 @@ fn statistics_match_an_independent_python_recomputation() {
 fn hand_folder(dir: &Path, name: &str, seed: u64, rows: &[(&str, &str, &str)]) -> PathBuf {
     let folder = dir.join(name);
     fs::create_dir_all(&folder).expect("create folder");
+    // Every field a run's manifest has; only seed, trials and the name
+    // matter to compare.
     let manifest = serde_json::json!({
+        "end": "2030-12",
+        "files": ["trials.csv", "manifest.json"],
+        "format_version": 1,
+        "kind": "run",
+        "months": 72,
+        "out": folder.display().to_string(),
+        "paths": 0,
+        "percentile_bands": "",
+        "reproduce": "",
+        "rofrsim_version": "0.1.0",
+        "scenario": { "description": "", "name": name, "overrides": [], "path": "", "sha256": "" },
         "seed": seed,
+        "start": "2025-01",
+        "summary_columns": "",
+        "targets": [],
+        "threads": 1,
         "trials": rows.len(),
-        "scenario": { "name": name },
+        "wall_time_seconds": 0.0,
     });
     fs::write(folder.join("manifest.json"), manifest.to_string()).expect("manifest");
     let mut csv = String::from(

@@ -1,4 +1,4 @@
-//! Statistical tests of `rofrsim::dist`: draws from each family, with fixed
+//! Statistical tests of `rofrsim::scenario::dist`: draws from each family, with fixed
 //! seeds, compared with the analytic mean, variance and quantiles.
 //!
 //! # Tolerances
@@ -20,7 +20,7 @@
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
-use rofrsim::dist::{Dist, Family};
+use rofrsim::scenario::dist::{Dist, Family};
 use statrs::function::erf::erfc;
 
 /// Draws per family.

@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand_distr::{Distribution, LogNormal, Normal};
-use rofrsim::inference::{
+use rofrsim::analysis::inference::{
     MeanDiff, ks_two_sample, p_greater_paired, p_greater_unpaired, paired_mean_diff, ranks,
     spearman, t_quantile, tornado_swing, welch_mean_diff,
 };

@@ -14,7 +14,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
-use rofrsim::model::{Block, ExpiryCause, Model, MonthState, Observer, Outcome, Scratch};
+use rofrsim::engine::{Block, ExpiryCause, Model, MonthState, Observer, Outcome, Scratch};
 use rofrsim::scenario::{self, Scenario};
 
 /// Default number of generated scenarios.
@@ -1032,7 +1032,7 @@ struct SeriesRecorder(Vec<Vec<f64>>);
 impl Observer for SeriesRecorder {
     fn month(&mut self, state: &MonthState<'_>) {
         let mut row = Vec::new();
-        rofrsim::output::series_values(state, |_, x| row.push(x));
+        rofrsim::folder::timeseries::values(state, |_, x| row.push(x));
         self.0.push(row);
     }
 }
@@ -1134,7 +1134,7 @@ fn unmet_share_at_most_one_when_nothing_is_placed() {
                 1,
                 0,
                 &mut Scratch::default(),
-                &mut rofrsim::model::NoObserver,
+                &mut rofrsim::engine::NoObserver,
             );
             if !(0.0..=1.0).contains(&o.unmet_share) {
                 bad.push(format!(

@@ -16,7 +16,7 @@
 //! ln D_T has SE σ_T/√N; the sample variance of ln D_T has SE
 //! σ_T²·√(2/(N−1)) (normal data, Var(s²) = 2σ⁴/(N−1)).
 
-use rofrsim::model::{ExpiryCause, Model, NoObserver, Outcome, Scratch};
+use rofrsim::engine::{ExpiryCause, Model, NoObserver, Outcome, Scratch};
 use rofrsim::scenario::load_str;
 
 /// Trials per estimate.

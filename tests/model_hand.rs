@@ -17,7 +17,7 @@
 
 use std::fmt::Debug;
 
-use rofrsim::model::{ExpiryCause, Model, MonthState, Observer, Outcome, Scratch};
+use rofrsim::engine::{ExpiryCause, Model, MonthState, Observer, Outcome, Scratch};
 use rofrsim::scenario::load_str;
 
 // Class indices (config order of WORKLOADS).

@@ -127,7 +127,12 @@ fn from_manifest_conflicts_with_run_options_and_rejects_junk() {
     fs::write(&junk, "{\"seed\": 1}").unwrap();
     let r = rofrsim(["run", "--from-manifest", junk.to_str().unwrap()]);
     assert_eq!(r.code, Some(2), "{}", r.dump());
-    assert!(r.stderr.contains("lacks"), "{}", r.dump());
+    assert!(
+        r.stderr
+            .contains("not a manifest of `rofrsim run`: missing field"),
+        "{}",
+        r.dump()
+    );
     let r = rofrsim([
         "run",
         "--from-manifest",

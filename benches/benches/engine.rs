@@ -8,10 +8,10 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use rofrsim::model::{Block, Model, NoObserver, Scratch};
+use rofrsim::engine::{Block, Model, NoObserver, Scratch};
 use rofrsim::scenario::{Scenario, load_file};
-use rofrsim::simulate::{SimOptions, simulate};
-use rofrsim::stats::{Histogram, summarise};
+use rofrsim::jobs::simulate::{SimOptions, simulate};
+use rofrsim::analysis::stats::{Histogram, summarise};
 
 fn baseline() -> Scenario {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/baseline.toml");
@@ -72,18 +72,18 @@ fn step(c: &mut Criterion) {
 fn csv_rows(c: &mut Criterion) {
     let scenario = baseline();
     let model = Model::new(&scenario);
-    let inputs = rofrsim::output::input_columns(&model);
+    let inputs = rofrsim::folder::trials::input_columns(&model);
     let mut scratch = Scratch::default();
     let outcome = model.run_trial(1, 0, &mut scratch, &mut NoObserver);
     let mut metrics = Vec::new();
-    rofrsim::output::outcome_metrics(&model, &outcome, &mut metrics);
+    rofrsim::folder::outcomes::metrics(&model, &outcome, &mut metrics);
     let mut line = String::new();
     let mut group = c.benchmark_group("csv");
     group.throughput(Throughput::Elements(1));
     group.bench_function("trial_row", |b| {
         b.iter(|| {
             line.clear();
-            rofrsim::output::trial_row(&model, 0, &inputs, scratch.values(0), &outcome, &metrics, &mut line);
+            rofrsim::folder::trials::row(&model, 0, &inputs, scratch.values(0), &outcome, &metrics, &mut line);
             black_box(line.len())
         })
     });

@@ -7,10 +7,10 @@ use std::path::Path;
 
 fuzz_target!(|data: &[u8]| {
     let path = Path::new("fuzz/sensitivity.csv");
-    if let Ok(rows) = rofrsim::sensitivity::parse(path, data) {
-        let _ = rofrsim::sensitivity::format_rows(path, &rows, None, 5);
+    if let Ok(rows) = rofrsim::folder::sensitivity::parse(path, data) {
+        let _ = rofrsim::commands::sensitivity::format_rows(path, &rows, None, 5);
         if let Some(first) = rows.first() {
-            let _ = rofrsim::sensitivity::format_rows(path, &rows, Some(&first.metric), 3);
+            let _ = rofrsim::commands::sensitivity::format_rows(path, &rows, Some(&first.metric), 3);
         }
     }
 });

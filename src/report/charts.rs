@@ -6,11 +6,14 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::data::{Band, Cause, RunData};
+use super::RunData;
 use super::draw::{
     Axes, DResult, Fmt, INK, MEDIAN_WIDTH, SLIDE, Swatch, WIDE, axes, bold, colour, fan,
     fan_legend, font, nice_step, num, padded, page, quantile, sorted, text_width,
 };
+use crate::engine::ExpiryCause as Cause;
+use crate::folder::outcomes::{self, Unit};
+use crate::folder::timeseries::{self, Band};
 
 /// One drawn chart.
 #[derive(Debug, Clone)]
@@ -56,45 +59,24 @@ fn failed(file: &str, e: &dyn std::error::Error) -> crate::error::Error {
     crate::error::Error::Other(format!("report: drawing {file}: {e}"))
 }
 
-/// A readable name, unit and label format for an outcome column.
+/// A readable name, unit and label format for an outcome column, from
+/// the table of outcomes.
 pub fn describe(metric: &str) -> (String, &'static str, Fmt) {
-    if let Some(p) = metric
-        .strip_prefix("spend_")
-        .and_then(|m| m.strip_suffix("_usd_bn"))
-    {
-        return (format!("OpenAI spend on {p}"), "US$ bn", Fmt::Num);
-    }
-    if let Some(p) = metric.strip_prefix("gw_years_") {
-        return (format!("Compute placed on {p}"), "GW-years", Fmt::Num);
-    }
-    match metric {
-        "microsoft_value_npv_usd_bn" => ("Microsoft NPV".into(), "US$ bn", Fmt::Num),
-        "openai_revenue_usd_bn" => ("OpenAI revenue over the horizon".into(), "US$ bn", Fmt::Num),
-        "revenue_share_usd_bn" => ("Revenue share paid to Microsoft".into(), "US$ bn", Fmt::Num),
-        "unmet_share" => (
-            "Unmet share of demand".into(),
-            "% of GW-years",
-            Fmt::Percent,
-        ),
-        "azure_share_end" => (
-            "Azure share of placed compute, last month".into(),
-            "%",
-            Fmt::Percent,
-        ),
-        "ip_expiry_year" => ("IP expiry date".into(), "year", Fmt::Year),
-        "ip_months" => ("Months with IP rights".into(), "months", Fmt::Num),
-        "demand_gw_end" => ("Demand in the last month".into(), "GW", Fmt::Num),
-        "unmet_gw_years" => ("Unmet demand".into(), "GW-years", Fmt::Num),
-        "rofr_offers" => ("ROFR offers".into(), "count", Fmt::Num),
-        "rofr_declined" => ("ROFR offers declined".into(), "count", Fmt::Num),
-        "p_ip_expiry_by_agi" => ("P(IP rights end through AGI)".into(), "%", Fmt::Percent),
-        "p_agi_verified_by_sunset" => (
-            "P(AGI verified before the sunset)".into(),
-            "%",
-            Fmt::Percent,
-        ),
-        other => (other.to_string(), "", Fmt::Num),
-    }
+    let Some((label, unit)) = outcomes::label(metric) else {
+        return (metric.to_string(), "", Fmt::Num);
+    };
+    let (unit, fmt) = match unit {
+        Unit::UsdBn => ("US$ bn", Fmt::Num),
+        Unit::GwYears => ("GW-years", Fmt::Num),
+        Unit::Gw => ("GW", Fmt::Num),
+        Unit::ShareOfDemand => ("% of GW-years", Fmt::Percent),
+        Unit::Share | Unit::Probability => ("%", Fmt::Percent),
+        Unit::Year => ("year", Fmt::Year),
+        Unit::Months => ("months", Fmt::Num),
+        Unit::Count => ("count", Fmt::Num),
+        Unit::Date | Unit::Label => ("", Fmt::Num),
+    };
+    (label, unit, fmt)
 }
 
 /// "label (unit)" for an axis.
@@ -161,10 +143,10 @@ fn log_range(values: impl Iterator<Item = f64>) -> (std::ops::Range<f64>, f64, b
 pub fn demand_capacity(run: &RunData) -> Result<Chart, crate::error::Error> {
     let file = "fan_demand_capacity.svg";
     let ts = &run.timeseries;
-    let demand = ts.get("demand_gw");
+    let demand = ts.get(timeseries::DEMAND_GW);
     let mut capacity: Vec<(f64, f64)> = demand.iter().map(|b| (b.x, 0.0)).collect();
     for p in &ts.providers {
-        for (i, b) in ts.get(&format!("capacity_{p}_gw")).iter().enumerate() {
+        for (i, b) in ts.get(&timeseries::capacity(p)).iter().enumerate() {
             if let Some(c) = capacity.get_mut(i) {
                 c.1 += b.mean;
             }
@@ -289,7 +271,7 @@ fn one_fan(
 pub fn azure_share(run: &RunData) -> Result<Chart, crate::error::Error> {
     one_fan(
         run,
-        "azure_share",
+        timeseries::AZURE_SHARE,
         "fan_azure_share.svg",
         "Azure's share of OpenAI's placed compute",
         "Share of placed GW on Microsoft's cloud each month, across trials",
@@ -303,7 +285,7 @@ pub fn azure_share(run: &RunData) -> Result<Chart, crate::error::Error> {
 pub fn unmet(run: &RunData) -> Result<Chart, crate::error::Error> {
     one_fan(
         run,
-        "unmet_gw",
+        timeseries::UNMET_GW,
         "fan_unmet.svg",
         "Unmet demand: GW no provider could supply",
         "Log scale: months with no unmet demand are drawn at the bottom edge",
@@ -330,7 +312,7 @@ pub fn placed(run: &RunData) -> Result<Chart, crate::error::Error> {
         |root, plot| {
             for (i, area) in plot.split_evenly((rows, cols)).iter().enumerate() {
                 let Some(p) = providers.get(i) else { continue };
-                let bands = run.timeseries.get(&format!("placed_{p}_gw"));
+                let bands = run.timeseries.get(&timeseries::placed(p));
                 let (head, body) = area.split_vertically(30);
                 head.draw(&Text::new(
                     p.clone(),
@@ -357,7 +339,7 @@ pub fn placed(run: &RunData) -> Result<Chart, crate::error::Error> {
         series: providers
             .iter()
             .map(|p| {
-                let m = format!("placed_{p}_gw");
+                let m = timeseries::placed(p);
                 series(format!("{m} p50"), run.timeseries.get(&m).iter().map(|b| (b.x, b.p50)).collect())
             })
             .collect(),
@@ -371,10 +353,10 @@ pub fn placed(run: &RunData) -> Result<Chart, crate::error::Error> {
 /// Histogram of the IP expiry date, stacked by cause.
 pub fn ip_expiry(run: &RunData) -> Result<Chart, crate::error::Error> {
     let file = "ip_expiry_histogram.svg";
-    let years = run.trials.get("ip_expiry_year");
+    let years = run.trials.get(outcomes::IP_EXPIRY_YEAR);
     let causes = &run.trials.causes;
     let n = causes.len().max(1) as f64;
-    let ts = run.timeseries.get("ip_active");
+    let ts = run.timeseries.get(timeseries::IP_ACTIVE);
     let range = months_range(ts);
     let (start, end) = (range.start.floor(), (range.end + 1.0 / 12.0).ceil());
     let width = if end - start >= 4.0 { 1.0 } else { 0.25 };
@@ -472,8 +454,8 @@ pub fn ip_expiry(run: &RunData) -> Result<Chart, crate::error::Error> {
 /// Share of trials with the IP rights still active, and with AGI verified.
 pub fn ip_active(run: &RunData) -> Result<Chart, crate::error::Error> {
     let file = "ip_active.svg";
-    let ip = run.timeseries.get("ip_active");
-    let agi = run.timeseries.get("agi_verified");
+    let ip = run.timeseries.get(timeseries::IP_ACTIVE);
+    let agi = run.timeseries.get(timeseries::AGI_VERIFIED);
     let pts = |b: &[Band]| b.iter().map(|b| (b.x, b.mean)).collect::<Vec<_>>();
     let legend = vec![
         (
@@ -777,7 +759,9 @@ pub fn spend_cdfs(run: &RunData) -> Result<Chart, crate::error::Error> {
         .map(|p| {
             (
                 p.clone(),
-                run.trials.get(&format!("spend_{p}_usd_bn")).to_vec(),
+                run.trials
+                    .get(&outcomes::for_provider(outcomes::SPEND, p))
+                    .to_vec(),
             )
         })
         .filter(|(_, v)| !v.is_empty())
@@ -1061,7 +1045,7 @@ pub fn compare_ip_active(runs: &[(String, &RunData)]) -> Result<Chart, crate::er
             series(
                 name.clone(),
                 r.timeseries
-                    .get("ip_active")
+                    .get(timeseries::IP_ACTIVE)
                     .iter()
                     .map(|b| (b.x, b.mean))
                     .collect(),
@@ -1075,7 +1059,7 @@ pub fn compare_ip_active(runs: &[(String, &RunData)]) -> Result<Chart, crate::er
         .collect();
     let title = "IP rights still active: scenarios compared";
     let x = runs.first().map_or(0.0..1.0, |(_, r)| {
-        months_range(r.timeseries.get("ip_active"))
+        months_range(r.timeseries.get(timeseries::IP_ACTIVE))
     });
     let svg = page(
         SLIDE,

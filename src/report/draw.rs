@@ -11,7 +11,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::data::Band;
+use crate::folder::timeseries::Band;
 
 /// Errors from plotters (only I/O on a String buffer: practically none).
 pub type DResult<T> = Result<T, Box<dyn std::error::Error>>;

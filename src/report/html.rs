@@ -6,10 +6,15 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use super::RunData;
 use super::charts::{Chart, describe, value_text};
-use super::data::{CompareTable, RunData};
 use super::draw::{Fmt, num};
 use super::{Report, Section};
+use crate::folder::compare::CompareTable;
+use crate::folder::outcomes::{
+    self, AZURE_SHARE_END, DEMAND_GW_END, IP_EXPIRY_YEAR, MICROSOFT_VALUE_NPV, OPENAI_REVENUE,
+    REVENUE_SHARE, UNMET_SHARE,
+};
 
 /// Where each chart's SVG was written, as shown under it.
 #[derive(Debug, Clone, Default)]
@@ -159,7 +164,7 @@ pub fn page(report: &Report, locations: &Locations) -> String {
     let version = report
         .runs
         .first()
-        .map(|r| r.data.manifest.version.clone())
+        .map(|r| r.data.manifest.rofrsim_version.clone())
         .unwrap_or_default();
     let _ = write!(
         h,
@@ -176,23 +181,22 @@ fn run_header(h: &mut String, label: &str, run: &RunData, several: bool) {
     } else {
         let _ = writeln!(h, "<h2>Scenario</h2>");
     }
-    if !m.description.is_empty() {
-        let _ = writeln!(h, "<p class=\"desc\">{}</p>", esc(&m.description));
+    if !m.scenario.description.is_empty() {
+        let _ = writeln!(h, "<p class=\"desc\">{}</p>", esc(&m.scenario.description));
     }
     h.push_str("<table class=\"facts\">\n");
     let mut fact = |k: &str, v: String| {
         let _ = writeln!(h, "<tr><th>{}</th><td>{v}</td></tr>", esc(k));
     };
-    fact("Scenario", esc(&m.name));
+    fact("Scenario", esc(&m.scenario.name));
     fact("Seed", m.seed.to_string());
     fact("Trials", num(m.trials as f64));
-    if !m.start.is_empty() {
-        fact("Horizon", format!("{} to {}", esc(&m.start), esc(&m.end)));
-    }
-    if !m.overrides.is_empty() {
+    fact("Horizon", format!("{} to {}", m.start, m.end));
+    if !m.scenario.overrides.is_empty() {
         fact(
             "Overrides",
-            m.overrides
+            m.scenario
+                .overrides
                 .iter()
                 .map(|o| format!("<code>{}</code>", esc(o)))
                 .collect::<Vec<_>>()
@@ -209,13 +213,13 @@ fn run_header(h: &mut String, label: &str, run: &RunData, several: bool) {
     // Headline numbers from summary.csv.
     h.push_str("<h3>Headline outcomes</h3>\n<table>\n<tr><th class=\"l\">Outcome</th><th>Mean</th><th>p5</th><th>Median</th><th>p95</th></tr>\n");
     for metric in [
-        "microsoft_value_npv_usd_bn",
-        "revenue_share_usd_bn",
-        "openai_revenue_usd_bn",
-        "azure_share_end",
-        "unmet_share",
-        "demand_gw_end",
-        "ip_expiry_year",
+        MICROSOFT_VALUE_NPV,
+        REVENUE_SHARE,
+        OPENAI_REVENUE,
+        AZURE_SHARE_END,
+        UNMET_SHARE,
+        DEMAND_GW_END,
+        IP_EXPIRY_YEAR,
     ] {
         let stat = |c: &str| {
             run.summary
@@ -236,7 +240,7 @@ fn run_header(h: &mut String, label: &str, run: &RunData, several: bool) {
             stat("p95")
         );
     }
-    for metric in ["p_ip_expiry_by_agi", "p_agi_verified_by_sunset"] {
+    for metric in outcomes::probability_names() {
         if let Some(v) = run.summary.stat(metric, "mean") {
             let (label, _, _) = describe(metric);
             let _ = writeln!(
@@ -355,7 +359,8 @@ fn summary_table(h: &mut String, report: &Report) {
         let _ = write!(h, "<th>{} mean [p5, p95]</th>", esc(&r.label));
     }
     h.push_str("</tr>\n");
-    for metric in super::COMPARE_METRICS {
+    for metric in super::compare_metrics() {
+        let metric = metric.as_str();
         let _ = write!(h, "<tr><td class=\"l\">{}</td>", esc(&describe(metric).0));
         for r in &report.runs {
             let s = |c: &str| {

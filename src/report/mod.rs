@@ -1,9 +1,10 @@
 //! `rofrsim report`: the charts an analyst pastes into a deck, and a
 //! one-page HTML report, drawn from the CSVs a run already wrote.
 //!
-//! - [`data`] reads a run folder (`manifest.json`, `timeseries.csv`,
-//!   `summary.csv`, `sensitivity.csv`, `trials.csv`) and a comparison's
-//!   `compare.csv` with the csv crate; it never calls the engine.
+//! - [`RunData`] is a run folder as the output folder's readers give it
+//!   (`manifest.json`, `timeseries.csv`, `summary.csv`, `sensitivity.csv`,
+//!   `trials.csv`); a comparison's `compare.csv` is read the same way. The
+//!   report never calls the engine.
 //! - [`charts`] draws each chart as a standalone SVG (plotters' SVG
 //!   backend, text as SVG `<text>`, so no system fonts are needed) and
 //!   keeps the numbers it drew for tests.
@@ -15,15 +16,56 @@
 //! `charts/` beside the report).
 
 pub mod charts;
-pub mod data;
 pub mod draw;
 pub mod html;
 
 use std::path::{Path, PathBuf};
 
+use crate::analysis::sensitivity::Row;
 use crate::error::Error;
+use crate::folder::compare::CompareTable;
+use crate::folder::manifest::RunManifest;
+use crate::folder::outcomes::{
+    AZURE_SHARE_END, HEADLINE, IP_EXPIRY_YEAR, MICROSOFT_VALUE_NPV, OPENAI_REVENUE, REVENUE_SHARE,
+    SPEND, UNMET_SHARE,
+};
+use crate::folder::summary::SummaryTable;
+use crate::folder::timeseries::{self, Timeseries};
+use crate::folder::trials::Trials;
+use crate::folder::{self, Kind, outcomes, sensitivity};
 use charts::Chart;
-use data::{CompareTable, RunData};
+
+/// Everything the report draws from one run folder.
+#[derive(Debug, Clone)]
+pub struct RunData {
+    /// The folder.
+    pub dir: PathBuf,
+    /// `manifest.json`.
+    pub manifest: RunManifest,
+    /// `timeseries.csv`.
+    pub timeseries: Timeseries,
+    /// `summary.csv`.
+    pub summary: SummaryTable,
+    /// `sensitivity.csv`.
+    pub sensitivity: Vec<Row>,
+    /// `trials.csv` outcomes.
+    pub trials: Trials,
+}
+
+impl RunData {
+    /// Reads every file the report needs from run folder `dir`.
+    pub fn read(dir: &Path) -> Result<RunData, Error> {
+        let manifest = RunManifest::read(dir, "report")?;
+        Ok(RunData {
+            dir: dir.to_path_buf(),
+            timeseries: Timeseries::read(dir)?,
+            summary: SummaryTable::read(dir)?,
+            sensitivity: sensitivity::read(dir)?,
+            trials: Trials::read(dir, manifest.trials)?,
+            manifest,
+        })
+    }
+}
 
 /// Options of `rofrsim report`.
 #[derive(Debug, Clone)]
@@ -78,41 +120,35 @@ pub struct Written {
 }
 
 /// The headline outcomes a tornado is drawn for (when they vary).
-pub const TORNADO_METRICS: [&str; 4] = [
-    "microsoft_value_npv_usd_bn",
-    "azure_share_end",
-    "unmet_share",
-    "ip_expiry_year",
-];
+pub const TORNADO_METRICS: [&str; 4] = HEADLINE;
 
 /// Outcomes compared as overlaid CDFs across runs.
-pub const COMPARE_METRICS: [&str; 7] = [
-    "microsoft_value_npv_usd_bn",
-    "revenue_share_usd_bn",
-    "openai_revenue_usd_bn",
-    "spend_azure_usd_bn",
-    "azure_share_end",
-    "unmet_share",
-    "ip_expiry_year",
-];
+pub fn compare_metrics() -> [String; 7] {
+    [
+        MICROSOFT_VALUE_NPV,
+        REVENUE_SHARE,
+        OPENAI_REVENUE,
+        &outcomes::for_provider(SPEND, "azure"),
+        AZURE_SHARE_END,
+        UNMET_SHARE,
+        IP_EXPIRY_YEAR,
+    ]
+    .map(String::from)
+}
 
 /// Every chart of one run, by section.
 pub fn run_sections(run: &RunData) -> Result<Vec<Section>, Error> {
     let mut distributions = vec![
         charts::distribution(
             run,
-            "microsoft_value_npv_usd_bn",
-            "dist_microsoft_value_npv_usd_bn.svg",
+            MICROSOFT_VALUE_NPV,
+            &format!("dist_{MICROSOFT_VALUE_NPV}.svg"),
         )?,
-        charts::distribution(
-            run,
-            "openai_revenue_usd_bn",
-            "dist_openai_revenue_usd_bn.svg",
-        )?,
+        charts::distribution(run, OPENAI_REVENUE, &format!("dist_{OPENAI_REVENUE}.svg"))?,
         charts::spend_cdfs(run)?,
     ];
     for p in &run.timeseries.providers {
-        let metric = format!("spend_{p}_usd_bn");
+        let metric = outcomes::for_provider(SPEND, p);
         if !run.trials.get(&metric).is_empty() {
             distributions.push(charts::distribution(
                 run,
@@ -159,36 +195,36 @@ pub fn run_sections(run: &RunData) -> Result<Vec<Section>, Error> {
 /// The comparison charts of several runs (baseline first).
 pub fn comparison_sections(runs: &[(String, &RunData)]) -> Result<Vec<Section>, Error> {
     let mut cdfs = Vec::new();
-    for m in COMPARE_METRICS {
-        if runs.iter().all(|(_, r)| !r.trials.get(m).is_empty()) {
-            cdfs.push(charts::compare_cdf(runs, m)?);
+    for m in compare_metrics() {
+        if runs.iter().all(|(_, r)| !r.trials.get(&m).is_empty()) {
+            cdfs.push(charts::compare_cdf(runs, &m)?);
         }
     }
     let fans = vec![
         charts::compare_fans(
             runs,
-            "demand_gw",
+            timeseries::DEMAND_GW,
             "Demand for compute: scenarios side by side",
             "GW (log scale)",
             draw::Fmt::Log10,
         )?,
         charts::compare_fans(
             runs,
-            "placed_azure_gw",
+            &timeseries::placed("azure"),
             "Compute placed on Azure: scenarios side by side",
             "GW",
             draw::Fmt::Num,
         )?,
         charts::compare_fans(
             runs,
-            "azure_share",
+            timeseries::AZURE_SHARE,
             "Azure's share of placed compute: scenarios side by side",
             "Share of placed GW (%)",
             draw::Fmt::Percent,
         )?,
         charts::compare_fans(
             runs,
-            "unmet_gw",
+            timeseries::UNMET_GW,
             "Unmet demand: scenarios side by side",
             "Unmet GW (log scale)",
             draw::Fmt::Log10,
@@ -212,19 +248,11 @@ pub fn comparison_sections(runs: &[(String, &RunData)]) -> Result<Vec<Section>, 
 /// The run folders of a `rofrsim compare` folder, baseline first, from
 /// `compare.csv` and `runs/<name>/` (empty when it compared folders).
 fn compare_runs(dir: &Path, table: &CompareTable) -> Vec<PathBuf> {
-    let mut names: Vec<&str> = Vec::new();
-    for row in &table.rows {
-        for col in ["scenario_a", "scenario_b"] {
-            let name = table.cell(row, col);
-            if !name.is_empty() && !names.contains(&name) {
-                names.push(name);
-            }
-        }
-    }
-    names
+    table
+        .labels()
         .iter()
         .map(|n| dir.join("runs").join(n))
-        .filter(|p| p.join("manifest.json").is_file())
+        .filter(|p| p.join(folder::manifest::FILE).is_file())
         .collect()
 }
 
@@ -238,28 +266,33 @@ pub fn build(inputs: &[PathBuf]) -> Result<Report, Error> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     let mut compare_table = None;
     for input in inputs {
-        if !input.is_dir() {
-            return Err(data::bad_file(input, "no such folder"));
-        }
-        let is_compare =
-            input.join("compare.csv").is_file() && !input.join("manifest.json").exists();
-        if is_compare {
-            let table = CompareTable::read(input)?;
-            dirs.extend(compare_runs(input, &table));
-            if compare_table.is_none() {
-                compare_table = Some((input.join("compare.csv"), table));
+        match Kind::of(input)? {
+            Kind::Compare => {
+                let table = CompareTable::read(input)?;
+                dirs.extend(compare_runs(input, &table));
+                if compare_table.is_none() {
+                    compare_table = Some((input.join(folder::compare::FILE), table));
+                }
             }
-        } else {
-            dirs.push(input.clone());
+            Kind::Run => dirs.push(input.clone()),
+            found @ Kind::Sweep => {
+                return Err(Error::WrongFolder {
+                    dir: input.clone(),
+                    found: format!("this is {found}"),
+                    command: "report".into(),
+                    expected: "draws run folders (from `rofrsim run`) and compare folders (from `rofrsim compare`)".into(),
+                });
+            }
         }
     }
     let mut runs = Vec::new();
     for dir in &dirs {
         let data = RunData::read(dir)?;
-        let mut label = data.manifest.name.clone();
+        let name = &data.manifest.scenario.name;
+        let mut label = name.clone();
         let mut k = 2;
         while runs.iter().any(|r: &RunReport| r.label == label) {
-            label = format!("{} ({k})", data.manifest.name);
+            label = format!("{name} ({k})");
             k += 1;
         }
         let sections = run_sections(&data)?;
@@ -296,8 +329,9 @@ fn write(path: &Path, text: &str) -> Result<(), Error> {
 /// Where the HTML goes when `--out` is not given.
 pub fn default_html(inputs: &[PathBuf]) -> PathBuf {
     let first = inputs.first().cloned().unwrap_or_default();
-    let several_runs = inputs.len() > 1 || !first.join("manifest.json").exists();
-    if several_runs && first.join("manifest.json").exists() {
+    let manifest = first.join(folder::manifest::FILE);
+    let several_runs = inputs.len() > 1 || !manifest.exists();
+    if several_runs && manifest.exists() {
         first.join("report-compare.html")
     } else {
         first.join("report.html")

@@ -15,14 +15,14 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
+use super::diag::{Diagnostics, Sources};
+use super::dist::{Dist, Family};
 use super::overrides::{self, Override};
 use super::schema::{self, Shape};
 use super::*;
-use crate::diag::{Diagnostic, Diagnostics, Sources};
-use crate::dist::{Dist, Family};
-use crate::error::Error;
+use crate::error::{Diagnostic, Error};
 
-pub(super) type Value<'a> = Spanned<DeValue<'a>>;
+use super::schema::Value;
 
 /// Reads and checks a scenario file, with `--set` overrides applied.
 pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Scenario, Error> {

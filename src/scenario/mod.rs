@@ -6,11 +6,15 @@
 //! and the structs hold its [`InputId`]. A trial samples every input into a
 //! flat array once, and the model reads it by index.
 
+pub mod diag;
+pub mod dist;
 mod load;
+pub mod month;
 mod overrides;
 mod schema;
 
 pub use load::{load_file, load_str};
+pub use month::Month;
 pub use overrides::Override;
 
 /// The candidates closest to `given`, best first, for "did you mean" hints.
@@ -22,8 +26,7 @@ pub fn nearest_names<'a>(
     schema::nearest(given, candidates, limit)
 }
 
-use crate::dist::Dist;
-use crate::month::Month;
+use dist::Dist;
 
 /// Index of an uncertain input in [`Inputs`] and in a trial's sampled values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

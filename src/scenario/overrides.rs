@@ -8,9 +8,8 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeArray, DeTable, DeValue};
 
-use super::load::Value;
-use super::schema::{self, Shape};
-use crate::diag::Diagnostics;
+use super::diag::Diagnostics;
+use super::schema::{self, Shape, Value};
 
 /// One `--set` override.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +49,7 @@ fn is_bare_word(s: &str) -> bool {
 }
 
 /// Re-bases every span of a value parsed on its own onto the global offsets
-/// of [`crate::diag::Sources`].
+/// of [`Sources`](super::diag::Sources).
 fn shift<'a>(v: Value<'a>, offset: usize) -> Value<'a> {
     let span = v.span();
     let moved = |r: Range<usize>| r.start + offset..r.end + offset;

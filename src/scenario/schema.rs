@@ -2,6 +2,10 @@
 //! definition serves the loader (unknown keys are errors) and `--set`
 //! (a path must exist here, and the nearest valid ones are suggested).
 
+/// A TOML value with its byte span in the sources, as the loader and
+/// `--set` walk it.
+pub type Value<'a> = toml::Spanned<toml::de::DeValue<'a>>;
+
 /// What a key holds.
 #[derive(Debug, Clone, Copy)]
 pub enum Shape {

@@ -11,9 +11,10 @@ use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 
 use super::agi::Process;
+use super::rng::{self, Stream};
 use super::routing::{self, Router};
-use super::{ExpiryCause, Model, MonthState, Observer, Outcome, Route};
-use crate::rng::{self, Stream};
+use super::terms::{self, Route};
+use super::{ExpiryCause, Model, MonthState, Observer, Outcome};
 use crate::scenario::{InputId, Policy};
 
 /// The state of up to `lanes` trials: their sampled inputs, the constants
@@ -223,7 +224,7 @@ impl Model<'_> {
         reset(&mut b.tranche_online, n_tranche * lanes, 0.0);
         reset(&mut b.tranche_gw, n_tranche * lanes, 0.0);
         reset(&mut b.tranche_first, n_tranche, f64::INFINITY);
-        reset(&mut b.exercise, self.rofr.len() * lanes, 0.0);
+        reset(&mut b.exercise, self.terms.rofr.len() * lanes, 0.0);
         b.order.clear();
         b.order.resize(pl, 0);
         b.order_slots.clear();
@@ -366,8 +367,8 @@ impl Model<'_> {
                 b.share_rate[l] = v(rs.rate);
                 b.share_cap[l] = rs.cap_usd_bn.map_or(f64::INFINITY, v);
             }
-            for (ri, r) in self.rofr.iter().enumerate() {
-                b.exercise[ri * lanes + l] = v(r.2);
+            for (ri, r) in self.terms.rofr.iter().enumerate() {
+                b.exercise[ri * lanes + l] = v(r.exercise_probability);
             }
             b.agi[l].start(self, seed, trial, values);
             b.demand[l] = v(s.demand.initial_gw);
@@ -389,14 +390,11 @@ impl Model<'_> {
         for l in 0..lanes {
             b.agi[l].step(self, mi, b.cum_placed_gw_months[l]);
             let verified = b.agi[l].verified();
-            let expiry = self.ip_expiry(verified);
+            let expiry = self.terms.ip_expiry(verified);
             b.verified[l] = verified;
             b.ip_expiry[l] = expiry;
             b.agi_verified[l] = if verified.is_some() { 1.0 } else { 0.0 };
-            b.sharing[l] = self
-                .revenue_share_window
-                .as_ref()
-                .is_some_and(|window| window.active(mi, verified, expiry));
+            b.sharing[l] = self.terms.sharing(mi, verified, expiry);
             let ip_active = expiry.is_none_or(|e| mi < e);
             b.ip_months[l] += u32::from(ip_active);
             b.ip_active[l] = if ip_active { 1.0 } else { 0.0 };
@@ -472,7 +470,7 @@ impl Model<'_> {
                 *f = (cap - *f).max(0.0);
             }
         }
-        if !self.rofr.is_empty() {
+        if !self.terms.rofr.is_empty() {
             // One draw per class every month, used or not, so the stream
             // stays aligned across scenarios (common random numbers).
             for (draws, offers) in b.offer_draws.chunks_exact_mut(n_class).zip(&mut b.offers) {
@@ -482,9 +480,10 @@ impl Model<'_> {
             }
         }
         match &self.fixed_routes {
-            Some((routes, rofr_active)) => {
-                let row = &routes[m * n_class..(m + 1) * n_class];
-                b.rofr_active.fill(if rofr_active[m] { 1.0 } else { 0.0 });
+            Some(fixed) => {
+                let row = fixed.routes(m);
+                b.rofr_active
+                    .fill(if fixed.rofr_active(m) { 1.0 } else { 0.0 });
                 if s.policy == Policy::ProRata {
                     for lane_routes in b.routes.chunks_exact_mut(n_class) {
                         lane_routes.copy_from_slice(row);
@@ -497,7 +496,7 @@ impl Model<'_> {
             None => {
                 for l in 0..lanes {
                     let row = &mut b.routes[l * n_class..(l + 1) * n_class];
-                    let active = self.routes(mi, b.verified[l], b.ip_expiry[l], row);
+                    let active = self.terms.routes(mi, b.verified[l], b.ip_expiry[l], row);
                     b.rofr_active[l] = if active { 1.0 } else { 0.0 };
                 }
                 self.route_each_lane(b);
@@ -595,36 +594,36 @@ impl Model<'_> {
             };
             let routes = &b.routes[l * n_class..(l + 1) * n_class];
             let mut unmet = 0.0;
-            // Exclusive classes are served first, then ROFR, then open, in
-            // config order within each.
-            for pass in 0..3 {
-                for (c, &route) in routes.iter().enumerate() {
-                    if route.pass() != pass {
-                        continue;
-                    }
-                    let d_c = b.class_demand[c * lanes + l];
-                    let placed_c: f64 = router.class_total(c);
-                    let need = d_c - placed_c;
-                    if need <= 1e-12 * d_c {
-                        continue;
-                    }
-                    let left = match route {
-                        Route::Exclusive(p) => router.take(c, p, need),
-                        Route::Rofr(ri) => {
-                            let holder = self.rofr[ri].1;
-                            b.rofr_offers[l] += 1;
-                            if b.offer_draws[l * n_class + c] < b.exercise[ri * lanes + l] {
-                                let rest = router.take(c, holder, need);
-                                router.spread(c, rest, Some(holder))
-                            } else {
-                                b.rofr_declined[l] += 1;
-                                router.spread(c, need, Some(holder))
-                            }
-                        }
-                        Route::Open => router.spread(c, need, None),
-                    };
-                    unmet += left;
+            for (c, route) in terms::serving_order(routes) {
+                let d_c = b.class_demand[c * lanes + l];
+                let placed_c: f64 = router.class_total(c);
+                let need = d_c - placed_c;
+                if !terms::has_need(need, d_c) {
+                    continue;
                 }
+                let left = match route {
+                    Route::Exclusive(p) => router.take(c, p, need),
+                    Route::Rofr(ri) => {
+                        let holder = self.terms.rofr[ri].holder;
+                        let draw = b.offer_draws[l * n_class + c];
+                        let exercised = terms::exercised(draw, b.exercise[ri * lanes + l]);
+                        terms::tally_offer(
+                            &mut b.rofr_offers[l],
+                            &mut b.rofr_declined[l],
+                            true,
+                            exercised,
+                        );
+                        if exercised {
+                            let rest = router.take(c, holder, need);
+                            router.spread(c, rest, Some(holder))
+                        } else {
+                            // A declined offer takes nothing from the holder.
+                            router.spread(c, need, Some(holder))
+                        }
+                    }
+                    Route::Open => router.spread(c, need, None),
+                };
+                unmet += left;
             }
             b.unmet[l] = unmet;
         }
@@ -647,55 +646,47 @@ impl Model<'_> {
             n_prov,
         };
         ranked.set_free(&b.free);
-        for pass in 0..3 {
-            for (c, &route) in routes.iter().enumerate() {
-                if route.pass() != pass {
+        for (c, route) in terms::serving_order(routes) {
+            // need (0 where the class needs nothing this month).
+            let need = &mut b.work;
+            routing::class_total(ranked.placed, c, n_prov, lanes, need);
+            let demand = &b.class_demand[c * lanes..(c + 1) * lanes];
+            for ((n, &d), active) in need.iter_mut().zip(demand).zip(&mut b.active) {
+                let want = d - *n;
+                *active = terms::has_need(want, d);
+                *n = if *active { want } else { 0.0 };
+            }
+            let left = &mut b.left;
+            left.copy_from_slice(need);
+            let except = match route {
+                Route::Exclusive(p) => {
+                    ranked.take(c, p, left, None);
+                    continue_with(&b.active, left, &mut b.unmet);
                     continue;
                 }
-                // need (0 where the class needs nothing this month).
-                let need = &mut b.work;
-                routing::class_total(ranked.placed, c, n_prov, lanes, need);
-                let demand = &b.class_demand[c * lanes..(c + 1) * lanes];
-                for ((n, &d), active) in need.iter_mut().zip(demand).zip(&mut b.active) {
-                    let want = d - *n;
-                    *active = want > 1e-12 * d;
-                    *n = if *active { want } else { 0.0 };
+                Route::Rofr(ri) => {
+                    let holder = self.terms.rofr[ri].holder;
+                    let exercise = &b.exercise[ri * lanes..(ri + 1) * lanes];
+                    let n_class = b.n_class;
+                    let draws = b.offer_draws.chunks_exact(n_class).map(|d| d[c]);
+                    let per_lane = draws
+                        .zip(exercise)
+                        .zip(&b.active)
+                        .zip(&mut b.accept)
+                        .zip(b.rofr_offers.iter_mut().zip(&mut b.rofr_declined));
+                    for ((((draw, &exercise), &active), accepted), (offers, declined)) in per_lane {
+                        let exercised = terms::exercised(draw, exercise);
+                        terms::tally_offer(offers, declined, active, exercised);
+                        // A declined offer takes nothing from the holder.
+                        *accepted = if exercised { 1.0 } else { 0.0 };
+                    }
+                    ranked.take(c, holder, left, Some(&b.accept));
+                    Some(holder)
                 }
-                let left = &mut b.left;
-                left.copy_from_slice(need);
-                let except = match route {
-                    Route::Exclusive(p) => {
-                        ranked.take(c, p, left, None);
-                        continue_with(&b.active, left, &mut b.unmet);
-                        continue;
-                    }
-                    Route::Rofr(ri) => {
-                        let holder = self.rofr[ri].1;
-                        let exercise = &b.exercise[ri * lanes..(ri + 1) * lanes];
-                        let n_class = b.n_class;
-                        let draws = b.offer_draws.chunks_exact(n_class).map(|d| d[c]);
-                        let per_lane = draws
-                            .zip(exercise)
-                            .zip(&b.active)
-                            .zip(&mut b.accept)
-                            .zip(b.rofr_offers.iter_mut().zip(&mut b.rofr_declined));
-                        for ((((draw, &exercise), &active), accepted), (offers, declined)) in
-                            per_lane
-                        {
-                            let accept = draw < exercise;
-                            *offers += u32::from(active);
-                            *declined += u32::from(active && !accept);
-                            // A declined offer takes nothing from the holder.
-                            *accepted = if accept { 1.0 } else { 0.0 };
-                        }
-                        ranked.take(c, holder, left, Some(&b.accept));
-                        Some(holder)
-                    }
-                    Route::Open => None,
-                };
-                ranked.spread(c, left, except);
-                continue_with(&b.active, left, &mut b.unmet);
-            }
+                Route::Open => None,
+            };
+            ranked.spread(c, left, except);
+            continue_with(&b.active, left, &mut b.unmet);
         }
     }
 
@@ -739,13 +730,14 @@ impl Model<'_> {
         let demand_met_or_not = b.cum_placed_gw_months[l] + unmet_gw_months;
         let a = b.agi[l].outcome();
         let expiry = self
+            .terms
             .ip_expiry(a.verified)
             .filter(|&e| e < self.months as i64);
         Outcome {
             agi_declared: a.declared.map(|m| m as u32),
             agi_verified: a.verified.map(|m| m as u32),
             ip_expiry: expiry.map(|e| e.max(0) as u32),
-            ip_expiry_cause: Some(match (expiry, a.verified, self.sunset) {
+            ip_expiry_cause: Some(match (expiry, a.verified, self.terms.sunset()) {
                 (None, _, _) => ExpiryCause::BeyondHorizon,
                 (Some(e), Some(v), Some(sunset)) if v == e && v < sunset => ExpiryCause::Agi,
                 _ => ExpiryCause::Sunset,

@@ -3,8 +3,8 @@
 
 use rand::{RngExt, SeedableRng};
 
+use super::rng::{self, Stream};
 use super::{Model, redraw};
-use crate::rng::{self, Stream};
 use crate::scenario::AgiMode;
 
 /// First declaration and verification, as month indices.

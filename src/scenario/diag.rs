@@ -1,8 +1,10 @@
-//! Diagnostics: problems found in a scenario, located by file, line, column
-//! and dotted key path, so an analyst can go straight to the mistake.
+//! Collecting diagnostics: problems found in a scenario, located by file,
+//! line, column and dotted key path, so an analyst can go straight to the
+//! mistake.
 
-use std::fmt;
 use std::ops::Range;
+
+use crate::error::Diagnostic;
 
 /// The texts a scenario was read from: the file itself, then each `--set`
 /// value. Spans are byte offsets into their concatenation, so one `Range`
@@ -47,36 +49,6 @@ impl Sources {
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let col = before[line_start..].chars().count() + 1;
         (seg.origin.clone(), line, col)
-    }
-}
-
-/// One problem with a scenario.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnostic {
-    /// File path, or `--set …` for an override.
-    pub origin: String,
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column.
-    pub column: usize,
-    /// Dotted key path, e.g. `providers.azure.price`; empty for the whole file.
-    pub path: String,
-    /// What is wrong: what was given and what is allowed.
-    pub message: String,
-}
-
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let path = if self.path.is_empty() {
-            "(file)"
-        } else {
-            &self.path
-        };
-        write!(
-            f,
-            "{}:{}:{}: {}: {}",
-            self.origin, self.line, self.column, path, self.message
-        )
     }
 }
 

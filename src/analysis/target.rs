@@ -57,15 +57,21 @@ impl FromStr for Target {
 }
 
 impl Target {
-    /// The row name in `summary.csv`, e.g. `target:unmet_share<=0.1`.
-    pub fn label(&self) -> String {
+    /// The target as written, e.g. `unmet_share<=0.1` (the form `--target`
+    /// takes and a manifest records).
+    pub fn text(&self) -> String {
         let op = match self.op {
             Op::Le => "<=",
             Op::Lt => "<",
             Op::Ge => ">=",
             Op::Gt => ">",
         };
-        format!("target:{}{op}{}", self.metric, self.value)
+        format!("{}{op}{}", self.metric, self.value)
+    }
+
+    /// The row name in `summary.csv`, e.g. `target:unmet_share<=0.1`.
+    pub fn label(&self) -> String {
+        format!("target:{}", self.text())
     }
 
     /// Whether `x` meets the target.

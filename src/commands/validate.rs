@@ -1,42 +1,33 @@
-//! `rofrsim validate`: check a scenario and show its uncertain inputs.
+//! `rofrsim validate SCENARIO [--set KEY=VALUE]…`: check a scenario and
+//! show its uncertain inputs with their p5 / p50 / p95.
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
-use crate::scenario::{Scenario, Uncertain};
-use crate::table::{Align, render};
+use super::text::{Align, render, short};
+use super::{Ended, print};
+use crate::scenario::{self, Override, Scenario, Uncertain};
 
-/// Formats a number for a table: four significant digits, no exponent for
-/// everyday magnitudes.
-pub fn short(x: f64) -> String {
-    if !x.is_finite() {
-        return if x.is_nan() {
-            "NaN".into()
-        } else if x > 0.0 {
-            "inf".into()
-        } else {
-            "-inf".into()
-        };
-    }
-    let a = x.abs();
-    if a != 0.0 && !(1e-3..1e7).contains(&a) {
-        return format!("{x:.3e}");
-    }
-    let digits = if a == 0.0 {
-        0
-    } else {
-        (3 - a.log10().floor() as i32).clamp(0, 6) as usize
-    };
-    let s = format!("{x:.digits$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
+/// Options of `rofrsim validate`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The scenario file (TOML).
+    scenario: PathBuf,
+    /// Override a value: key.path=VALUE, VALUE in TOML syntax
+    /// (e.g. providers.azure.price=12 or 'demand.growth={dist="normal",mean=0.5,sd=0.1}').
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<Override>,
+}
+
+/// Runs `rofrsim validate`.
+pub(super) fn run(args: Args) -> Result<(), Ended> {
+    let s = scenario::load_file(&args.scenario, &args.set)?;
+    print(&report(&s))
 }
 
 /// The report printed by `validate`: a header and one row per input given
 /// as a distribution, with its p5 / p50 / p95.
-pub fn report(s: &Scenario) -> String {
+fn report(s: &Scenario) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "scenario {:?}: valid", s.name);
     let _ = writeln!(
@@ -88,18 +79,4 @@ pub fn report(s: &Scenario) -> String {
         &rows,
     ));
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::short;
-
-    #[test]
-    fn short_numbers() {
-        assert_eq!(short(0.0), "0");
-        assert_eq!(short(1.5), "1.5");
-        assert_eq!(short(2031.25), "2031");
-        assert_eq!(short(0.123456), "0.1235");
-        assert_eq!(short(1e-5), "1.000e-5");
-    }
 }

@@ -1,5 +1,35 @@
-//! Plain-text tables for the terminal: columns padded to their widest cell,
-//! two spaces apart, under a header and a rule of dashes.
+//! Text for the terminal: numbers to four significant digits, and plain
+//! tables with columns padded to their widest cell, two spaces apart, under
+//! a header and a rule of dashes.
+
+/// Formats a number for a table: four significant digits, no exponent for
+/// everyday magnitudes.
+pub fn short(x: f64) -> String {
+    if !x.is_finite() {
+        return if x.is_nan() {
+            "NaN".into()
+        } else if x > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        };
+    }
+    let a = x.abs();
+    if a != 0.0 && !(1e-3..1e7).contains(&a) {
+        return format!("{x:.3e}");
+    }
+    let digits = if a == 0.0 {
+        0
+    } else {
+        (3 - a.log10().floor() as i32).clamp(0, 6) as usize
+    };
+    let s = format!("{x:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
 
 /// How a column's cells line up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +88,15 @@ pub fn render<const N: usize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_numbers() {
+        assert_eq!(short(0.0), "0");
+        assert_eq!(short(1.5), "1.5");
+        assert_eq!(short(2031.25), "2031");
+        assert_eq!(short(0.123456), "0.1235");
+        assert_eq!(short(1e-5), "1.000e-5");
+    }
 
     #[test]
     fn pads_and_aligns() {

@@ -12,11 +12,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use crate::columns::Columns;
+use super::columns::Columns;
+use crate::analysis::stats::{self, Histogram};
+use crate::engine::{Block, Model, MonthState, Observer, Outcome};
 use crate::error::Error;
-use crate::model::{Block, Model, MonthState, Observer, Outcome};
-use crate::output;
-use crate::stats::Histogram;
+use crate::folder::{outcomes, paths, timeseries, trials};
 
 /// Trials per chunk: the unit of parallel work and of ordered combination.
 /// No trial's numbers depend on it (each trial has its own streams); the
@@ -114,7 +114,7 @@ struct PathsObserver<'a, 'm> {
 
 impl Observer for PathsObserver<'_, '_> {
     fn month(&mut self, state: &MonthState<'_>) {
-        output::paths_row(self.model, self.trial, state, self.line);
+        paths::row(self.model, self.trial, state, self.line);
     }
 }
 
@@ -178,7 +178,7 @@ fn run_chunk(plan: &Plan<'_, '_>, index: u64, hists: &mut [Histogram]) -> ChunkO
         for lane in 0..n {
             let trial = trial_of(lane);
             let o: Outcome = model.finish_lane(&block, lane);
-            output::outcome_metrics(model, &o, &mut metrics);
+            outcomes::metrics(model, &o, &mut metrics);
             // NaN marks a missing value (ip_expiry_year beyond the horizon);
             // an infinity is a number too large to compute or write.
             if let Some(k) = metrics.iter().position(|x| x.is_infinite()) {
@@ -197,7 +197,7 @@ fn run_chunk(plan: &Plan<'_, '_>, index: u64, hists: &mut [Histogram]) -> ChunkO
                     let row = out.trials_csv.len() - csv_before;
                     out.trials_csv.reserve(row * (n - 1) * 9 / 8);
                 }
-                output::trial_row(
+                trials::row(
                     model,
                     trial,
                     &plan.inputs,
@@ -254,32 +254,32 @@ pub fn simulate(
     stop: &AtomicBool,
 ) -> Result<Simulation, Error> {
     let pool = thread_pool(opts.threads)?;
-    let metric_names: Vec<String> = output::outcome_metric_names(model)
+    let metric_names: Vec<String> = outcomes::metric_names(model)
         .into_iter()
-        .chain(output::PROBABILITY_METRICS.iter().map(|s| s.to_string()))
+        .chain(outcomes::probability_names().map(String::from))
         .collect();
     let n_metrics = metric_names.len();
     let plan = Plan {
         model,
         opts,
         format_trials: trials.is_some(),
-        inputs: output::input_columns(model),
-        n_series: output::series_names(model).len(),
+        inputs: trials::input_columns(model),
+        n_series: timeseries::series_names(model).len(),
         stop,
     };
     let cells = model.months() * plan.n_series;
     if let Some(sink) = trials.as_mut() {
-        sink.write(&(output::trials_header(model).join(",") + "\n"))?;
+        sink.write(&(trials::header(model).join(",") + "\n"))?;
     }
     if let Some(sink) = paths.as_mut() {
-        sink.write(&output::paths_header(model))?;
+        sink.write(&paths::header(model))?;
     }
 
-    if opts.trials > crate::stats::MAX_TRIALS {
+    if opts.trials > stats::MAX_TRIALS {
         return Err(Error::Usage(format!(
             "--trials {} is more than rofrsim can count ({}); run several runs with different --seed",
             opts.trials,
-            crate::stats::MAX_TRIALS
+            stats::MAX_TRIALS
         )));
     }
     let columns = Columns::new(
@@ -373,7 +373,7 @@ pub fn simulate(
             h.merge(o);
         }
     }
-    let names = output::series_names(model);
+    let names = timeseries::series_names(model);
     if let Some(k) = sim.sums.iter().position(|x| !x.is_finite()) {
         let month = model.scenario.start.plus((k / plan.n_series) as i32);
         return Err(overflow_error(&format!(
@@ -448,7 +448,7 @@ fn check_memory(opts: &SimOptions, columns: &Columns, n_inputs: usize) -> Result
     // Leave room for the chunks in flight, the histograms and the sort.
     if need > free / 10 * 8 {
         let gb = |b: u64| b as f64 / 1e9;
-        return Err(Error::Usage(format!(
+        return Err(Error::Memory(format!(
             "--trials {} needs about {:.1} GB of memory for the exact percentiles of summary.csv, but only {:.1} GB is available; run fewer trials (or several runs with different --seed)",
             opts.trials,
             gb(need),
@@ -476,7 +476,7 @@ pub fn overflow_error(what: &str) -> Error {
     } else {
         &["demand.growth", "demand.initial_gw", "time.end"]
     };
-    Error::Usage(format!(
+    Error::Overflow(format!(
         "{what} exceeds the largest number rofrsim can compute (about 1.8e308): lower {} or shorten the horizon",
         drivers.join(", ")
     ))

@@ -70,6 +70,22 @@ impl fmt::Display for Month {
     }
 }
 
+/// As `"YYYY-MM"`, the form scenario files and manifests use.
+impl serde::Serialize for Month {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Month {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Month, D::Error> {
+        let text = String::deserialize(d)?;
+        Month::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!("expected a month \"YYYY-MM\" (given {text:?})"))
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

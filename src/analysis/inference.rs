@@ -20,7 +20,7 @@
 
 use std::cmp::Ordering;
 
-use crate::stats::compensated_sum as sum;
+use super::stats::compensated_sum as sum;
 
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 

@@ -1,0 +1,149 @@
+//! `rofrsim compare A B [C…] [options]`: what changed between scenarios
+//! (files, run here with common random numbers) or earlier runs (folders).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use super::text::{Align, render, short};
+use super::{Control, DEFAULT_TRIALS, Ended, MAX_TRIALS, print};
+use crate::analysis::comparison::Comparison;
+use crate::jobs::compare::{CompareOptions, RunData, compare, paired};
+use crate::scenario::Override;
+
+/// Options of `rofrsim compare`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Scenario files or output folders; the first is the baseline A.
+    #[arg(required = true, num_args = 2.., value_name = "A B [C…]")]
+    inputs: Vec<PathBuf>,
+    /// Trials for scenario files (default: the first folder's count, else 100000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(2..=MAX_TRIALS))]
+    trials: Option<u64>,
+    /// Seed for scenario files (default: the first folder's, else the first scenario's).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Output folder (default: output/compare-A-vs-B…).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Override a value in every scenario file: key.path=VALUE.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<Override>,
+    /// How to run: threads, --force, --quiet.
+    #[command(flatten)]
+    control: Control,
+}
+
+/// Runs `rofrsim compare`: prints, for each run after the first, the
+/// metrics that differ from the baseline.
+pub(super) fn run(args: Args) -> Result<(), Ended> {
+    let compared = compare(&CompareOptions {
+        inputs: args.inputs,
+        trials: args.trials,
+        default_trials: DEFAULT_TRIALS,
+        seed: args.seed,
+        set: args.set,
+        out: args.out,
+        threads: Some(args.control.threads()),
+        force: args.control.force,
+        quiet: args.control.quiet,
+    })?;
+    let mut text = String::new();
+    if let Some((base, others)) = compared.runs.split_first() {
+        for (b, rows) in others.iter().zip(&compared.pairs) {
+            text.push_str(&table(base, b, rows));
+            text.push('\n');
+        }
+    }
+    let _ = writeln!(text, "compare.csv: {}", compared.csv.display());
+    print(&text)
+}
+
+/// The readable table: metrics whose difference is significant, largest
+/// standardised effect first.
+fn table(a: &RunData, b: &RunData, rows: &[Comparison]) -> String {
+    let mut sig: Vec<&Comparison> = rows.iter().filter(|c| c.significant()).collect();
+    // A difference with no spread at all (both constant) is the largest effect.
+    sig.sort_by(|x, y| {
+        y.effect
+            .unwrap_or(f64::INFINITY)
+            .total_cmp(&x.effect.unwrap_or(f64::INFINITY))
+    });
+    let how = if paired(a, b) {
+        format!(
+            "paired: same seed {} and {} trials, trial i of each shares its draws",
+            a.seed, a.trials
+        )
+    } else {
+        format!(
+            "unpaired: seeds {} / {}, trials {} / {}",
+            a.seed, b.seed, a.trials, b.trials
+        )
+    };
+    let mut out = format!("{} vs {} ({how})\n", b.label, a.label);
+    if sig.is_empty() {
+        out.push_str(
+            "  no metric differs significantly (every 95 % interval of B − A contains 0)\n",
+        );
+        return out;
+    }
+    let header = [
+        "metric",
+        "mean A",
+        "mean B",
+        "B − A  [95 % CI]",
+        "P(B>A)",
+        "KS D (p)",
+        "effect",
+    ];
+    let cells: Vec<[String; 7]> = sig
+        .iter()
+        .map(|c| {
+            let d = c.diff.as_ref();
+            [
+                c.metric.clone(),
+                short(c.mean.0),
+                short(c.mean.1),
+                d.map_or(String::new(), |d| {
+                    format!(
+                        "{}  [{}, {}]",
+                        short(d.diff),
+                        short(d.ci_low),
+                        short(d.ci_high)
+                    )
+                }),
+                format!("{:.3}", c.p_b_greater),
+                c.ks.map_or(String::new(), |(k, p)| {
+                    format!(
+                        "{k:.3} ({})",
+                        if p < 1e-4 {
+                            "<1e-4".into()
+                        } else {
+                            format!("{p:.4}")
+                        }
+                    )
+                }),
+                c.effect.map_or("∞".into(), |e| format!("{e:.2}")),
+            ]
+        })
+        .collect();
+    out.push_str(&render(
+        "  ",
+        header,
+        [
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+        ],
+        &cells,
+    ));
+    let hidden = rows.len() - sig.len();
+    let _ = writeln!(
+        out,
+        "  ({hidden} metrics not shown: their 95 % interval of B − A contains 0)"
+    );
+    out
+}

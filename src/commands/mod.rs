@@ -1,0 +1,142 @@
+//! The command line (docs/commands.md): every option is defined once, in
+//! the file of its command, and each command is parse → call → print.
+//! [`main`] parses once, dispatches on the command, and turns an error
+//! into one `error: …` line and its exit code. Nothing outside this folder
+//! parses arguments or prints results.
+
+pub mod compare;
+pub mod report;
+pub mod run;
+pub mod sensitivity;
+pub mod sweep;
+mod text;
+pub mod validate;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::Error;
+
+/// Monte Carlo simulation of OpenAI's compute demand under Microsoft's
+/// contract rights.
+#[derive(Debug, Parser)]
+#[command(name = "rofrsim", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the trials of a scenario and write CSVs.
+    Run(run::Args),
+    /// Run every combination of varied values with the same seed; write sweep.csv.
+    Sweep(sweep::Args),
+    /// Compare scenarios (files, run with common random numbers) or earlier runs (folders).
+    Compare(compare::Args),
+    /// Show which inputs drive an outcome, from a run's sensitivity.csv.
+    Sensitivity(sensitivity::Args),
+    /// Draw charts (SVG, in OUTDIR/charts/) and a one-page HTML report from output folders.
+    Report(report::Args),
+    /// Check a scenario and print its uncertain inputs with p5 / p50 / p95.
+    Validate(validate::Args),
+}
+
+/// Options every command that runs trials shares.
+#[derive(Debug, clap::Args)]
+pub struct Control {
+    /// Worker threads (default: all cores). Outputs do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Replace an existing output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress output.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl Control {
+    /// Worker threads: as given, else all cores.
+    pub fn threads(&self) -> usize {
+        self.threads.map_or_else(
+            || std::thread::available_parallelism().map_or(1, |n| n.get()),
+            usize::from,
+        )
+    }
+}
+
+/// Trials when `--trials` is not given.
+pub const DEFAULT_TRIALS: u64 = 100_000;
+
+/// Most trials `--trials` accepts.
+pub const MAX_TRIALS: u64 = 1_000_000_000;
+
+/// Writes a command's result to standard output.
+fn print(text: &str) -> Result<(), Ended> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                Ended::StdoutClosed
+            } else {
+                Ended::Failed(Error::Io("cannot write to standard output".into(), e))
+            }
+        })
+}
+
+/// How a command ended other than in success.
+enum Ended {
+    /// Standard output was closed by its reader (`rofrsim … | head`): not
+    /// a failure, the reader has what it wanted (exit 0, as ripgrep does).
+    StdoutClosed,
+    /// A real failure.
+    Failed(Error),
+}
+
+impl From<Error> for Ended {
+    fn from(e: Error) -> Ended {
+        Ended::Failed(e)
+    }
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match dispatch(cli) {
+        Ok(()) | Err(Ended::StdoutClosed) => ExitCode::SUCCESS,
+        Err(Ended::Failed(e)) => {
+            eprintln!("error: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Runs a parsed command line.
+fn dispatch(cli: Cli) -> Result<(), Ended> {
+    match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Sweep(args) => sweep::run(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Sensitivity(args) => sensitivity::run(args),
+        Command::Report(args) => report::run(args),
+        Command::Validate(args) => validate::run(args),
+    }
+}

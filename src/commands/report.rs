@@ -1,0 +1,33 @@
+//! `rofrsim report OUTDIR [OUTDIR…] [--out FILE.html]`: charts and a
+//! one-page HTML report from output folders.
+
+use std::path::PathBuf;
+
+use super::{Ended, print};
+use crate::report::{ReportOptions, report};
+
+/// Options of `rofrsim report`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Output folders of `run` (several: compared, the first is the
+    /// baseline) or of `compare`.
+    #[arg(required = true, num_args = 1.., value_name = "OUTDIR")]
+    outdirs: Vec<PathBuf>,
+    /// The HTML file (default: OUTDIR/report.html; with several run
+    /// folders, report-compare.html in the first).
+    #[arg(long, value_name = "FILE.html")]
+    out: Option<PathBuf>,
+}
+
+/// Runs `rofrsim report`.
+pub(super) fn run(args: Args) -> Result<(), Ended> {
+    let written = report(&ReportOptions {
+        inputs: args.outdirs,
+        out: args.out,
+    })?;
+    print(&format!(
+        "report written to {} ({} charts)\n",
+        written.html.display(),
+        written.charts.len()
+    ))
+}

@@ -1,0 +1,239 @@
+//! `rofrsim run SCENARIO [options]` (or `--from-manifest`): run the trials
+//! of a scenario into an output folder and print the headline outcomes.
+
+use std::path::{Path, PathBuf};
+
+use super::text::short;
+use super::{Control, DEFAULT_TRIALS, Ended, MAX_TRIALS, print};
+use crate::analysis::stats::Summary;
+use crate::analysis::target::Target;
+use crate::error::Error;
+use crate::folder::manifest::{self, RunManifest};
+use crate::folder::outcomes::{
+    AZURE_SHARE_END, MICROSOFT_VALUE_NPV, P_IP_EXPIRY_BY_AGI, UNMET_SHARE,
+};
+use crate::jobs::run::{Provenance, RunOptions, RunResult};
+use crate::report::{ReportOptions, report};
+use crate::scenario::{self, Override, Scenario};
+
+/// Options of `rofrsim run`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The scenario file (TOML).
+    #[arg(required_unless_present = "from_manifest")]
+    scenario: Option<PathBuf>,
+    /// Repeat the run a manifest.json records (scenario, overrides, seed,
+    /// trials, paths, targets), after checking the scenario's SHA-256.
+    #[arg(long, value_name = "MANIFEST", conflicts_with_all = ["scenario", "trials", "seed", "set", "paths", "target"])]
+    from_manifest: Option<PathBuf>,
+    /// Number of trials.
+    #[arg(long, default_value_t = DEFAULT_TRIALS, value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
+    trials: u64,
+    /// Seed of every random stream (default: the scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Output folder (default: output/<scenario name>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Override a value: key.path=VALUE, VALUE in TOML syntax.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<Override>,
+    /// Also write every month of the first N trials to paths.csv.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    paths: u64,
+    /// How to run: threads, --force, --quiet.
+    #[command(flatten)]
+    control: Control,
+    /// Add the probability of meeting a target to summary.csv, e.g.
+    /// 'unmet_share<=0.1' (operators <=, <, >=, >; repeatable).
+    #[arg(long, value_name = "METRIC<=VALUE")]
+    target: Vec<Target>,
+    /// Also draw the charts and the HTML report (OUTDIR/report.html) at the end.
+    #[arg(long)]
+    report: bool,
+}
+
+/// Runs `rofrsim run`.
+pub(super) fn run(mut args: Args) -> Result<(), Ended> {
+    if let Some(manifest) = &args.from_manifest {
+        let recorded = Recorded::read(manifest)?;
+        recorded.check_scenario()?;
+        args.scenario = Some(recorded.scenario);
+        args.trials = recorded.trials;
+        args.seed = Some(recorded.seed);
+        args.paths = recorded.paths;
+        args.set = recorded.overrides;
+        args.target = recorded.targets;
+        if args.out.is_none() {
+            args.out = Some(recorded.out);
+        }
+    }
+    let Some(scenario_path) = args.scenario.clone() else {
+        return Err(Error::Usage("run needs a scenario file or --from-manifest".into()).into());
+    };
+    let scenario = scenario::load_file(&scenario_path, &args.set)?;
+    let provenance = Provenance::of_file(&scenario_path, &args.set)?;
+    let opts = RunOptions {
+        trials: args.trials,
+        seed: args.seed.unwrap_or(scenario.seed),
+        out: args
+            .out
+            .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name)),
+        paths: args.paths,
+        threads: Some(args.control.threads()),
+        force: args.control.force,
+        quiet: args.control.quiet,
+        targets: args.target,
+    };
+    let result = crate::jobs::run::run(&scenario, &opts, &provenance)?;
+    print(&headline(&scenario, &opts, &result))?;
+    if args.report {
+        let written = report(&ReportOptions {
+            inputs: vec![opts.out.clone()],
+            out: None,
+        })?;
+        print(&format!("report: {}\n", written.html.display()))?;
+    }
+    Ok(())
+}
+
+/// A run as its `manifest.json` records it, for `run --from-manifest`.
+struct Recorded {
+    /// The manifest file.
+    manifest: PathBuf,
+    /// Scenario path as recorded (relative to where the run was started).
+    scenario: PathBuf,
+    /// Recorded SHA-256 of the scenario file.
+    sha256: String,
+    overrides: Vec<Override>,
+    seed: u64,
+    trials: u64,
+    paths: u64,
+    targets: Vec<Target>,
+    out: PathBuf,
+}
+
+impl Recorded {
+    /// Reads a manifest written by `run` (the file, or the folder holding it).
+    fn read(manifest: &Path) -> Result<Recorded, Error> {
+        let file = if manifest.is_dir() {
+            manifest.join(manifest::FILE)
+        } else {
+            manifest.to_path_buf()
+        };
+        let text = std::fs::read_to_string(&file).map_err(|e| Error::Folder {
+            path: file.clone(),
+            problem: format!("cannot read the manifest ({e})"),
+        })?;
+        let m = RunManifest::parse(&file, &text, "run --from-manifest")?;
+        let bad = |what: String| Error::Folder {
+            path: file.clone(),
+            problem: what,
+        };
+        let overrides = m
+            .scenario
+            .overrides
+            .iter()
+            .map(|o| o.parse().map_err(|e| bad(format!("override {o:?}: {e}"))))
+            .collect::<Result<_, _>>()?;
+        let targets = m
+            .targets
+            .iter()
+            .map(|t| t.parse().map_err(|e| bad(format!("target {t:?}: {e}"))))
+            .collect::<Result<_, _>>()?;
+        Ok(Recorded {
+            manifest: file,
+            scenario: PathBuf::from(m.scenario.path),
+            sha256: m.scenario.sha256,
+            overrides,
+            seed: m.seed,
+            trials: m.trials,
+            paths: m.paths,
+            targets,
+            out: PathBuf::from(m.out),
+        })
+    }
+
+    /// Checks the scenario file still has the recorded SHA-256.
+    fn check_scenario(&self) -> Result<(), Error> {
+        let bytes = std::fs::read(&self.scenario).map_err(|e| {
+            Error::Usage(format!(
+                "{}: cannot read the recorded scenario {}: {e}",
+                self.manifest.display(),
+                self.scenario.display()
+            ))
+        })?;
+        let actual = manifest::sha256_hex(&bytes);
+        if actual != self.sha256 {
+            return Err(Error::Usage(format!(
+                "{} has changed since the run recorded in {} (SHA-256 {actual}, recorded {}); the run cannot be reproduced from it",
+                self.scenario.display(),
+                self.manifest.display(),
+                self.sha256
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The short table printed at the end of a run.
+fn headline(scenario: &Scenario, opts: &RunOptions, r: &RunResult) -> String {
+    let find = |name: &str| {
+        r.summary
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, s)| s.as_ref())
+    };
+    let pct = |x: f64| format!("{:.1} %", x * 100.0);
+    let date = |m: Option<u32>| match m {
+        Some(m) => scenario.start.plus(m as i32).to_string(),
+        None => format!("after {}", scenario.end),
+    };
+    let mut out = format!(
+        "{}: {} trials, seed {}, {}..{}, {:.2} s on {} thread{}\n\n",
+        scenario.name,
+        r.trials,
+        opts.seed,
+        scenario.start,
+        scenario.end,
+        r.seconds,
+        r.threads,
+        if r.threads == 1 { "" } else { "s" }
+    );
+    let mut row = |label: &str, value: String| out.push_str(&format!("  {label:<44} {value}\n"));
+    if let Some(s) = find(P_IP_EXPIRY_BY_AGI) {
+        row("P(IP rights end through AGI)", pct(s.mean));
+    }
+    row(
+        "IP expiry date p5 / p50 / p95",
+        format!(
+            "{} / {} / {}",
+            date(r.ip_expiry_p[0]),
+            date(r.ip_expiry_p[1]),
+            date(r.ip_expiry_p[2])
+        ),
+    );
+    let spread = |s: &Summary, f: &dyn Fn(f64) -> String| {
+        format!(
+            "mean {}  (p5 {}, p50 {}, p95 {})",
+            f(s.mean),
+            f(s.percentiles[1]),
+            f(s.percentiles[4]),
+            f(s.percentiles[7])
+        )
+    };
+    if let Some(s) = find(AZURE_SHARE_END) {
+        row(
+            &format!("Azure share of placed compute, {}", scenario.end),
+            spread(s, &pct),
+        );
+    }
+    if let Some(s) = find(UNMET_SHARE) {
+        row("Unmet share of demand (GW-years)", spread(s, &pct));
+    }
+    if let Some(s) = find(MICROSOFT_VALUE_NPV) {
+        row("Microsoft NPV, usd_bn", spread(s, &|x| short(x)));
+    }
+    out.push_str(&format!("\noutputs: {}\n", r.out.display()));
+    out
+}

@@ -1,0 +1,178 @@
+//! `trials.csv`: one row per trial — its index, the inputs given as
+//! distributions (the values drawn), then the outcomes of
+//! [`outcomes::OUTCOMES`](super::outcomes::OUTCOMES). Written row by row
+//! while the trials run; read back by `compare` and `report`.
+
+use std::fmt::Write as _;
+use std::io::Read;
+use std::path::Path;
+
+use super::cells::push_number;
+use super::outcomes::{self, IP_EXPIRY_CAUSE, OUTCOMES};
+use super::{bad_file, open_file};
+use crate::engine::{ExpiryCause, Model, Outcome};
+use crate::error::Error;
+use crate::scenario::Uncertain;
+
+/// The file's name in an output folder.
+pub const FILE: &str = "trials.csv";
+
+/// The inputs given as distributions: (input index, column name).
+pub fn input_columns(model: &Model<'_>) -> Vec<(usize, String)> {
+    model
+        .scenario
+        .inputs
+        .all()
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| matches!(i.value, Uncertain::Dist(_)))
+        .map(|(k, i)| (k, i.path.clone()))
+        .collect()
+}
+
+/// The header row's column names.
+pub fn header(model: &Model<'_>) -> Vec<String> {
+    let mut h = vec!["trial".to_string()];
+    h.extend(input_columns(model).into_iter().map(|(_, name)| name));
+    h.extend(outcomes::trial_columns(model));
+    h
+}
+
+/// Formats one row (with trailing newline) into `line`: `values` are the
+/// trial's sampled inputs by input id, `metrics` its numeric outcomes as
+/// [`outcomes::metrics`] gives them.
+pub fn row(
+    model: &Model<'_>,
+    trial: u64,
+    inputs: &[(usize, String)],
+    values: &[f64],
+    o: &Outcome,
+    metrics: &[f64],
+    line: &mut String,
+) {
+    let start = model.scenario.start;
+    let _ = write!(line, "{trial}");
+    for (k, _) in inputs {
+        line.push(',');
+        push_number(line, values[*k]);
+    }
+    let mut numbers = metrics.iter();
+    let providers = model.scenario.providers.len();
+    for c in OUTCOMES {
+        match c.read {
+            outcomes::Read::Date(date) => {
+                line.push(',');
+                if let Some(m) = date(o) {
+                    let m = start.plus(m as i32);
+                    let _ = write!(line, "{:04}-{:02}-01", m.year(), m.month_of_year());
+                }
+            }
+            outcomes::Read::Cause => {
+                line.push(',');
+                line.push_str(o.ip_expiry_cause.map_or("", ExpiryCause::label));
+            }
+            outcomes::Read::Number(_) | outcomes::Read::PerProvider(_) => {
+                let count = if c.per_provider() { providers } else { 1 };
+                for &x in numbers.by_ref().take(count) {
+                    line.push(',');
+                    push_number(line, x);
+                }
+            }
+            outcomes::Read::Probability(_) => {}
+        }
+    }
+    line.push('\n');
+}
+
+/// The outcomes of an output folder's `trials.csv`: every numeric column
+/// after `ip_expiry_cause`, and the cause, one value per trial in order.
+#[derive(Debug, Clone, Default)]
+pub struct Trials {
+    /// (column name, values; NaN for an empty cell), in file order.
+    pub outcomes: Vec<(String, Vec<f64>)>,
+    /// `ip_expiry_cause` per trial.
+    pub causes: Vec<ExpiryCause>,
+}
+
+impl Trials {
+    /// Reads `trials.csv` of `dir`, which must hold `trials` rows (the
+    /// count its manifest records): a truncated or altered file is refused
+    /// with the line where it goes wrong.
+    pub fn read(dir: &Path, trials: u64) -> Result<Trials, Error> {
+        let path = dir.join(FILE);
+        let file = open_file(&path, dir)?;
+        Trials::parse(&path, file, trials)
+    }
+
+    /// Parses `trials.csv` text; `path` names it in messages. Never panics,
+    /// whatever the bytes.
+    pub fn parse(path: &Path, text: impl Read, trials: u64) -> Result<Trials, Error> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(text);
+        let header = reader
+            .headers()
+            .map_err(|e| super::csv_error(path, &e))?
+            .clone();
+        let Some(cause_col) = header.iter().position(|h| h == IP_EXPIRY_CAUSE) else {
+            return Err(bad_file(path, format!("no `{IP_EXPIRY_CAUSE}` column")));
+        };
+        // Outcomes follow the cause column; inputs and dates come before it.
+        let mut outcomes: Vec<(String, Vec<f64>)> = header
+            .iter()
+            .skip(cause_col + 1)
+            .map(|n| (n.to_string(), Vec::new()))
+            .collect();
+        let mut causes = Vec::new();
+        let mut record = csv::StringRecord::new();
+        loop {
+            match reader.read_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(super::csv_error(path, &e)),
+            }
+            let line = record.position().map_or(0, |p| p.line());
+            if record.len() != header.len() {
+                return Err(bad_file(
+                    path,
+                    format!(
+                        "line {line} has {} fields, the header {}",
+                        record.len(),
+                        header.len()
+                    ),
+                ));
+            }
+            let cause = record.get(cause_col).unwrap_or("");
+            causes.push(ExpiryCause::parse(cause).ok_or_else(|| {
+                bad_file(
+                    path,
+                    format!(
+                        "line {line}: column `{IP_EXPIRY_CAUSE}`: `{cause}` is not agi, sunset or beyond_horizon"
+                    ),
+                )
+            })?);
+            for ((name, column), cell) in outcomes.iter_mut().zip(record.iter().skip(cause_col + 1))
+            {
+                column.push(super::number(path, line, name, cell)?);
+            }
+        }
+        if causes.len() as u64 != trials {
+            return Err(bad_file(
+                path,
+                format!(
+                    "holds {} trials but manifest.json says {trials}: the file is truncated or altered",
+                    causes.len()
+                ),
+            ));
+        }
+        Ok(Trials { outcomes, causes })
+    }
+
+    /// One outcome column (empty if absent).
+    pub fn get(&self, name: &str) -> &[f64] {
+        self.outcomes
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(&[], |(_, v)| v.as_slice())
+    }
+}

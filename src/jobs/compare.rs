@@ -1,0 +1,277 @@
+//! A comparison: what changes between scenarios, with the statistics a
+//! careful reviewer would accept.
+//!
+//! Inputs are scenario files — run here with one seed, so trial i of A and
+//! trial i of B share every draw but the changed term (common random
+//! numbers) and are compared pair by pair — or run folders of earlier runs,
+//! paired when their manifests show the same seed and trial count. Every
+//! comparison reads the runs' `trials.csv`, so both kinds take the same
+//! path.
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::run::{self, Provenance, RunOptions};
+use crate::analysis::comparison::{Comparison, compare_metric};
+use crate::engine::ExpiryCause;
+use crate::error::Error;
+use crate::folder::manifest::RunManifest;
+use crate::folder::staging::OutputDir;
+use crate::folder::trials::Trials;
+use crate::folder::{self, Kind, compare as compare_csv, outcomes};
+use crate::scenario::{self, Override};
+
+/// One run's per-trial outcomes, as read from its folder.
+#[derive(Debug, Clone)]
+pub struct RunData {
+    /// Label: the scenario name (made unique among the inputs).
+    pub label: String,
+    /// The folder it was read from.
+    pub folder: PathBuf,
+    /// Seed from the manifest.
+    pub seed: u64,
+    /// Trials from the manifest.
+    pub trials: u64,
+    /// The outcomes of `trials.csv`.
+    pub outcomes: Trials,
+}
+
+/// Reads the manifest and `trials.csv` of run folder `folder`, refusing a
+/// folder of another kind, and a truncated or corrupted file with a
+/// message naming the file and line.
+pub fn read_run(folder: &Path) -> Result<RunData, Error> {
+    folder::expect_run(folder, Kind::of(folder)?, "compare")?;
+    let manifest = RunManifest::read(folder, "compare")?;
+    let outcomes = Trials::read(folder, manifest.trials)?;
+    Ok(RunData {
+        label: manifest.scenario.name,
+        folder: folder.to_path_buf(),
+        seed: manifest.seed,
+        trials: manifest.trials,
+        outcomes,
+    })
+}
+
+/// Parses a run from its manifest text and `trials.csv` contents; `folder`
+/// names it in messages. Never panics, whatever the bytes.
+pub fn parse_run(
+    folder: &Path,
+    manifest_text: &str,
+    trials_csv: impl Read,
+) -> Result<RunData, Error> {
+    let manifest = RunManifest::parse(
+        &folder.join(folder::manifest::FILE),
+        manifest_text,
+        "compare",
+    )?;
+    let outcomes = Trials::parse(
+        &folder.join(folder::trials::FILE),
+        trials_csv,
+        manifest.trials,
+    )?;
+    Ok(RunData {
+        label: manifest.scenario.name,
+        folder: folder.to_path_buf(),
+        seed: manifest.seed,
+        trials: manifest.trials,
+        outcomes,
+    })
+}
+
+/// Whether two runs pair trial by trial.
+pub fn paired(a: &RunData, b: &RunData) -> bool {
+    a.seed == b.seed && a.trials == b.trials
+}
+
+/// Every comparison of B against A: the numeric outcomes both runs have,
+/// then the share of each IP expiry cause.
+pub fn compare_runs(a: &RunData, b: &RunData) -> Vec<Comparison> {
+    let is_paired = paired(a, b);
+    let mut out: Vec<Comparison> = a
+        .outcomes
+        .outcomes
+        .iter()
+        .filter_map(|(name, va)| {
+            let (_, vb) = b.outcomes.outcomes.iter().find(|(n, _)| n == name)?;
+            Some(compare_metric(name, va, vb, is_paired))
+        })
+        .collect();
+    for cause in ExpiryCause::ALL {
+        let share = |r: &RunData| -> Vec<f64> {
+            r.outcomes
+                .causes
+                .iter()
+                .map(|&c| f64::from(u8::from(c == cause)))
+                .collect()
+        };
+        out.push(compare_metric(
+            &format!("{}={}", outcomes::IP_EXPIRY_CAUSE, cause.label()),
+            &share(a),
+            &share(b),
+            is_paired,
+        ));
+    }
+    out
+}
+
+/// What `compare` was asked to do.
+#[derive(Debug, Clone)]
+pub struct CompareOptions {
+    /// Scenario files or run folders; the first is the baseline.
+    pub inputs: Vec<PathBuf>,
+    /// Trials for scenario files (default: the first folder's, else
+    /// `default_trials`).
+    pub trials: Option<u64>,
+    /// Trials when neither `trials` nor a folder says.
+    pub default_trials: u64,
+    /// Seed for scenario files (default: the first folder's, else the first scenario's).
+    pub seed: Option<u64>,
+    /// Overrides applied to every scenario file.
+    pub set: Vec<Override>,
+    /// Output folder.
+    pub out: Option<PathBuf>,
+    /// Worker threads.
+    pub threads: Option<usize>,
+    /// Replace an existing output folder.
+    pub force: bool,
+    /// No progress bar.
+    pub quiet: bool,
+}
+
+/// What a comparison found.
+#[derive(Debug)]
+pub struct Compared {
+    /// Every run, the baseline A first.
+    pub runs: Vec<RunData>,
+    /// For each run after the first, its comparisons with A.
+    pub pairs: Vec<Vec<Comparison>>,
+    /// Where `compare.csv` went.
+    pub csv: PathBuf,
+}
+
+/// Runs `compare`: writes `compare.csv` (and the runs of scenario files
+/// under `runs/`) into the output folder.
+pub fn compare(opts: &CompareOptions) -> Result<Compared, Error> {
+    if opts.inputs.len() < 2 {
+        return Err(Error::Usage(
+            "compare needs at least two scenario files or output folders".into(),
+        ));
+    }
+    // Folders first: their seed and trial count are the defaults for
+    // scenario files, so that a file compared with a folder pairs with it.
+    let mut folders = Vec::new();
+    for p in &opts.inputs {
+        if p.is_dir() {
+            folders.push((p.clone(), read_run(p)?));
+        } else if !p.exists() {
+            return Err(Error::Usage(format!(
+                "{}: no such scenario file or output folder",
+                p.display()
+            )));
+        }
+    }
+    let first_folder = folders.first().map(|(_, r)| r);
+    let scenarios: Vec<(PathBuf, scenario::Scenario)> = opts
+        .inputs
+        .iter()
+        .filter(|p| !p.is_dir())
+        .map(|p| scenario::load_file(p, &opts.set).map(|s| (p.clone(), s)))
+        .collect::<Result<_, _>>()?;
+    let seed = opts
+        .seed
+        .or(first_folder.map(|r| r.seed))
+        .or(scenarios.first().map(|(_, s)| s.seed))
+        .unwrap_or(0);
+    let trials = opts
+        .trials
+        .or(first_folder.map(|r| r.trials))
+        .unwrap_or(opts.default_trials);
+
+    let default_out = {
+        let names: Vec<String> = opts
+            .inputs
+            .iter()
+            .map(|p| {
+                p.file_stem()
+                    .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned())
+            })
+            .collect();
+        PathBuf::from("output").join(format!("compare-{}", names.join("-vs-")))
+    };
+    let out = opts.out.clone().unwrap_or(default_out);
+    let output_dir = OutputDir::begin(&out, opts.force)?;
+
+    let mut used: HashSet<String> = HashSet::new();
+    let mut unique = |name: &str| {
+        let mut label = name.to_string();
+        let mut k = 2;
+        while !used.insert(label.clone()) {
+            label = format!("{name}-{k}");
+            k += 1;
+        }
+        label
+    };
+    let mut runs = Vec::new();
+    let mut scenario_iter = scenarios.iter();
+    for p in &opts.inputs {
+        let mut data = if p.is_dir() {
+            match folders.iter().find(|(f, _)| f == p) {
+                Some((_, r)) => r.clone(),
+                None => read_run(p)?,
+            }
+        } else {
+            let Some((path, s)) = scenario_iter.next() else {
+                return Err(Error::Other("internal: scenario list out of step".into()));
+            };
+            let label = unique(&s.name);
+            let folder = output_dir.dir.join("runs").join(&label);
+            let mut provenance = Provenance::of_file(path, &opts.set)?;
+            provenance.final_out = Some(out.join("runs").join(&label));
+            let run_opts = RunOptions {
+                trials,
+                seed,
+                out: folder.clone(),
+                paths: 0,
+                threads: opts.threads,
+                force: false,
+                quiet: opts.quiet,
+                targets: Vec::new(),
+            };
+            if !opts.quiet {
+                eprintln!(
+                    "running {} ({} trials, seed {seed})",
+                    path.display(),
+                    trials
+                );
+            }
+            run::run(s, &run_opts, &provenance)?;
+            let mut data = read_run(&folder)?;
+            data.label = label;
+            data.folder = out.join("runs").join(&data.label);
+            data
+        };
+        if p.is_dir() {
+            data.label = unique(&data.label);
+        }
+        runs.push(data);
+    }
+
+    let mut csv = format!("{}\n", compare_csv::COLUMNS);
+    let Some((base, others)) = runs.split_first() else {
+        return Err(Error::Usage("compare needs at least two inputs".into()));
+    };
+    let mut pairs = Vec::new();
+    for b in others {
+        let rows = compare_runs(base, b);
+        compare_csv::push_rows(&mut csv, &base.label, &b.label, paired(base, b), &rows);
+        pairs.push(rows);
+    }
+    output_dir.write(compare_csv::FILE, &csv)?;
+    output_dir.commit()?;
+    Ok(Compared {
+        runs,
+        pairs,
+        csv: out.join(compare_csv::FILE),
+    })
+}

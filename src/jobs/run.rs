@@ -1,0 +1,451 @@
+//! A run: simulate a scenario's trials and fill an output folder with
+//! `trials.csv`, `summary.csv`, `timeseries.csv`, `sensitivity.csv`,
+//! `manifest.json` (and `paths.csv`). The toolbox of `rofrsim run`, and of
+//! `compare`, which runs each scenario file it is given.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use super::simulate::{SimOptions, Simulation, Sink, simulate};
+use crate::analysis::stats::{self, Summary};
+use crate::analysis::target::Target;
+use crate::engine::Model;
+use crate::error::Error;
+use crate::folder::manifest::{self, RunManifest, ScenarioRecord};
+use crate::folder::staging::OutputDir;
+use crate::folder::{Kind, outcomes, paths, sensitivity, summary, timeseries, trials};
+use crate::scenario::{Override, Scenario};
+
+/// What `run` was asked to do.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Number of trials.
+    pub trials: u64,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Destination folder.
+    pub out: PathBuf,
+    /// Write every month of the first N trials to `paths.csv`.
+    pub paths: u64,
+    /// Worker threads (None = all cores).
+    pub threads: Option<usize>,
+    /// Replace an existing destination.
+    pub force: bool,
+    /// No progress bar.
+    pub quiet: bool,
+    /// Targets whose probability is added to `summary.csv`.
+    pub targets: Vec<Target>,
+}
+
+/// Extra facts for `manifest.json`.
+#[derive(Debug, Clone, Default)]
+pub struct Provenance {
+    /// Scenario file path as given.
+    pub scenario_path: String,
+    /// Hex SHA-256 of the scenario file's bytes.
+    pub scenario_sha256: String,
+    /// `--set` overrides as given.
+    pub overrides: Vec<String>,
+    /// The folder the outputs end up in, when it differs from
+    /// `RunOptions::out` (a run staged inside another command's folder).
+    pub final_out: Option<PathBuf>,
+}
+
+impl Provenance {
+    /// The provenance of scenario file `path` loaded with `overrides`.
+    pub fn of_file(path: &Path, overrides: &[Override]) -> Result<Provenance, Error> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::Io(format!("cannot read scenario {}", path.display()), e))?;
+        Ok(Provenance {
+            scenario_path: path.display().to_string(),
+            scenario_sha256: manifest::sha256_hex(&bytes),
+            overrides: overrides
+                .iter()
+                .map(|o| format!("{}={}", o.path, o.value))
+                .collect(),
+            final_out: None,
+        })
+    }
+}
+
+/// The result of a run, for the headline table.
+#[derive(Debug)]
+pub struct RunResult {
+    /// Where the outputs are.
+    pub out: PathBuf,
+    /// Trials run.
+    pub trials: u64,
+    /// Threads used.
+    pub threads: usize,
+    /// Wall time, seconds.
+    pub seconds: f64,
+    /// `summary.csv` rows.
+    pub summary: Vec<(String, Option<Summary>)>,
+    /// IP expiry month per trial (None = beyond the horizon), for dates.
+    pub ip_expiry_p: [Option<u32>; 3],
+}
+
+/// The `summary.csv` rows of `--target`s: 0/1 per trial, so the mean is
+/// the probability of meeting the target.
+pub fn target_rows(
+    sim: &Simulation,
+    targets: &[Target],
+) -> Result<Vec<(String, Option<Summary>)>, Error> {
+    targets
+        .iter()
+        .filter_map(|t| {
+            let k = sim.metric_names.iter().position(|m| *m == t.metric)?;
+            Some(
+                sim.columns
+                    .column(k)
+                    .map(|col| (t.label(), stats::summarise(&mut t.indicator(&col)))),
+            )
+        })
+        .collect()
+}
+
+/// The `summary.csv` rows of a simulation: every metric, missing values
+/// left out. A spread beyond f64 (from absurd inputs) is an error rather
+/// than an empty cell.
+pub fn summarise_columns(sim: &Simulation) -> Result<Vec<(String, Option<Summary>)>, Error> {
+    use rayon::prelude::*;
+    // Columns are independent: summarised on the worker threads, collected
+    // in order, and the first failing column (in order) reported.
+    let rows: Vec<Result<(String, Option<Summary>), Error>> = sim
+        .metric_names
+        .par_iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let mut present = sim.columns.column(k)?.into_owned();
+            present.retain(|x| !x.is_nan());
+            let summary = stats::summarise(&mut present);
+            if summary.as_ref().is_some_and(|s| !s.is_finite()) {
+                return Err(super::simulate::overflow_error(&format!(
+                    "the spread of {name}"
+                )));
+            }
+            Ok((name.clone(), summary))
+        })
+        .collect();
+    rows.into_iter().collect()
+}
+
+/// A flag set on SIGINT / SIGTERM (registered once per process), so work
+/// stops cleanly between chunks and the staging folder is removed.
+pub fn interruption_flag() -> Arc<AtomicBool> {
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    Arc::clone(FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            // If registration fails the default handler stays: the process
+            // dies and the staging folder is left behind, hidden, never renamed.
+            let _ = signal_hook::flag::register(sig, Arc::clone(&flag));
+        }
+        flag
+    }))
+}
+
+/// Refuses, before any work, a run whose files would not fit on the output's
+/// disk: `trials.csv` (estimated from trial 0's row), `paths.csv`, and the
+/// outcome columns when they spill. Without the check a huge `--trials`
+/// would run for hours and then fail on a full disk.
+fn check_disk(model: &Model<'_>, opts: &RunOptions, shown: &Path) -> Result<(), Error> {
+    // The fault-injection tests set this to reach the mid-run disk-full
+    // path (a disk something else fills while the run goes on).
+    if std::env::var_os("ROFRSIM_SKIP_DISK_CHECK").is_some() {
+        return Ok(());
+    }
+    // The destination's nearest existing folder is on the disk it goes to.
+    let existing = opts
+        .out
+        .ancestors()
+        .find(|p| !p.as_os_str().is_empty() && p.exists())
+        .unwrap_or(Path::new("."));
+    let Ok(free) = fs4::available_space(existing) else {
+        return Ok(());
+    };
+    let mut scratch = crate::engine::Scratch::default();
+    let outcome = model.run_trial(0, 0, &mut scratch, &mut crate::engine::NoObserver);
+    let mut metrics = Vec::new();
+    outcomes::metrics(model, &outcome, &mut metrics);
+    let inputs = trials::input_columns(model);
+    let mut row = String::new();
+    trials::row(
+        model,
+        0,
+        &inputs,
+        scratch.values(0),
+        &outcome,
+        &metrics,
+        &mut row,
+    );
+    let series = timeseries::series_names(model).len() as u64;
+    let trials_csv = (row.len() as u64).saturating_mul(opts.trials);
+    // A paths.csv row: the date and about 18 bytes per series value.
+    let paths_csv = opts
+        .paths
+        .min(opts.trials)
+        .saturating_mul(model.months() as u64 * (12 + 18 * series));
+    let columns = if opts.trials.saturating_mul(metrics.len() as u64 * 8)
+        > super::columns::in_memory_limit()
+    {
+        opts.trials.saturating_mul(metrics.len() as u64 * 8)
+    } else {
+        0
+    };
+    let need = trials_csv.saturating_add(paths_csv).saturating_add(columns);
+    if need > free {
+        let gb = |b: u64| b as f64 / 1e9;
+        return Err(Error::Disk(format!(
+            "--trials {} would write about {:.1} GB ({:.1} GB of trials.csv{}) but only {:.1} GB is free where {} goes; run fewer trials or write elsewhere with --out",
+            opts.trials,
+            gb(need),
+            gb(trials_csv),
+            if columns > 0 {
+                format!(", {:.1} GB of outcome columns while running", gb(columns))
+            } else {
+                String::new()
+            },
+            gb(free),
+            shown.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Runs a scenario and writes its outputs.
+pub fn run(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    provenance: &Provenance,
+) -> Result<RunResult, Error> {
+    let started = Instant::now();
+    if opts.trials == 0 {
+        return Err(Error::Usage("--trials must be at least 1".into()));
+    }
+    let model = Model::new(scenario);
+    let metrics = outcomes::metric_names(&model);
+    for t in &opts.targets {
+        t.check(&metrics)?;
+    }
+    // Before the staging folder exists: nothing is written for a run that
+    // cannot fit, and trials.csv is opened as soon as the folder appears.
+    check_disk(
+        &model,
+        opts,
+        provenance.final_out.as_ref().unwrap_or(&opts.out),
+    )?;
+    let mut output_dir = OutputDir::begin(&opts.out, opts.force)?;
+    if let Some(shown) = &provenance.final_out {
+        output_dir.show_as(shown);
+    }
+    let stop = interruption_flag();
+    let threads = opts
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let sim_opts = SimOptions {
+        trials: opts.trials,
+        seed: opts.seed,
+        threads,
+        paths: opts.paths,
+        keep_inputs: crate::analysis::sensitivity::SENSITIVITY_TRIALS,
+        progress: !opts.quiet,
+        // Inside the staging folder: removed before it is renamed into
+        // place, and with it on any failure.
+        spill_dir: Some(output_dir.dir.join(".columns")),
+    };
+    let mut trials_file = output_dir.create(trials::FILE)?;
+    let mut paths_file = if opts.paths > 0 {
+        Some(output_dir.create(paths::FILE)?)
+    } else {
+        None
+    };
+    let mut sim = simulate(
+        &model,
+        &sim_opts,
+        Some(Sink {
+            name: output_dir.label(trials::FILE),
+            out: &mut trials_file,
+        }),
+        paths_file.as_mut().map(|f| Sink {
+            name: output_dir.label(paths::FILE),
+            out: f as &mut dyn Write,
+        }),
+        &stop,
+    )?;
+    // Summaries and sensitivity use the same number of threads as the run,
+    // while trials.csv and paths.csv are synced to disk (seconds of waiting
+    // on the disk for a large run, overlapped with the computing).
+    let pool = super::simulate::thread_pool(threads)?;
+    let (synced, computed) = std::thread::scope(|scope| {
+        let syncing = scope.spawn(|| {
+            output_dir.finish(trials_file, trials::FILE)?;
+            match paths_file {
+                Some(f) => output_dir.finish(f, paths::FILE),
+                None => Ok(()),
+            }
+        });
+        let computed = pool.install(|| {
+            let mut summary = summarise_columns(&sim)?;
+            summary.extend(target_rows(&sim, &opts.targets)?);
+            let sensitivity =
+                crate::analysis::sensitivity::analyse(&sim.inputs, &sim.metric_names, |k| {
+                    sim.columns.head(k)
+                });
+            Ok::<_, Error>((summary, sensitivity))
+        });
+        let synced = syncing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (synced, computed)
+    });
+    // A file that could not be written is the first thing to report.
+    synced?;
+    let (summary, sensitivity) = computed?;
+    let columns_spilled = sim.columns.spilled();
+    sim.columns.remove_spill();
+    output_dir.write(summary::FILE, &summary::csv(&summary))?;
+    output_dir.write(sensitivity::FILE, &sensitivity::csv(&sensitivity))?;
+    output_dir.write(
+        timeseries::FILE,
+        &timeseries::csv(&model, opts.trials, &sim.sums, &sim.hists),
+    )?;
+
+    // IP expiry date percentiles over all trials (beyond-horizon sorts last):
+    // the k-th smallest month, from the per-month counts.
+    let counts = &sim.expiry_counts;
+    let beyond = counts.len().saturating_sub(1);
+    let pick = |p: f64| {
+        let k = ((sim.trials.saturating_sub(1)) as f64 * p).round() as u64;
+        let mut seen = 0;
+        let month = counts.iter().position(|&c| {
+            seen += c;
+            k < seen
+        })?;
+        (month < beyond).then_some(month as u32)
+    };
+    let ip_expiry_p = [pick(0.05), pick(0.5), pick(0.95)];
+
+    let seconds = started.elapsed().as_secs_f64();
+    let manifest = run_manifest(
+        scenario,
+        opts,
+        provenance,
+        threads,
+        seconds,
+        columns_spilled,
+    );
+    output_dir.write(manifest::FILE, &manifest.to_text())?;
+
+    if stop.load(Ordering::Relaxed) {
+        return Err(Error::Interrupted);
+    }
+    output_dir.commit()?;
+    Ok(RunResult {
+        out: opts.out.clone(),
+        trials: opts.trials,
+        threads,
+        seconds,
+        summary,
+        ip_expiry_p,
+    })
+}
+
+/// A shell word, quoted when needed, for the reproduce command.
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+fn run_manifest(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    prov: &Provenance,
+    threads: usize,
+    seconds: f64,
+    columns_spilled: bool,
+) -> RunManifest {
+    let out = prov
+        .final_out
+        .as_ref()
+        .unwrap_or(&opts.out)
+        .display()
+        .to_string();
+    let targets: Vec<String> = opts.targets.iter().map(Target::text).collect();
+    let mut command = vec![
+        "rofrsim".to_string(),
+        "run".into(),
+        shell_quote(&prov.scenario_path),
+        "--trials".into(),
+        opts.trials.to_string(),
+        "--seed".into(),
+        opts.seed.to_string(),
+        "--out".into(),
+        shell_quote(&out),
+    ];
+    for o in &prov.overrides {
+        command.push("--set".into());
+        command.push(shell_quote(o));
+    }
+    for t in &targets {
+        command.push("--target".into());
+        command.push(shell_quote(t));
+    }
+    if opts.paths > 0 {
+        command.push("--paths".into());
+        command.push(opts.paths.to_string());
+    }
+    let mut files = vec![
+        trials::FILE,
+        summary::FILE,
+        timeseries::FILE,
+        sensitivity::FILE,
+        manifest::FILE,
+    ];
+    if opts.paths > 0 {
+        files.push(paths::FILE);
+    }
+    RunManifest {
+        end: scenario.end,
+        files: files.into_iter().map(String::from).collect(),
+        format_version: manifest::FORMAT_VERSION,
+        kind: Kind::Run,
+        months: scenario.months(),
+        out,
+        paths: opts.paths,
+        percentile_bands: format!(
+            "timeseries.csv p5..p95 from log-linear histograms, within {:.2} % of the exact PERCENTILE.INC; means exact",
+            stats::HISTOGRAM_RELATIVE_ERROR * 100.0
+        ),
+        reproduce: command.join(" "),
+        rofrsim_version: env!("CARGO_PKG_VERSION").into(),
+        scenario: ScenarioRecord {
+            description: scenario.description.clone(),
+            name: scenario.name.clone(),
+            overrides: prov.overrides.clone(),
+            path: prov.scenario_path.clone(),
+            sha256: prov.scenario_sha256.clone(),
+        },
+        seed: opts.seed,
+        start: scenario.start,
+        summary_columns: if columns_spilled {
+            "spilled to disk while running (more than fits the in-memory limit); statistics exact"
+        } else {
+            "in memory; statistics exact"
+        }
+        .into(),
+        targets,
+        threads,
+        trials: opts.trials,
+        wall_time_seconds: (seconds * 1000.0).round() / 1000.0,
+    }
+}

@@ -1,0 +1,218 @@
+//! A sweep: one simulation per combination of varied values, all with the
+//! same seed, summarised in one long table ready for a pivot table
+//! (`sweep.csv`).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use super::run::{interruption_flag, summarise_columns, target_rows};
+use super::simulate::{SimOptions, simulate};
+use crate::analysis::target::Target;
+use crate::engine::Model;
+use crate::error::Error;
+use crate::folder::manifest::{self, SweepManifest, SweepScenario, Varied};
+use crate::folder::staging::OutputDir;
+use crate::folder::{Kind, outcomes, sweep as sweep_csv};
+use crate::scenario::{self, Override};
+
+/// Most combinations a sweep may have: far more would take hours.
+pub const MAX_COMBINATIONS: usize = 10_000;
+
+/// One `--vary key.path=v1,v2,…` (or `=lo:hi:step`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vary {
+    /// Dotted key path, as for `--set`.
+    pub path: String,
+    /// The values, as TOML text, in order.
+    pub values: Vec<String>,
+}
+
+/// What `sweep` was asked to do.
+#[derive(Debug, Clone)]
+pub struct SweepOptions {
+    /// The scenario file.
+    pub scenario: PathBuf,
+    /// Overrides applied to every combination (before the varied ones).
+    pub set: Vec<Override>,
+    /// The varied keys.
+    pub vary: Vec<Vary>,
+    /// Trials per combination.
+    pub trials: u64,
+    /// Seed (default: the scenario's).
+    pub seed: Option<u64>,
+    /// Output folder.
+    pub out: Option<PathBuf>,
+    /// Worker threads.
+    pub threads: usize,
+    /// Replace an existing output folder.
+    pub force: bool,
+    /// No progress output.
+    pub quiet: bool,
+    /// Target probabilities to add.
+    pub targets: Vec<Target>,
+}
+
+/// Every combination, first `--vary` slowest, as lists of overrides.
+fn combinations(vary: &[Vary]) -> Vec<Vec<Override>> {
+    let mut combos: Vec<Vec<Override>> = vec![Vec::new()];
+    for v in vary {
+        combos = combos
+            .into_iter()
+            .flat_map(|c| {
+                v.values.iter().map(move |value| {
+                    let mut next = c.clone();
+                    next.push(Override {
+                        path: v.path.clone(),
+                        value: value.clone(),
+                    });
+                    next
+                })
+            })
+            .collect();
+    }
+    combos
+}
+
+/// Runs the sweep and writes `sweep.csv` and `manifest.json`; returns the
+/// output folder.
+pub fn sweep(opts: &SweepOptions) -> Result<PathBuf, Error> {
+    let started = Instant::now();
+    if opts.vary.is_empty() {
+        return Err(Error::Usage(
+            "sweep needs at least one --vary key.path=v1,v2,…".into(),
+        ));
+    }
+    let count: usize = opts
+        .vary
+        .iter()
+        .map(|v| v.values.len())
+        .try_fold(1usize, |acc, n| acc.checked_mul(n))
+        .unwrap_or(usize::MAX);
+    if count > MAX_COMBINATIONS {
+        return Err(Error::Usage(format!(
+            "the sweep has {count} combinations (at most {MAX_COMBINATIONS})"
+        )));
+    }
+    // Load every combination first: a bad value fails before hours of work.
+    let mut scenarios = Vec::with_capacity(count);
+    for combo in combinations(&opts.vary) {
+        let mut set = opts.set.clone();
+        set.extend(combo.iter().cloned());
+        let s = scenario::load_file(&opts.scenario, &set)?;
+        scenarios.push((combo, s));
+    }
+    let Some((_, first)) = scenarios.first() else {
+        return Err(Error::Usage("the sweep has no combinations".into()));
+    };
+    let seed = opts.seed.unwrap_or(first.seed);
+    let out = opts
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-sweep", first.name)));
+    let metrics = outcomes::metric_names(&Model::new(first));
+    for t in &opts.targets {
+        t.check(&metrics)?;
+    }
+    let output_dir = OutputDir::begin(&out, opts.force)?;
+    let stop = interruption_flag();
+
+    let keys: Vec<&str> = opts.vary.iter().map(|v| v.path.as_str()).collect();
+    let mut csv = sweep_csv::header(&keys);
+    for (i, (combo, scenario)) in scenarios.iter().enumerate() {
+        if !opts.quiet {
+            let label: Vec<String> = combo
+                .iter()
+                .map(|o| format!("{}={}", o.path, o.value))
+                .collect();
+            eprintln!("[{}/{}] {}", i + 1, scenarios.len(), label.join(" "));
+        }
+        let model = Model::new(scenario);
+        let sim_opts = SimOptions {
+            trials: opts.trials,
+            seed,
+            threads: opts.threads,
+            paths: 0,
+            keep_inputs: 0,
+            progress: false,
+            spill_dir: None,
+        };
+        let sim = simulate(&model, &sim_opts, None, None, &stop)?;
+        let mut rows = summarise_columns(&sim)?;
+        rows.extend(target_rows(&sim, &opts.targets)?);
+        let values: Vec<&str> = combo.iter().map(|o| o.value.as_str()).collect();
+        sweep_csv::push_rows(&mut csv, &values, &rows);
+    }
+    if stop.load(Ordering::Relaxed) {
+        return Err(Error::Interrupted);
+    }
+    output_dir.write(sweep_csv::FILE, &csv)?;
+    let seconds = started.elapsed().as_secs_f64();
+    output_dir.write(
+        manifest::FILE,
+        &manifest::to_text(&sweep_manifest(opts, seed, &out, count, seconds)),
+    )?;
+    output_dir.commit()?;
+    Ok(out)
+}
+
+fn sweep_manifest(
+    opts: &SweepOptions,
+    seed: u64,
+    out: &Path,
+    count: usize,
+    seconds: f64,
+) -> SweepManifest {
+    // Every combination has loaded the file, so it can be read.
+    let bytes = std::fs::read(&opts.scenario).unwrap_or_default();
+    SweepManifest {
+        combinations: count,
+        format_version: manifest::FORMAT_VERSION,
+        kind: Kind::Sweep,
+        out: out.display().to_string(),
+        rofrsim_version: env!("CARGO_PKG_VERSION").into(),
+        scenario: SweepScenario {
+            overrides: opts
+                .set
+                .iter()
+                .map(|o| format!("{}={}", o.path, o.value))
+                .collect(),
+            path: opts.scenario.display().to_string(),
+            sha256: manifest::sha256_hex(&bytes),
+        },
+        seed,
+        trials: opts.trials,
+        vary: opts
+            .vary
+            .iter()
+            .map(|v| Varied {
+                path: v.path.clone(),
+                values: v.values.clone(),
+            })
+            .collect(),
+        wall_time_seconds: (seconds * 1000.0).round() / 1000.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vary(path: &str, values: &[&str]) -> Vary {
+        Vary {
+            path: path.into(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn grid_is_the_cartesian_product_first_key_slowest() {
+        let combos = combinations(&[vary("a", &["1", "2"]), vary("b", &["x", "y", "z"])]);
+        assert_eq!(combos.len(), 6);
+        let labels: Vec<String> = combos
+            .iter()
+            .map(|c| format!("{}{}", c[0].value, c[1].value))
+            .collect();
+        assert_eq!(labels, ["1x", "1y", "1z", "2x", "2y", "2z"]);
+    }
+}
