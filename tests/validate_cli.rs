@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{Diag, Run, parse_table, rofrsim, root, validate};
+use common::{Diag, Run, bin, parse_table, rofrsim, root, validate};
 
 /// Corpus files whose expectations cannot be written inside them.
 const NO_COMMENT: &[(&str, &[(usize, &str)])] = &[
@@ -507,14 +507,12 @@ fn set_without_equals_is_bad_usage() {
 
 // ------------------------------------------------------- usage and help
 
-/// A scenario file that does not exist. MODEL.md: 2 is bad usage, 1
-/// anything else; either is accepted here, with a clear message naming the
-/// file. (Observed: exit 1, "error: cannot read scenario PATH: No such file
-/// or directory".)
+/// A scenario file that does not exist is bad usage (exit 2), with a clear
+/// message naming the file.
 #[test]
 fn missing_scenario_file() {
     let run = rofrsim(["validate", "tests/fixtures/no_such_scenario.toml"]);
-    assert!(matches!(run.code, Some(1) | Some(2)), "{}", run.dump());
+    assert_eq!(run.code, Some(2), "{}", run.dump());
     assert!(run.crash_signs().is_empty(), "{}", run.dump());
     assert!(run.stdout.is_empty(), "{}", run.dump());
     assert!(
@@ -526,6 +524,73 @@ fn missing_scenario_file() {
         run.stderr.to_lowercase().contains("no such file"),
         "the message says why:\n{}",
         run.dump()
+    );
+}
+
+/// A folder given as the scenario is bad usage like a missing file (exit
+/// 2, the folder named), for every command that reads a scenario.
+#[test]
+fn a_folder_as_the_scenario_is_bad_usage() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let out = out.path().join("never");
+    let o = out.to_str().expect("utf-8 path");
+    for args in [
+        vec!["validate", "tests/fixtures"],
+        vec!["run", "tests/fixtures", "--trials", "2", "--out", o],
+        vec!["sweep", "tests/fixtures", "--vary", "seed=1,2", "--out", o],
+    ] {
+        let run = rofrsim(&args);
+        assert_eq!(run.code, Some(2), "{args:?}\n{}", run.dump());
+        assert!(run.crash_signs().is_empty(), "{}", run.dump());
+        assert!(
+            run.stderr.contains("tests/fixtures") && run.stderr.contains("is a folder"),
+            "{args:?}: the message names the folder and says why\n{}",
+            run.dump()
+        );
+    }
+    assert!(!out.exists(), "nothing is written");
+}
+
+/// A reader that closes its end of the pipe (`rofrsim … | head -0`) ends
+/// the command normally: exit 0 and nothing on stderr, not a panic (exit
+/// 101). The pipe has no reader from the start, so every write fails with
+/// EPIPE, whatever the timing.
+#[test]
+fn a_closed_stdout_is_a_normal_end() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let folder = out.path().join("run");
+    let f = folder.to_str().expect("utf-8 path");
+    for args in [
+        vec!["validate", "scenarios/baseline.toml"],
+        vec![
+            "run",
+            "tests/fixtures/minimal.toml",
+            "--trials",
+            "20",
+            "--out",
+            f,
+            "-q",
+        ],
+        vec!["sensitivity", f],
+    ] {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let child = std::process::Command::new(bin())
+            .args(&args)
+            .current_dir(root())
+            .stdin(std::process::Stdio::null())
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start rofrsim");
+        let done = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&done.stderr);
+        assert_eq!(done.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+    assert!(
+        folder.join("trials.csv").is_file(),
+        "the run still wrote its folder"
     );
 }
 

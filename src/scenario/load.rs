@@ -26,8 +26,15 @@ use super::schema::Value;
 
 /// Reads and checks a scenario file, with `--set` overrides applied.
 pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Scenario, Error> {
+    // A scenario path that does not exist, or names a folder, is a usage
+    // mistake (exit 2), not a failure to read.
+    if path.is_dir() {
+        return Err(Error::Usage(format!(
+            "cannot read scenario {}: it is a folder, not a scenario file",
+            path.display()
+        )));
+    }
     let bytes = std::fs::read(path).map_err(|e| match e.kind() {
-        // A scenario path that does not exist is a usage mistake (exit 2).
         std::io::ErrorKind::NotFound => Error::Usage(format!(
             "cannot read scenario {}: no such file",
             path.display()
