@@ -286,7 +286,7 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 // ---------------------------------------------------------------------------
 
 /// Demand D_t = 2 · 10^(t/12) exactly when growth = 9 and volatility = 0
-/// (MODEL.md, "Demand"): ~1.6e50 GW in the last of 600 months.
+/// (docs/model.md, month step 3, demand): ~1.6e50 GW in the last of 600 months.
 #[test]
 fn ten_fold_growth_for_fifty_years_without_volatility() {
     let tmp = tempdir();

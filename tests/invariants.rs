@@ -1,4 +1,4 @@
-//! Property tests over random valid scenarios (MODEL.md, the invariants
+//! Property tests over random valid scenarios (docs/model.md, the invariants
 //! paragraph): a generator writes scenario TOML text — any number of
 //! workloads and providers, negative growth, term windows ending at months,
 //! "never", "agi_verified" or "ip_expiry", every AGI mode, inputs given as
@@ -1102,7 +1102,7 @@ fn invariants_hold_in_random_valid_scenarios() {
 
 /// `unmet_share` ≤ 1 even when nothing can be placed: class demands are
 /// `share_c · D_t` with normalised shares, whose sum can round one ulp above
-/// `D_t`; the share must still not exceed 1 (MODEL.md: shares in [0, 1]).
+/// `D_t`; the share must still not exceed 1 (docs/model.md: shares in [0, 1]).
 /// Found by the property test above (rarely: about 1 case in 20,000);
 /// pinned here so it fails every time.
 #[test]

@@ -1,5 +1,5 @@
 //! Statistical checks of the engine's random processes against closed forms
-//! derived from MODEL.md: the AGI hazard, `date` mode with a `quantiles`
+//! derived from docs/model.md: the AGI hazard, `date` mode with a `quantiles`
 //! year, the expert panel, and log-normal demand.
 //!
 //! Trials are run through the library (`Model::run_trial` over trial

@@ -1,9 +1,9 @@
-//! Hand-computed checks of one trial against MODEL.md ("One month of one
+//! Hand-computed checks of one trial against docs/model.md ("The month
 //! trial" and "Precise readings").
 //!
 //! Every scenario here is deterministic: all inputs are plain numbers,
 //! demand volatility is 0, ROFR exercise / tranche / panel probabilities are
-//! 0 or 1. The expected values are derived by hand from MODEL.md (the
+//! 0 or 1. The expected values are derived by hand from docs/model.md (the
 //! arithmetic is in the comments); they are NOT copied from the engine. Where
 //! a month-by-month sum is needed (cumulative spend, NPV) the test sums the
 //! hand-derived closed form of each month.
@@ -131,7 +131,7 @@ impl Check {
         self.close(format!("month {t} unmet"), recs[t].unmet, unmet);
     }
 
-    /// The MODEL.md invariants, every month.
+    /// The invariants of docs/model.md, every month.
     fn invariants(&mut self, recs: &[Rec]) {
         for (t, r) in recs.iter().enumerate() {
             let total: f64 = r.placed.iter().sum();
@@ -161,7 +161,7 @@ impl Check {
     fn done(self) {
         assert!(
             self.fails.is_empty(),
-            "{}: {} mismatch(es) with MODEL.md:\n  {}",
+            "{}: {} mismatch(es) with docs/model.md:\n  {}",
             self.case,
             self.fails.len(),
             self.fails.join("\n  ")
@@ -895,7 +895,7 @@ retry_months = {rm:?}
     }
     assert!(
         fails.is_empty(),
-        "mismatches with MODEL.md:\n{}",
+        "mismatches with docs/model.md:\n{}",
         fails.join("\n")
     );
 }

@@ -1,7 +1,8 @@
 //! `rofrsim run` end to end: the real binary in temporary folders.
 //! Determinism across thread counts and seeds, common random numbers,
 //! failed and interrupted runs, and the shape of every output file
-//! (MODEL.md, "Randomness…", "Outputs", "Command line").
+//! (docs/model.md, "Randomness and reproducibility"; docs/outputs.md;
+//! docs/commands.md).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
@@ -640,7 +641,7 @@ fn sigterm_keeps_the_old_folder_under_force() {
 // Output files
 // ---------------------------------------------------------------------------
 
-/// Outcome columns of `trials.csv` as MODEL.md lists them, in order.
+/// Outcome columns of `trials.csv` as docs/outputs.md lists them, in order.
 fn outcome_columns(providers: &[String]) -> Vec<String> {
     let mut v: Vec<String> = [
         "agi_declared",

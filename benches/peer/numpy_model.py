@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""numpy peer of rofrsim: MODEL.md's month step, vectorised across trials.
+"""numpy peer of rofrsim: docs/model.md's month step, vectorised across trials.
 
 What an analyst would write by hand to answer the same question: read the
 scenario TOML, draw every uncertain input for a batch of trials at once

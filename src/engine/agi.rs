@@ -1,4 +1,4 @@
-//! The AGI process (MODEL.md step 1): declarations, the expert panel, and
+//! The AGI process (docs/model.md, month step 1): declarations, the expert panel, and
 //! the month AGI is verified.
 
 use rand::{RngExt, SeedableRng};

@@ -1,4 +1,4 @@
-//! Named random streams (MODEL.md, "Randomness…").
+//! Named random streams (docs/model.md, "Randomness and reproducibility").
 //!
 //! Every uncertain input and every random process draws from its own stream
 //! keyed by (seed, trial, name). A trial's numbers therefore depend on

@@ -1,4 +1,4 @@
-//! Release and routing (MODEL.md steps 4 and 5): what stays placed, and
+//! Release and routing (docs/model.md, month steps 4 and 5): what stays placed, and
 //! where each class's new need goes under the allocation policy.
 
 use crate::scenario::Policy;

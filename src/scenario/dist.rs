@@ -1,4 +1,4 @@
-//! Probability distributions for uncertain inputs (MODEL.md, "Distributions").
+//! Probability distributions for uncertain inputs (docs/model.md, "Distributions").
 //!
 //! A scenario value marked `~` is either a plain number or one of the
 //! families below, optionally truncated. Sampling uses rand / rand_distr;
@@ -236,7 +236,7 @@ impl Dist {
     /// Checks every parameter (and the truncation interval, which must hold
     /// a non-negligible probability) and returns all problems at once.
     ///
-    /// Rules (MODEL.md): uniform `min < max`; normal `sd > 0`; lognormal
+    /// Rules (docs/model.md): uniform `min < max`; normal `sd > 0`; lognormal
     /// `0 < p5 < p95`; triangular / pert `min ≤ mode ≤ max`, `min < max`;
     /// beta `alpha, beta > 0`; discrete: same length, non-empty, weights
     /// ≥ 0 with a positive sum; quantiles: at least two points, `q` strictly

@@ -267,7 +267,7 @@ pub(super) fn number(v: &DeValue<'_>) -> Option<f64> {
     }
 }
 
-/// The distribution families of MODEL.md.
+/// The distribution families (docs/model.md, "Distributions").
 const FAMILIES: [&str; 8] = [
     "uniform",
     "normal",

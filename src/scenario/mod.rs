@@ -1,7 +1,8 @@
-//! The scenario: what an analyst writes in a TOML file (MODEL.md, "Scenario
-//! file"), read into typed structs after every problem has been found.
+//! The scenario: what an analyst writes in a TOML file (docs/scenario.md;
+//! docs/model.md, "The inputs"), read into typed structs after every
+//! problem has been found.
 //!
-//! Uncertain values (`~` in MODEL.md) are not stored in the structs
+//! Uncertain values (`~` in docs/model.md) are not stored in the structs
 //! themselves: each is registered once in [`Inputs`] under its dotted path
 //! and the structs hold its [`InputId`]. A trial samples every input into a
 //! flat array once, and the model reads it by index.
