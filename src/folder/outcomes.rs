@@ -79,7 +79,7 @@ impl Unit {
             Unit::Gw => "GW",
             Unit::GwYears => "GW-years",
             Unit::Share | Unit::ShareOfDemand => "share",
-            Unit::UsdBn => "US$ bn",
+            Unit::UsdBn => "usd_bn",
             Unit::Count => "count",
             Unit::Probability => "probability",
         }
@@ -148,7 +148,7 @@ pub const OUTCOMES: &[Column] = &[
         name: "agi_verified",
         unit: Unit::Date,
         label: "AGI verified",
-        description: "month the panel verified AGI; empty if none",
+        description: "month the panel verified AGI; empty if none within the horizon",
         read: Read::Date(|o| o.agi_verified),
     },
     Column {
@@ -162,14 +162,14 @@ pub const OUTCOMES: &[Column] = &[
         name: IP_EXPIRY_CAUSE,
         unit: Unit::Label,
         label: "IP expiry cause",
-        description: "`agi`, `sunset` or `beyond_horizon`",
+        description: "`agi` (verified AGI ended them before the sunset), `sunset` (the sunset came first, or in the same month) or `beyond_horizon`",
         read: Read::Cause,
     },
     Column {
         name: IP_EXPIRY_YEAR,
         unit: Unit::Year,
         label: "IP expiry date",
-        description: "`ip_expiry` as a year (2033-01 → 2033.0); empty if beyond the horizon",
+        description: "`ip_expiry` as a year (2033-01 → 2033, 2031-07 → 2031.5); empty if beyond the horizon",
         read: Read::Number(|m, o| {
             o.ip_expiry
                 .map_or(f64::NAN, |e| m.scenario.start.plus(e as i32).decimal_year())
@@ -193,21 +193,21 @@ pub const OUTCOMES: &[Column] = &[
         name: AZURE_SHARE_END,
         unit: Unit::Share,
         label: "Azure share of placed compute, last month",
-        description: "placed GW on `microsoft.provider` ÷ all placed GW, last month (0 if nothing placed)",
+        description: "GW placed on `microsoft.provider` ÷ all placed GW, in the last month (0 if nothing is placed)",
         read: Read::Number(|_, o| o.azure_share_end),
     },
     Column {
         name: UNMET_SHARE,
         unit: Unit::ShareOfDemand,
         label: "Unmet share of demand",
-        description: "unmet GW-years ÷ demand GW-years over the horizon (demand GW-years counted as placed + unmet, which equals Σ D_t up to rounding, so the share is exactly 0 or 1 at the extremes)",
+        description: "unmet GW-years ÷ demand GW-years over the horizon (demand GW-years counted as placed + unmet, which equals the sum of monthly demand up to rounding, so the share is exactly 0 or 1 at the extremes)",
         read: Read::Number(|_, o| o.unmet_share),
     },
     Column {
         name: "gw_years_<provider>",
         unit: Unit::GwYears,
         label: "Compute placed on <provider>",
-        description: "compute placed on each provider",
+        description: "compute placed on each provider over the horizon (one column per provider, in file order)",
         read: Read::PerProvider(|o, p| o.gw_years[p]),
     },
     Column {
@@ -228,7 +228,7 @@ pub const OUTCOMES: &[Column] = &[
         name: OPENAI_REVENUE,
         unit: Unit::UsdBn,
         label: "OpenAI revenue over the horizon",
-        description: "OpenAI revenue over the horizon (undiscounted)",
+        description: "OpenAI's revenue over the horizon (undiscounted)",
         read: Read::Number(|_, o| o.openai_revenue_usd_bn),
     },
     Column {
@@ -242,14 +242,14 @@ pub const OUTCOMES: &[Column] = &[
         name: MICROSOFT_VALUE_NPV,
         unit: Unit::UsdBn,
         label: "Microsoft NPV",
-        description: "NPV at the start month of margin on Microsoft's cloud + revenue share",
+        description: "net present value, at the first month, of Microsoft's margin on OpenAI's spend on `microsoft.provider` plus the revenue share",
         read: Read::Number(|_, o| o.microsoft_value_npv_usd_bn),
     },
     Column {
         name: "rofr_offers",
         unit: Unit::Count,
         label: "ROFR offers",
-        description: "monthly ROFR offers made (one per class and month with unmet need under an active ROFR)",
+        description: "ROFR offers made: one per class and month in which a class under an active ROFR window had new need to place",
         read: Read::Number(|_, o| f64::from(o.rofr_offers)),
     },
     Column {
@@ -263,14 +263,14 @@ pub const OUTCOMES: &[Column] = &[
         name: P_IP_EXPIRY_BY_AGI,
         unit: Unit::Probability,
         label: "P(IP rights end through AGI)",
-        description: "IP rights ended through verified AGI",
+        description: "the IP rights ended through verified AGI",
         read: Read::Probability(|_, o| o.ip_expiry_cause == Some(ExpiryCause::Agi)),
     },
     Column {
         name: P_AGI_VERIFIED_BY_SUNSET,
         unit: Unit::Probability,
         label: "P(AGI verified before the sunset)",
-        description: "AGI verified before the IP sunset (before the horizon's end when there is no `[terms.ip]`)",
+        description: "AGI was verified before the IP sunset (before the end of the horizon when there is no `[terms.ip]`)",
         read: Read::Probability(|m, o| {
             let sunset = m.terms().sunset();
             o.agi_verified
@@ -375,19 +375,26 @@ pub fn for_provider(template: &str, provider: &str) -> String {
     expand(template, provider)
 }
 
-/// The table of outcomes as `docs/outputs.md` shows it: `| column | unit |
-/// meaning |`, `trials.csv` columns first, then the probability rows.
+/// The `trials.csv` outcome columns as `docs/outputs.md` shows them: a
+/// Markdown table `| column | unit | meaning |`.
 pub fn markdown_table() -> String {
     let mut out = String::from("| column | unit | meaning |\n|---|---|---|\n");
-    for c in OUTCOMES {
-        let probability = matches!(c.read, Read::Probability(_));
-        let name = if probability {
-            format!("`{}` (summary.csv row)", c.name)
-        } else {
-            format!("`{}`", c.name)
-        };
+    for c in OUTCOMES.iter().filter(|c| c.unit != Unit::Probability) {
         let description = c.description.replace('|', "\\|");
-        let _ = writeln!(out, "| {name} | {} | {description} |", c.unit.name());
+        let unit = match c.unit.name() {
+            "" => String::from(" "),
+            unit => format!(" {unit} "),
+        };
+        let _ = writeln!(out, "| `{}` |{unit}| {description} |", c.name);
+    }
+    out
+}
+
+/// The probability rows of `summary.csv` as `docs/outputs.md` lists them.
+pub fn markdown_probabilities() -> String {
+    let mut out = String::new();
+    for c in OUTCOMES.iter().filter(|c| c.unit == Unit::Probability) {
+        let _ = writeln!(out, "- `{}`: {};", c.name, c.description);
     }
     out
 }
@@ -424,6 +431,35 @@ mod tests {
             OUTCOMES[cause + 1..]
                 .iter()
                 .all(|c| c.numeric() || c.unit == Unit::Probability)
+        );
+    }
+
+    /// `docs/outputs.md` holds the tables above between its markers, so
+    /// the manual and the files cannot drift apart. `ROFRSIM_BLESS=1 cargo
+    /// test --lib outcomes` rewrites them after a change to the table.
+    #[test]
+    fn docs_outputs_shows_this_table() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/outputs.md");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut expected = text.clone();
+        for (name, table) in [
+            ("outcomes", markdown_table()),
+            ("probabilities", markdown_probabilities()),
+        ] {
+            let begin = format!("<!-- {name}:begin -->\n");
+            let end = format!("<!-- {name}:end -->");
+            let from = expected.find(&begin).unwrap() + begin.len();
+            let to = from + expected[from..].find(&end).unwrap();
+            expected.replace_range(from..to, &table);
+        }
+        if std::env::var_os("ROFRSIM_BLESS").is_some() && text != expected {
+            std::fs::write(&path, &expected).unwrap();
+            eprintln!("rewrote the tables of {}", path.display());
+            return;
+        }
+        assert!(
+            text == expected,
+            "docs/outputs.md does not show the table of outcomes; run ROFRSIM_BLESS=1 cargo test --lib outcomes"
         );
     }
 }
