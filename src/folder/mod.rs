@@ -84,7 +84,12 @@ pub(crate) fn expect_run(dir: &Path, found: Kind, command: &str) -> Result<(), E
         dir: dir.to_path_buf(),
         found: format!("this is {found}"),
         command: command.to_string(),
-        expected: "reads run folders (from `rofrsim run`)".into(),
+        expected: if command == "compare" {
+            "reads scenario files and run folders (from `rofrsim run`)"
+        } else {
+            "reads run folders (from `rofrsim run`)"
+        }
+        .into(),
     })
 }
 
