@@ -44,13 +44,19 @@ pub fn read_run(folder: &Path) -> Result<RunData, Error> {
     folder::expect_run(folder, Kind::of(folder)?, "compare")?;
     let manifest = RunManifest::read(folder, "compare")?;
     let outcomes = Trials::read(folder, manifest.trials)?;
-    Ok(RunData {
-        label: manifest.scenario.name,
-        folder: folder.to_path_buf(),
-        seed: manifest.seed,
-        trials: manifest.trials,
-        outcomes,
-    })
+    Ok(RunData::new(folder, manifest, outcomes))
+}
+
+impl RunData {
+    fn new(folder: &Path, manifest: RunManifest, outcomes: Trials) -> RunData {
+        RunData {
+            label: manifest.scenario.name,
+            folder: folder.to_path_buf(),
+            seed: manifest.seed,
+            trials: manifest.trials,
+            outcomes,
+        }
+    }
 }
 
 /// Parses a run from its manifest text and `trials.csv` contents; `folder`
@@ -70,13 +76,7 @@ pub fn parse_run(
         trials_csv,
         manifest.trials,
     )?;
-    Ok(RunData {
-        label: manifest.scenario.name,
-        folder: folder.to_path_buf(),
-        seed: manifest.seed,
-        trials: manifest.trials,
-        outcomes,
-    })
+    Ok(RunData::new(folder, manifest, outcomes))
 }
 
 /// Whether two runs pair trial by trial.
