@@ -14,6 +14,9 @@
 //!    is exactly 0.25 × mean A.
 //! 5. Every statistic recomputed independently by `tests/analysis_check.py`
 //!    (standard library Python), and a hand-computed case of five trials.
+//!    The Python recomputations need python3: they are separate tests,
+//!    `#[ignore]`d for plain `cargo test`, that fail (never pass unchecked)
+//!    without it; `.ci/run` runs them with `cargo test -- --include-ignored`.
 //! 6. Output folders of earlier runs compare exactly like the scenario files
 //!    (paired when seed and trials match, unpaired otherwise); truncated or
 //!    corrupted `trials.csv` files are refused with exit 2 and no output.
@@ -27,7 +30,6 @@ mod common;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::{Run, rofrsim, root};
 
@@ -163,15 +165,12 @@ fn listing(dir: &Path) -> BTreeSet<String> {
         .collect()
 }
 
-/// Runs `tests/analysis_check.py ARGS…`; `false` when python3 is missing.
-/// Panics with the script's report when a value disagrees.
-fn python_check(args: &[String]) -> bool {
-    if Command::new("python3").arg("--version").output().is_err() {
-        eprintln!("NOTE: python3 not found; skipping the independent recomputation");
-        return false;
-    }
+/// Runs `tests/analysis_check.py ARGS…`. Panics when python3 is missing
+/// (see [`common::python3`]) and with the script's report when a value
+/// disagrees.
+fn python_check(args: &[String]) {
     let script = root().join("tests").join("analysis_check.py");
-    let out = Command::new("python3")
+    let out = common::python3()
         .arg(&script)
         .args(args)
         .output()
@@ -190,7 +189,6 @@ fn python_check(args: &[String]) -> bool {
         "analysis_check.py {} checked only {checked} values",
         args.join(" ")
     );
-    true
 }
 
 // ---------------------------------------------------------------------------
@@ -572,13 +570,26 @@ fn a_shift_of_known_size_is_recovered_inside_its_interval() {
 // 5. Independent recomputation, and a hand-computed case
 // ---------------------------------------------------------------------------
 
-#[test]
-fn statistics_match_an_independent_python_recomputation() {
+/// The runs and comparisons of the shifted pair that section 5 checks.
+struct ShiftRuns {
+    /// A, seed 11, with two targets.
+    ra: PathBuf,
+    /// B, seed 11 (paired with A).
+    rb: PathBuf,
+    /// B, seed 12 (unpaired with A).
+    rb12: PathBuf,
+    /// `compare ra rb`.
+    paired: PathBuf,
+    /// `compare ra rb12 rb`.
+    unpaired: PathBuf,
+}
+
+/// Runs A and B of the shifted pair (1500 trials) and compares them, in `dir`.
+fn shift_runs(dir: &Path) -> ShiftRuns {
     let (a, b) = assert_shift_pair();
-    let dir = tempdir();
-    let ra = dir.path().join("ra");
-    let rb = dir.path().join("rb");
-    let rb12 = dir.path().join("rb12");
+    let ra = dir.join("ra");
+    let rb = dir.join("rb");
+    let rb12 = dir.join("rb12");
     run_scenario(
         &a,
         1500,
@@ -593,8 +604,8 @@ fn statistics_match_an_independent_python_recomputation() {
     );
     run_scenario(&b, 1500, 11, &rb, &[]);
     run_scenario(&b, 1500, 12, &rb12, &[]);
-    let paired = dir.path().join("paired");
-    let unpaired = dir.path().join("unpaired");
+    let paired = dir.join("paired");
+    let unpaired = dir.join("unpaired");
     ok(["compare", &s(&ra), &s(&rb), "--out", &s(&paired), "-q"]);
     // Three inputs: A against B (seed 12, unpaired), then against B (seed 11, paired).
     ok([
@@ -606,6 +617,26 @@ fn statistics_match_an_independent_python_recomputation() {
         &s(&unpaired),
         "-q",
     ]);
+    ShiftRuns {
+        ra,
+        rb,
+        rb12,
+        paired,
+        unpaired,
+    }
+}
+
+/// `summary.csv` columns and target probabilities counted directly from
+/// `trials.csv`; which comparisons are paired.
+#[test]
+fn targets_and_pairing_of_a_shifted_pair() {
+    let dir = tempdir();
+    let ShiftRuns {
+        ra,
+        paired,
+        unpaired,
+        ..
+    } = shift_runs(dir.path());
 
     // summary.csv: columns, and a target probability counted here directly.
     let summary = Table::read(&ra.join("summary.csv"));
@@ -649,11 +680,24 @@ fn statistics_match_an_independent_python_recomputation() {
         assert_eq!(uv.cell(r, "paired"), expected, "{}", uv.cell(r, "metric"));
     }
     assert_eq!(uv.rows.len(), 2 * pv.rows.len(), "one block per B");
+}
 
+/// `summary.csv`, `sensitivity.csv` and both `compare.csv` files of the
+/// shifted pair, recomputed by `tests/analysis_check.py`.
+#[test]
+#[ignore = "needs python3; .ci/run runs it with --include-ignored"]
+fn statistics_match_an_independent_python_recomputation() {
+    common::python3();
+    let dir = tempdir();
+    let ShiftRuns {
+        ra,
+        rb,
+        rb12,
+        paired,
+        unpaired,
+    } = shift_runs(dir.path());
     let sunset = ["--sunset".to_string(), "2030-01".to_string()];
-    if !python_check(&[&["summary".to_string(), s(&ra)][..], &sunset].concat()) {
-        return;
-    }
+    python_check(&[&["summary".to_string(), s(&ra)][..], &sunset].concat());
     python_check(&[&["sensitivity".to_string(), s(&ra)][..], &sunset].concat());
     python_check(&[
         "compare".into(),
@@ -726,9 +770,20 @@ fn check_hand_row(cmp: &Table, metric: &str, expected: &[(&str, f64)]) {
     }
 }
 
-#[test]
-fn a_hand_computed_comparison_of_five_trials() {
-    let dir = tempdir();
+/// The hand-written folders of five trials and their comparisons.
+struct HandRuns {
+    fa: PathBuf,
+    fb: PathBuf,
+    /// B's trials under seed 2 (unpaired with A).
+    fb2: PathBuf,
+    /// `compare fa fb`.
+    paired: PathBuf,
+    /// `compare fa fb2`.
+    unpaired: PathBuf,
+}
+
+/// Writes the hand folders in `dir` and compares them.
+fn hand_runs(dir: &Path) -> HandRuns {
     // demand_gw_end: A = 1, 2, 3, 4, 5; B = 2, 2, 5, 4, 9.
     // ip_expiry_year: A = 2030, –, 2031, 2032, –; B = 2030, 2029, –, 2031, –.
     // causes: A = agi, beyond, agi, sunset, beyond; B = agi, agi, sunset, sunset, beyond.
@@ -746,13 +801,28 @@ fn a_hand_computed_comparison_of_five_trials() {
         ("sunset", "2031", "4"),
         ("beyond_horizon", "", "9"),
     ];
-    let fa = hand_folder(dir.path(), "hand_a", 1, &a);
-    let fb = hand_folder(dir.path(), "hand_b", 1, &b);
-    let fb2 = hand_folder(dir.path(), "hand_b_seed2", 2, &b);
-    let paired = dir.path().join("paired");
-    let unpaired = dir.path().join("unpaired");
+    let fa = hand_folder(dir, "hand_a", 1, &a);
+    let fb = hand_folder(dir, "hand_b", 1, &b);
+    let fb2 = hand_folder(dir, "hand_b_seed2", 2, &b);
+    let paired = dir.join("paired");
+    let unpaired = dir.join("unpaired");
     ok(["compare", &s(&fa), &s(&fb), "--out", &s(&paired), "-q"]);
     ok(["compare", &s(&fa), &s(&fb2), "--out", &s(&unpaired), "-q"]);
+    HandRuns {
+        fa,
+        fb,
+        fb2,
+        paired,
+        unpaired,
+    }
+}
+
+#[test]
+fn a_hand_computed_comparison_of_five_trials() {
+    let dir = tempdir();
+    let HandRuns {
+        paired, unpaired, ..
+    } = hand_runs(dir.path());
     let p = Table::read(&paired.join("compare.csv"));
     let u = Table::read(&unpaired.join("compare.csv"));
     let metrics: Vec<&str> = p.rows.iter().map(|r| p.cell(r, "metric")).collect();
@@ -897,21 +967,33 @@ fn a_hand_computed_comparison_of_five_trials() {
     for r in &u.rows {
         assert_eq!(u.cell(r, "paired"), "false");
     }
+}
 
-    // The Python recomputation agrees on the hand folders as well.
-    if python_check(&[
+/// The Python recomputation agrees on the hand folders as well.
+#[test]
+#[ignore = "needs python3; .ci/run runs it with --include-ignored"]
+fn the_hand_computed_comparison_agrees_with_python() {
+    common::python3();
+    let dir = tempdir();
+    let HandRuns {
+        fa,
+        fb,
+        fb2,
+        paired,
+        unpaired,
+    } = hand_runs(dir.path());
+    python_check(&[
         "compare".into(),
         s(&paired.join("compare.csv")),
         s(&fa),
         s(&fb),
-    ]) {
-        python_check(&[
-            "compare".into(),
-            s(&unpaired.join("compare.csv")),
-            s(&fa),
-            s(&fb2),
-        ]);
-    }
+    ]);
+    python_check(&[
+        "compare".into(),
+        s(&unpaired.join("compare.csv")),
+        s(&fa),
+        s(&fb2),
+    ]);
 }
 
 // ---------------------------------------------------------------------------

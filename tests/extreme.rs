@@ -9,13 +9,20 @@
 //!
 //! Fixtures: `tests/fixtures/extreme_*.toml`. Ten million trials are not run
 //! here (too slow in a debug build); see the report of issue #6.
+//!
+//! Every run whose outputs must be complete and finite (or may be refused
+//! up front) is a [`Case`], listed in [`CASES`]. The ordinary tests check
+//! those outputs in Rust; in addition `tests/csv_check.py` (no NaN, inf,
+//! malformed number or ragged row) is run on the outputs of every case by
+//! `every_successful_output_passes_csv_check_py`, which needs python3: it is
+//! `#[ignore]`d for plain `cargo test`, fails without python3, and `.ci/run`
+//! runs it with `cargo test -- --include-ignored`.
 
 mod common;
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::{Csv, Run, rofrsim, root};
 
@@ -57,6 +64,57 @@ fn run(scenario: &Path, trials: u64, out: &Path, sets: &[&str], extra: &[&str]) 
     rofrsim(args)
 }
 
+/// One run of an extreme scenario: `rofrsim run SCENARIO --trials TRIALS
+/// --out OUT --quiet [--set S]… EXTRA…`.
+struct Case {
+    /// What it is, for messages.
+    what: &'static str,
+    /// The scenario file, relative to the crate root.
+    scenario: &'static str,
+    trials: u64,
+    sets: &'static [&'static str],
+    extra: &'static [&'static str],
+    /// Empty: the run must succeed. Otherwise it may instead be refused up
+    /// front (exit 2) with a message naming one of these keys: see
+    /// [`refused_or_finite`].
+    refused_naming: &'static [&'static str],
+}
+
+impl Case {
+    const fn new(
+        what: &'static str,
+        scenario: &'static str,
+        trials: u64,
+        sets: &'static [&'static str],
+        extra: &'static [&'static str],
+    ) -> Case {
+        Case {
+            what,
+            scenario,
+            trials,
+            sets,
+            extra,
+            refused_naming: &[],
+        }
+    }
+
+    /// A case that may be refused up front, naming one of `keys`.
+    const fn or_refused_naming(mut self, keys: &'static [&'static str]) -> Case {
+        self.refused_naming = keys;
+        self
+    }
+
+    fn run(&self, out: &Path) -> Run {
+        run(
+            &root().join(self.scenario),
+            self.trials,
+            out,
+            self.sets,
+            self.extra,
+        )
+    }
+}
+
 /// Fails on a panic, a crash or a time-out, whatever the exit code.
 fn assert_no_crash(r: &Run, what: &str) {
     assert!(!r.timed_out, "{what}: the run hung\n{}", r.dump());
@@ -85,25 +143,32 @@ const TRIALS_MAY_BE_EMPTY: [&str; 4] = [
     "ip_expiry_year",
 ];
 
-/// Every CSV in `dir` is complete and finite: tests/csv_check.py passes
-/// (no NaN, inf, malformed number, ragged row), and no cell where a number
-/// is due is empty (a non-finite value written as an empty cell is silently
-/// dropped by a spreadsheet's AVERAGE). Returns the problems found.
-fn completeness_problems(dir: &Path) -> Vec<String> {
-    let mut problems = Vec::new();
-    match Command::new("python3")
+/// `tests/csv_check.py DIR`: no NaN, inf, malformed number or ragged row
+/// in any CSV of `dir`. The problem found, if any; panics without python3.
+fn csv_check_problem(dir: &Path) -> Option<String> {
+    let o = common::python3()
         .arg(root().join("tests/csv_check.py"))
         .arg(dir)
         .output()
-    {
-        Err(e) => eprintln!("note: python3 not available ({e}); csv_check.py skipped"),
-        Ok(o) if !o.status.success() => problems.push(format!(
-            "csv_check.py {} failed:\n{}",
+        .expect("run python3 tests/csv_check.py");
+    (!o.status.success()).then(|| {
+        format!(
+            "csv_check.py {} failed:\n{}{}",
             dir.display(),
+            String::from_utf8_lossy(&o.stdout),
             String::from_utf8_lossy(&o.stderr)
-        )),
-        Ok(_) => {}
-    }
+        )
+    })
+}
+
+/// Every CSV in `dir` is complete: the four CSVs of a run are there, no
+/// cell where a number is due is empty (a non-finite value written as an
+/// empty cell is silently dropped by a spreadsheet's AVERAGE), and the
+/// statistics of `summary.csv` are in order. Returns the problems found.
+/// (`tests/csv_check.py` checks every cell is a finite number:
+/// [`csv_check_problem`].)
+fn completeness_problems(dir: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
     let mut names: Vec<String> = fs::read_dir(dir)
         .expect("list the output folder")
         .flatten()
@@ -285,23 +350,22 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 // 10× a year for 50 years
 // ---------------------------------------------------------------------------
 
+static GROWTH: Case = Case::new(
+    "10×/year, 50 years",
+    "tests/fixtures/extreme_growth.toml",
+    40,
+    &[],
+    &["--paths", "2"],
+);
+
 /// Demand D_t = 2 · 10^(t/12) exactly when growth = 9 and volatility = 0
 /// (docs/model.md, month step 3, demand): ~1.6e50 GW in the last of 600 months.
 #[test]
 fn ten_fold_growth_for_fifty_years_without_volatility() {
     let tmp = tempdir();
     let out = tmp.path().join("out");
-    let r = assert_ok(
-        run(
-            &fixture("extreme_growth.toml"),
-            40,
-            &out,
-            &[],
-            &["--paths", "2"],
-        ),
-        "10×/year, 50 years",
-    );
-    assert_complete(&out, "10×/year, 50 years", &r);
+    let r = assert_ok(GROWTH.run(&out), GROWTH.what);
+    assert_complete(&out, GROWTH.what, &r);
 
     let trials = Csv::read(&out.join("trials.csv"));
     assert_eq!(trials.rows.len(), 40);
@@ -354,27 +418,35 @@ fn ten_fold_growth_for_fifty_years_without_volatility() {
     );
 }
 
-#[test]
-fn ten_fold_growth_for_fifty_years_with_volatility() {
-    let tmp = tempdir();
-    for (k, sets) in [
-        vec!["demand.volatility=0.6"],
-        vec![
+static GROWTH_VOLATILE: [Case; 2] = [
+    Case::new(
+        "10×/year, 50 years, volatility 0.6",
+        "tests/fixtures/extreme_growth.toml",
+        40,
+        &["demand.volatility=0.6"],
+        &[],
+    ),
+    Case::new(
+        "10×/year, 50 years, uncertain volatility and growth",
+        "tests/fixtures/extreme_growth.toml",
+        40,
+        &[
             "demand.volatility={dist=\"lognormal\",p5=0.1,p95=1.5}",
             "demand.growth={dist=\"uniform\",min=8,max=10}",
             "providers.azure.growth={dist=\"uniform\",min=5,max=9}",
         ],
-    ]
-    .into_iter()
-    .enumerate()
-    {
+        &[],
+    ),
+];
+
+#[test]
+fn ten_fold_growth_for_fifty_years_with_volatility() {
+    let tmp = tempdir();
+    for (k, case) in GROWTH_VOLATILE.iter().enumerate() {
         let out = tmp.path().join(format!("out{k}"));
-        let what = format!("10×/year, 50 years, {sets:?}");
-        let r = assert_ok(
-            run(&fixture("extreme_growth.toml"), 40, &out, &sets, &[]),
-            &what,
-        );
-        assert_complete(&out, &what, &r);
+        let what = case.what;
+        let r = assert_ok(case.run(&out), what);
+        assert_complete(&out, what, &r);
         let trials = Csv::read(&out.join("trials.csv"));
         for x in trials.numbers("demand_gw_end") {
             assert!(x.is_finite() && x > 0.0, "{what}: demand_gw_end {x}");
@@ -463,21 +535,20 @@ const ZERO_CAPACITY: [&str; 5] = [
     "providers.oracle.tranches.0.gw=0",
 ];
 
+static NO_CAPACITY: Case = Case::new(
+    "zero capacity",
+    "tests/fixtures/extreme_base.toml",
+    50,
+    &ZERO_CAPACITY,
+    &["--paths", "3"],
+);
+
 #[test]
 fn zero_capacity_everywhere_leaves_all_demand_unmet() {
     let tmp = tempdir();
     let out = tmp.path().join("out");
-    let r = assert_ok(
-        run(
-            &fixture("extreme_base.toml"),
-            50,
-            &out,
-            &ZERO_CAPACITY,
-            &["--paths", "3"],
-        ),
-        "zero capacity",
-    );
-    assert_complete(&out, "zero capacity", &r);
+    let r = assert_ok(NO_CAPACITY.run(&out), NO_CAPACITY.what);
+    assert_complete(&out, NO_CAPACITY.what, &r);
     let trials = Csv::read(&out.join("trials.csv"));
     for (i, x) in trials.numbers("unmet_share").into_iter().enumerate() {
         assert!(
@@ -529,22 +600,38 @@ fn zero_capacity_everywhere_leaves_all_demand_unmet() {
     }
 }
 
+static NO_DEMAND: [Case; 2] = [
+    Case::new(
+        "zero demand",
+        "tests/fixtures/extreme_base.toml",
+        40,
+        &["demand.initial_gw=0"],
+        &[],
+    ),
+    Case::new(
+        "zero demand and zero capacity",
+        "tests/fixtures/extreme_base.toml",
+        40,
+        &[
+            "demand.initial_gw=0",
+            ZERO_CAPACITY[0],
+            ZERO_CAPACITY[1],
+            ZERO_CAPACITY[2],
+            ZERO_CAPACITY[3],
+            ZERO_CAPACITY[4],
+        ],
+        &[],
+    ),
+];
+
 #[test]
 fn zero_demand_places_nothing_and_leaves_nothing_unmet() {
     let tmp = tempdir();
-    let mut with_zero_capacity = vec!["demand.initial_gw=0"];
-    with_zero_capacity.extend(ZERO_CAPACITY);
-    for (k, sets) in [vec!["demand.initial_gw=0"], with_zero_capacity]
-        .into_iter()
-        .enumerate()
-    {
-        let what = format!("zero demand {sets:?}");
+    for (k, case) in NO_DEMAND.iter().enumerate() {
+        let what = case.what;
         let out = tmp.path().join(format!("out{k}"));
-        let r = assert_ok(
-            run(&fixture("extreme_base.toml"), 40, &out, &sets, &[]),
-            &what,
-        );
-        assert_complete(&out, &what, &r);
+        let r = assert_ok(case.run(&out), what);
+        assert_complete(&out, what, &r);
         let trials = Csv::read(&out.join("trials.csv"));
         for c in [
             "demand_gw_end",
@@ -570,21 +657,20 @@ fn zero_demand_places_nothing_and_leaves_nothing_unmet() {
 // One provider, twenty providers
 // ---------------------------------------------------------------------------
 
+static SINGLE: Case = Case::new(
+    "one provider",
+    "tests/fixtures/extreme_single.toml",
+    60,
+    &[],
+    &["--paths", "2"],
+);
+
 #[test]
 fn a_single_provider_and_a_single_workload() {
     let tmp = tempdir();
     let out = tmp.path().join("out");
-    let r = assert_ok(
-        run(
-            &fixture("extreme_single.toml"),
-            60,
-            &out,
-            &[],
-            &["--paths", "2"],
-        ),
-        "one provider",
-    );
-    assert_complete(&out, "one provider", &r);
+    let r = assert_ok(SINGLE.run(&out), SINGLE.what);
+    assert_complete(&out, SINGLE.what, &r);
     let trials = Csv::read(&out.join("trials.csv"));
     let price = trials.numbers("providers.azure.price");
     let gw_years = trials.numbers("gw_years_azure");
@@ -616,21 +702,20 @@ fn a_single_provider_and_a_single_workload() {
     }
 }
 
+static TWENTY: Case = Case::new(
+    "twenty providers",
+    "tests/fixtures/extreme_twenty.toml",
+    40,
+    &[],
+    &["--paths", "1"],
+);
+
 #[test]
 fn twenty_providers() {
     let tmp = tempdir();
     let out = tmp.path().join("out");
-    let r = assert_ok(
-        run(
-            &fixture("extreme_twenty.toml"),
-            40,
-            &out,
-            &[],
-            &["--paths", "1"],
-        ),
-        "twenty providers",
-    );
-    assert_complete(&out, "twenty providers", &r);
+    let r = assert_ok(TWENTY.run(&out), TWENTY.what);
+    assert_complete(&out, TWENTY.what, &r);
     let trials = Csv::read(&out.join("trials.csv"));
     let names: Vec<String> = std::iter::once("azure".to_string())
         .chain((1..20).map(|k| format!("p{k:02}")))
@@ -684,23 +769,31 @@ fn twenty_providers() {
 // One trial, one month, fifty years
 // ---------------------------------------------------------------------------
 
+static ONE_TRIAL: [Case; 2] = [
+    Case::new(
+        "one trial, 1 thread",
+        "tests/fixtures/extreme_base.toml",
+        1,
+        &[],
+        &["--paths", "1", "--threads", "1"],
+    ),
+    Case::new(
+        "one trial, 8 threads",
+        "tests/fixtures/extreme_base.toml",
+        1,
+        &[],
+        &["--paths", "1", "--threads", "8"],
+    ),
+];
+
 #[test]
 fn one_trial() {
     let tmp = tempdir();
-    for (k, threads) in ["1", "8"].into_iter().enumerate() {
+    for (k, case) in ONE_TRIAL.iter().enumerate() {
         let out = tmp.path().join(format!("out{k}"));
-        let what = format!("one trial, {threads} threads");
-        let r = assert_ok(
-            run(
-                &fixture("extreme_base.toml"),
-                1,
-                &out,
-                &[],
-                &["--paths", "1", "--threads", threads],
-            ),
-            &what,
-        );
-        assert_complete(&out, &what, &r);
+        let what = case.what;
+        let r = assert_ok(case.run(&out), what);
+        assert_complete(&out, what, &r);
         let trials = Csv::read(&out.join("trials.csv"));
         assert_eq!(trials.rows.len(), 1, "{what}");
         let summary = Csv::read(&out.join("summary.csv"));
@@ -734,23 +827,31 @@ fn one_trial() {
     }
 }
 
+static ONE_MONTH: [Case; 2] = [
+    Case::new(
+        "one month, 30 trials",
+        "tests/fixtures/extreme_base.toml",
+        30,
+        &["time.end=2025-01"],
+        &["--paths", "2"],
+    ),
+    Case::new(
+        "one month, 1 trial",
+        "tests/fixtures/extreme_base.toml",
+        1,
+        &["time.end=2025-01"],
+        &["--paths", "2"],
+    ),
+];
+
 #[test]
 fn one_month() {
     let tmp = tempdir();
-    for (k, trials_n) in [30u64, 1].into_iter().enumerate() {
+    for (k, case) in ONE_MONTH.iter().enumerate() {
         let out = tmp.path().join(format!("out{k}"));
-        let what = format!("one month, {trials_n} trials");
-        let r = assert_ok(
-            run(
-                &fixture("extreme_base.toml"),
-                trials_n,
-                &out,
-                &["time.end=2025-01"],
-                &["--paths", "2"],
-            ),
-            &what,
-        );
-        assert_complete(&out, &what, &r);
+        let (what, trials_n) = (case.what, case.trials);
+        let r = assert_ok(case.run(&out), what);
+        assert_complete(&out, what, &r);
         let trials = Csv::read(&out.join("trials.csv"));
         assert_eq!(trials.rows.len() as u64, trials_n);
         let initial = trials.numbers("demand.initial_gw");
@@ -780,20 +881,31 @@ fn one_month() {
     }
 }
 
+static FIFTY_YEARS: [Case; 2] = [
+    Case::new(
+        "scenarios/baseline.toml to 2074-12",
+        "scenarios/baseline.toml",
+        30,
+        &["time.end=2074-12"],
+        &[],
+    ),
+    Case::new(
+        "tests/fixtures/extreme_base.toml to 2074-12",
+        "tests/fixtures/extreme_base.toml",
+        30,
+        &["time.end=2074-12"],
+        &[],
+    ),
+];
+
 #[test]
 fn a_fifty_year_horizon() {
     let tmp = tempdir();
-    for (k, scenario) in [
-        root().join("scenarios/baseline.toml"),
-        fixture("extreme_base.toml"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (k, case) in FIFTY_YEARS.iter().enumerate() {
         let out = tmp.path().join(format!("out{k}"));
-        let what = format!("{} to 2074-12", scenario.display());
-        let r = assert_ok(run(&scenario, 30, &out, &["time.end=2074-12"], &[]), &what);
-        assert_complete(&out, &what, &r);
+        let what = case.what;
+        let r = assert_ok(case.run(&out), what);
+        assert_complete(&out, what, &r);
         let ts = Csv::read(&out.join("timeseries.csv"));
         let demand = ts.series("demand_gw");
         assert_eq!(demand.len(), 600, "{what}: months in timeseries.csv");
@@ -811,51 +923,103 @@ fn a_fifty_year_horizon() {
 // Values that overflow: refused up front, or computed without overflow
 // ---------------------------------------------------------------------------
 
+static HUGE: [Case; 5] = [
+    Case::new(
+        "1e300 GW of demand",
+        "tests/fixtures/extreme_base.toml",
+        30,
+        &["demand.initial_gw=1e300"],
+        &[],
+    )
+    .or_refused_naming(&["demand.initial_gw"]),
+    Case::new(
+        "1e300 GW of demand, one month",
+        "tests/fixtures/extreme_base.toml",
+        30,
+        &["demand.initial_gw=1e300", "time.end=2025-01"],
+        &[],
+    )
+    .or_refused_naming(&["demand.initial_gw"]),
+    Case::new(
+        "1e300 GW of demand and of Azure capacity",
+        "tests/fixtures/extreme_base.toml",
+        30,
+        &[
+            "demand.initial_gw=1e300",
+            "providers.azure.initial_gw=1e300",
+        ],
+        &[],
+    )
+    .or_refused_naming(&["demand.initial_gw", "providers.azure.initial_gw"]),
+    Case::new(
+        "revenue of 1e300 per GW-year",
+        "tests/fixtures/extreme_base.toml",
+        30,
+        &["revenue.per_gw_year=1e300"],
+        &[],
+    )
+    .or_refused_naming(&["revenue.per_gw_year"]),
+    Case::new(
+        "prices of 1e300",
+        "tests/fixtures/extreme_base.toml",
+        30,
+        &[
+            "providers.azure.price=1e300",
+            "providers.oracle.price=1e300",
+            "providers.aws.price=1e300",
+        ],
+        &[],
+    )
+    .or_refused_naming(&[
+        "providers.azure.price",
+        "providers.oracle.price",
+        "providers.aws.price",
+    ]),
+];
+
+/// Each case in its own folder; the problems found, one per case.
+fn refused_or_finite_problems(tmp: &Path, cases: &[Case]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (k, case) in cases.iter().enumerate() {
+        let arena = tmp.join(format!("case{k}"));
+        fs::create_dir(&arena).expect("arena");
+        let out = arena.join("out");
+        let r = case.run(&out);
+        if let Some(p) = refused_or_finite(&r, &out, case.refused_naming) {
+            problems.push(format!("{} (--set {:?}): {p}", case.what, case.sets));
+        }
+    }
+    problems
+}
+
 /// 1e300 is a valid GW figure or price by the schema (finite, ≥ 0), but its
 /// square (a variance) or its product with a price overflows f64. Each case
 /// must be refused before the run, naming the key, or produce finite cells.
 #[test]
 fn huge_values_are_refused_or_finite() {
     let tmp = tempdir();
-    let cases: [(&[&str], &[&str]); 5] = [
-        (&["demand.initial_gw=1e300"], &["demand.initial_gw"]),
-        (
-            &["demand.initial_gw=1e300", "time.end=2025-01"],
-            &["demand.initial_gw"],
-        ),
-        (
-            &[
-                "demand.initial_gw=1e300",
-                "providers.azure.initial_gw=1e300",
-            ],
-            &["demand.initial_gw", "providers.azure.initial_gw"],
-        ),
-        (&["revenue.per_gw_year=1e300"], &["revenue.per_gw_year"]),
-        (
-            &[
-                "providers.azure.price=1e300",
-                "providers.oracle.price=1e300",
-                "providers.aws.price=1e300",
-            ],
-            &[
-                "providers.azure.price",
-                "providers.oracle.price",
-                "providers.aws.price",
-            ],
-        ),
-    ];
-    let mut problems = Vec::new();
-    for (k, (sets, keys)) in cases.into_iter().enumerate() {
-        let arena = tmp.path().join(format!("case{k}"));
-        fs::create_dir(&arena).expect("arena");
-        let out = arena.join("out");
-        let r = run(&fixture("extreme_base.toml"), 30, &out, sets, &[]);
-        if let Some(p) = refused_or_finite(&r, &out, keys) {
-            problems.push(format!("--set {sets:?}: {p}"));
-        }
-    }
+    let problems = refused_or_finite_problems(tmp.path(), &HUGE);
     assert!(problems.is_empty(), "\n{}", problems.join("\n\n"));
 }
+
+static LONGEST: [Case; 2] = [
+    Case::new(
+        "10×/year to 2224-12",
+        "tests/fixtures/extreme_growth.toml",
+        5,
+        &["time.end=2224-12"],
+        &[],
+    )
+    .or_refused_naming(&["revenue.growth", "time.end", "demand.growth"]),
+    Case::new(
+        "10×/year to 2224-12, revenue not growing",
+        "tests/fixtures/extreme_growth.toml",
+        5,
+        &["time.end=2224-12", "revenue.growth=0"],
+        &[],
+    )
+    .or_refused_naming(&["time.end", "demand.growth", "providers.azure.growth"]),
+];
 
 /// 10× a year over the longest horizon allowed (200 years less a month):
 /// demand ~1e199 GW is finite, but revenue with its own 10× growth reaches
@@ -863,28 +1027,7 @@ fn huge_values_are_refused_or_finite() {
 #[test]
 fn ten_fold_growth_over_the_longest_horizon_is_refused_or_finite() {
     let tmp = tempdir();
-    let mut problems = Vec::new();
-    for (k, (sets, keys)) in [
-        (
-            vec!["time.end=2224-12"],
-            vec!["revenue.growth", "time.end", "demand.growth"],
-        ),
-        (
-            vec!["time.end=2224-12", "revenue.growth=0"],
-            vec!["time.end", "demand.growth", "providers.azure.growth"],
-        ),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let arena = tmp.path().join(format!("case{k}"));
-        fs::create_dir(&arena).expect("arena");
-        let out = arena.join("out");
-        let r = run(&fixture("extreme_growth.toml"), 5, &out, &sets, &[]);
-        if let Some(p) = refused_or_finite(&r, &out, &keys) {
-            problems.push(format!("--set {sets:?}: {p}"));
-        }
-    }
+    let problems = refused_or_finite_problems(tmp.path(), &LONGEST);
     assert!(problems.is_empty(), "\n{}", problems.join("\n\n"));
 }
 
@@ -920,4 +1063,54 @@ fn a_trial_count_beyond_disk_or_memory_is_refused_up_front() {
         "nothing written: {:?}",
         listing(tmp.path())
     );
+}
+
+// ---------------------------------------------------------------------------
+// Every cell a finite number, by tests/csv_check.py
+// ---------------------------------------------------------------------------
+
+/// Every case of this file.
+static CASES: [&[Case]; 11] = [
+    std::slice::from_ref(&GROWTH),
+    &GROWTH_VOLATILE,
+    std::slice::from_ref(&NO_CAPACITY),
+    &NO_DEMAND,
+    std::slice::from_ref(&SINGLE),
+    std::slice::from_ref(&TWENTY),
+    &ONE_TRIAL,
+    &ONE_MONTH,
+    &FIFTY_YEARS,
+    &HUGE,
+    &LONGEST,
+];
+
+/// `tests/csv_check.py` finds no NaN, inf, malformed number or ragged row
+/// in the outputs of any case of this file. A case that must succeed and
+/// fails is a problem here too; a refusable case that is refused has no
+/// outputs to check (its refusal is checked by its own test).
+#[test]
+#[ignore = "needs python3; .ci/run runs it with --include-ignored"]
+fn every_successful_output_passes_csv_check_py() {
+    common::python3();
+    let tmp = tempdir();
+    let (mut problems, mut checked) = (Vec::new(), 0);
+    for (k, case) in CASES.iter().flat_map(|c| c.iter()).enumerate() {
+        let arena = tmp.path().join(format!("case{k}"));
+        fs::create_dir(&arena).expect("arena");
+        let out = arena.join("out");
+        let r = case.run(&out);
+        assert_no_crash(&r, case.what);
+        match r.code {
+            Some(0) => {
+                checked += 1;
+                if let Some(p) = csv_check_problem(&out) {
+                    problems.push(format!("{}: {p}", case.what));
+                }
+            }
+            Some(2) if !case.refused_naming.is_empty() => {}
+            _ => problems.push(format!("{}: the run failed\n{}", case.what, r.dump())),
+        }
+    }
+    eprintln!("csv_check.py checked the outputs of {checked} runs");
+    assert!(problems.is_empty(), "\n{}", problems.join("\n\n"));
 }

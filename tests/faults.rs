@@ -6,8 +6,10 @@
 //! looks complete, and any earlier output folder intact.
 //!
 //! The full-disk and read-only cases mount a small tmpfs or a read-only bind
-//! mount, which needs root (CAP_SYS_ADMIN); where `mount` is refused they
-//! print a note and pass without checking anything.
+//! mount, which needs root (CAP_SYS_ADMIN). They are `#[ignore]`d for plain
+//! `cargo test`; `.ci/run` (as root) runs them with `cargo test --
+//! --include-ignored`. Where `mount` is refused they fail, saying so: they
+//! never pass without checking anything.
 //!
 //! Not repeated here (see tests/run_cli.rs and tests/analysis_cli.rs):
 //! SIGINT / SIGTERM during `run`, an existing folder without `--force`, an
@@ -126,9 +128,13 @@ impl Drop for Mounted {
     }
 }
 
-/// Mounts a tmpfs of `size` (e.g. "1m") on `dir`; None, with a note, when
-/// mounting is not permitted here.
-fn tmpfs(dir: &Path, size: &str) -> Option<Mounted> {
+/// How to run the tests that mount, for the failure message.
+const NEEDS_ROOT: &str = "this test needs root (CAP_SYS_ADMIN) to mount a tmpfs or a bind mount; \
+     run it as root, e.g. `.ci/run` or `cargo test --test faults -- --include-ignored` as root";
+
+/// Mounts a tmpfs of `size` (e.g. "1m") on `dir`; panics, saying the test
+/// needs root, when mounting is not permitted here.
+fn tmpfs(dir: &Path, size: &str) -> Mounted {
     fs::create_dir_all(dir).expect("create the mount point");
     match mount(&[
         "-t",
@@ -138,11 +144,8 @@ fn tmpfs(dir: &Path, size: &str) -> Option<Mounted> {
         "tmpfs",
         &s(dir),
     ]) {
-        Ok(()) => Some(Mounted(dir.to_path_buf())),
-        Err(e) => {
-            eprintln!("note: cannot mount a tmpfs here ({e}); full-disk case skipped");
-            None
-        }
+        Ok(()) => Mounted(dir.to_path_buf()),
+        Err(e) => panic!("cannot mount a tmpfs ({e}): {NEEDS_ROOT}"),
     }
 }
 
@@ -156,19 +159,10 @@ fn bind_read_only(dir: &Path) -> Result<Mounted, String> {
     Ok(m)
 }
 
-/// Whether this process may mount (checked once per test with a scratch
-/// tmpfs), with a note when not.
-fn can_mount(scratch: &Path, what: &str) -> bool {
-    match tmpfs(scratch, "64k") {
-        Some(m) => {
-            drop(m);
-            true
-        }
-        None => {
-            eprintln!("note: {what} skipped: mount is not permitted here");
-            false
-        }
-    }
+/// Panics, saying the test needs root, unless this process may mount
+/// (checked with a scratch tmpfs at `scratch`).
+fn require_mount(scratch: &Path) {
+    drop(tmpfs(scratch, "64k"));
 }
 
 /// Fills the file system holding `dir` until `free_bytes` (rounded down to
@@ -207,15 +201,15 @@ fn run_args(scenario: &Path, trials: u64, out: &Path, extra: &[&str]) -> Vec<Str
     a
 }
 
-/// A 1 MB tmpfs at `tmp/disk` (None where it cannot be mounted), holding
+/// A 1 MB tmpfs at `tmp/disk` (panics where it cannot be mounted), holding
 /// an earlier run's folder `earlier` when `with_earlier`.
-fn small_disk(tmp: &Path, with_earlier: bool) -> Option<(PathBuf, Mounted)> {
+fn small_disk(tmp: &Path, with_earlier: bool) -> (PathBuf, Mounted) {
     let disk = tmp.join("disk");
-    let mounted = tmpfs(&disk, "1m")?;
+    let mounted = tmpfs(&disk, "1m");
     if with_earlier {
         earlier_run(&disk.join("earlier"));
     }
-    Some((disk, mounted))
+    (disk, mounted)
 }
 
 /// A small complete run into `out` (the "earlier output" a failure must
@@ -258,11 +252,10 @@ const SKIP_DISK_CHECK: &[(&str, &str)] = &[("ROFRSIM_SKIP_DISK_CHECK", "1")];
 /// before any work: exit 2, the destination and the free space named, the
 /// disk exactly as before.
 #[test]
+#[ignore = "needs root to mount a tmpfs; .ci/run runs it with --include-ignored"]
 fn a_run_too_big_for_the_disk_is_refused_up_front() {
     let tmp = tempdir();
-    let Some((disk, _mounted)) = small_disk(tmp.path(), true) else {
-        return;
-    };
+    let (disk, _mounted) = small_disk(tmp.path(), true);
     let before = snapshot(&disk);
     let out = disk.join("new");
     let r = rofrsim(run_args(&fixture("minimal.toml"), 5000, &out, &[]));
@@ -280,11 +273,10 @@ fn a_run_too_big_for_the_disk_is_refused_up_front() {
 /// folder with --force: non-zero exit, "no space" in the message, the disk
 /// exactly as before.
 #[test]
+#[ignore = "needs root to mount a tmpfs; .ci/run runs it with --include-ignored"]
 fn a_full_disk_while_writing_trials_fails_cleanly() {
     let tmp = tempdir();
-    let Some((disk, _mounted)) = small_disk(tmp.path(), true) else {
-        return;
-    };
+    let (disk, _mounted) = small_disk(tmp.path(), true);
     let before = snapshot(&disk);
     for (out, extra) in [
         (disk.join("new"), vec![]),
@@ -316,6 +308,7 @@ fn a_full_disk_while_writing_trials_fails_cleanly() {
 /// it (summary, sensitivity, timeseries, manifest): the run must still
 /// fail and leave nothing.
 #[test]
+#[ignore = "needs root to mount a tmpfs; .ci/run runs it with --include-ignored"]
 fn a_full_disk_after_trials_fails_cleanly() {
     let tmp = tempdir();
     // The size trials.csv will have, from the same run on the real disk.
@@ -334,9 +327,7 @@ fn a_full_disk_after_trials_fails_cleanly() {
         "the later files are too small for this test"
     );
 
-    let Some((disk, _mounted)) = small_disk(tmp.path(), true) else {
-        return;
-    };
+    let (disk, _mounted) = small_disk(tmp.path(), true);
     // Room for trials.csv (whole pages) and one page more.
     fill(&disk, trials_len.div_ceil(4096) * 4096 + 4096);
     let before = snapshot(&disk);
@@ -371,11 +362,10 @@ fn a_full_disk_after_trials_fails_cleanly() {
 
 /// `sweep` and `compare` on a full disk: the same contract as `run`.
 #[test]
+#[ignore = "needs root to mount a tmpfs; .ci/run runs it with --include-ignored"]
 fn a_full_disk_fails_sweep_and_compare_cleanly() {
     let tmp = tempdir();
-    let Some((disk, _mounted)) = small_disk(tmp.path(), true) else {
-        return;
-    };
+    let (disk, _mounted) = small_disk(tmp.path(), true);
     fill(&disk, 0);
     let before = snapshot(&disk);
     let minimal = s(&fixture("minimal.toml"));
@@ -463,11 +453,10 @@ fn a_full_disk_fails_sweep_and_compare_cleanly() {
 /// trials.csv`: which run's?) or only the hidden staging folder that no
 /// longer exists once the command has failed.
 #[test]
+#[ignore = "needs root to mount a tmpfs; .ci/run runs it with --include-ignored"]
 fn a_full_disk_message_names_the_output_folder() {
     let tmp = tempdir();
-    let Some((disk, _mounted)) = small_disk(tmp.path(), false) else {
-        return;
-    };
+    let (disk, _mounted) = small_disk(tmp.path(), false);
     fill(&disk, 0);
     let run_out = disk.join("run-out");
     let sweep_out = disk.join("sweep-out");
@@ -543,11 +532,10 @@ const LONG_TRIALS: u64 = 20_000;
 /// read-only file system: it may stay behind, hidden and incomplete (no
 /// manifest.json), which is reported as a note.
 #[test]
+#[ignore = "needs root to mount a tmpfs and a read-only bind mount; .ci/run runs it with --include-ignored"]
 fn an_output_folder_made_read_only_mid_run_fails_cleanly() {
     let tmp = tempdir();
-    if !can_mount(&tmp.path().join("probe"), "read-only output folder") {
-        return;
-    }
+    require_mount(&tmp.path().join("probe"));
     for with_earlier in [false, true] {
         let parent = tmp.path().join(format!("parent-{with_earlier}"));
         fs::create_dir(&parent).expect("parent");

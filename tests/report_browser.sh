@@ -12,8 +12,11 @@
 # console error, no fetch blocked by the page's Content-Security-Policy)
 # and every chart SVG parsed as XML.
 #
-# Without Chromium it prints a note and exits 0 (CI installs Debian's
-# `chromium` where it can). Usage: tests/report_browser.sh [ROFRSIM_BINARY]
+# It needs Chromium and python3. With CI=true (as `.ci/run` runs it, after
+# installing Debian's `chromium` and `python3`) a missing one is a failure.
+# Without CI=true it prints "SKIPPED: nothing was checked" and exits 0, for
+# a run by hand on a machine without a browser.
+# Usage: tests/report_browser.sh [ROFRSIM_BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,13 +27,20 @@ for b in chromium chromium-browser google-chrome google-chrome-stable; do
         break
     fi
 done
+# A missing prerequisite: a failure under CI, a loud skip otherwise.
+missing() {
+    if [[ "${CI:-}" == true ]]; then
+        echo "report_browser: FAILED: $1 (CI=true: the browser check may not be skipped; .ci/run installs it as root)" >&2
+        exit 1
+    fi
+    echo "report_browser: SKIPPED: $1; nothing was checked"
+    exit 0
+}
 if [[ -z "$browser" ]]; then
-    echo "NOTE: no Chromium found; skipping the browser check of the HTML report"
-    exit 0
+    missing "no Chromium found (chromium, chromium-browser, google-chrome)"
 fi
-if ! command -v python3 >/dev/null 2>&1; then
-    echo "NOTE: python3 not found; skipping the browser check (it reads the PNG)"
-    exit 0
+if ! python3 --version >/dev/null 2>&1; then
+    missing "python3 not found (it reads the PNG and parses the SVG files)"
 fi
 
 # The binary: as given, else the one `cargo test` just built (CI runs this

@@ -3,6 +3,11 @@
 //! failed and interrupted runs, and the shape of every output file
 //! (docs/model.md, "Randomness and reproducibility"; docs/outputs.md;
 //! docs/commands.md).
+//!
+//! The checks by `tests/csv_check.py` (every cell as a spreadsheet reads
+//! it) need python3: they are separate tests, `#[ignore]`d for plain `cargo
+//! test`, that fail without python3; `.ci/run` runs them with `cargo test --
+//! --include-ignored`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
@@ -739,16 +744,53 @@ fn shell_words(s: &str) -> Vec<String> {
     words
 }
 
-/// Checks every output of one run of `file` with `sets` overrides.
-fn check_outputs(file: &Path, trials: u64, sets: &[&str]) {
-    let tmp = tempdir();
-    let out = tmp.path().join("run");
+/// The runs whose outputs are checked against the documentation: name,
+/// scenario file, trials, `--set` overrides.
+fn documented_runs() -> [(&'static str, PathBuf, u64, &'static [&'static str]); 3] {
+    [
+        (
+            "baseline",
+            scenario("baseline.toml"),
+            1300,
+            &[
+                "demand.volatility=0.2",
+                "providers.azure.growth={dist=\"uniform\",min=0.2,max=0.9}",
+            ],
+        ),
+        // AGI can end the IP rights here, so every ip_expiry_cause appears.
+        ("seed_terms", scenario("seed_terms.toml"), 700, &[]),
+        (
+            "minimal",
+            root().join("tests/fixtures/minimal.toml"),
+            300,
+            &[],
+        ),
+    ]
+}
+
+/// The documented run `name` of [`documented_runs`], into `out`:
+/// (scenario file, trials, `--set` overrides, the run).
+fn documented_run(name: &str, out: &Path) -> (PathBuf, u64, &'static [&'static str], Run) {
+    let (_, file, trials, sets) = documented_runs()
+        .into_iter()
+        .find(|d| d.0 == name)
+        .unwrap_or_else(|| panic!("no documented run {name}"));
     let mut extra = vec!["--paths", "5", "--seed", "77"];
     for s in sets {
         extra.push("--set");
         extra.push(*s);
     }
-    let r = run_ok(file, trials, &out, &extra);
+    let r = run_ok(&file, trials, out, &extra);
+    (file, trials, sets, r)
+}
+
+/// Checks every output of the documented run `name` (its scenario file
+/// with its `--set` overrides) against the documentation.
+fn check_outputs(name: &str) {
+    let tmp = tempdir();
+    let out = tmp.path().join("run");
+    let (file, trials, sets, r) = documented_run(name, &out);
+    let file = file.as_path();
     let label = file.display().to_string();
 
     let overrides: Vec<Override> = sets
@@ -1106,50 +1148,56 @@ fn check_outputs(file: &Path, trials: u64, sets: &[&str]) {
         r2.dump()
     );
     assert_same_files(&out, &again, &CSVS, "the manifest's reproduce command");
-
-    // The same files read as a spreadsheet would.
-    csv_check(&out);
 }
 
-/// Runs tests/csv_check.py on a folder (skipped, with a note, without python3).
+/// Runs tests/csv_check.py on a folder; panics without python3.
 fn csv_check(dir: &Path) {
     let script = root().join("tests/csv_check.py");
-    match Command::new("python3").arg(&script).arg(dir).output() {
-        Err(e) => eprintln!("note: python3 not available ({e}); csv_check.py skipped"),
-        Ok(o) => assert!(
-            o.status.success(),
-            "csv_check.py {} failed:\n{}{}",
-            dir.display(),
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        ),
-    }
-}
-
-#[test]
-fn baseline_outputs_have_the_documented_shape() {
-    check_outputs(
-        &scenario("baseline.toml"),
-        1300,
-        &[
-            "demand.volatility=0.2",
-            "providers.azure.growth={dist=\"uniform\",min=0.2,max=0.9}",
-        ],
+    let o = common::python3()
+        .arg(&script)
+        .arg(dir)
+        .output()
+        .expect("run python3 tests/csv_check.py");
+    assert!(
+        o.status.success(),
+        "csv_check.py {} failed:\n{}{}",
+        dir.display(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
     );
 }
 
 #[test]
+fn baseline_outputs_have_the_documented_shape() {
+    check_outputs("baseline");
+}
+
+#[test]
 fn seed_terms_outputs_have_the_documented_shape() {
-    // AGI can end the IP rights here, so every ip_expiry_cause appears.
-    check_outputs(&scenario("seed_terms.toml"), 700, &[]);
+    check_outputs("seed_terms");
 }
 
 #[test]
 fn minimal_outputs_have_the_documented_shape() {
-    check_outputs(&root().join("tests/fixtures/minimal.toml"), 300, &[]);
+    check_outputs("minimal");
+}
+
+/// The outputs of the documented runs, read as a spreadsheet would, by
+/// `tests/csv_check.py`.
+#[test]
+#[ignore = "needs python3; .ci/run runs it with --include-ignored"]
+fn documented_outputs_pass_csv_check_py() {
+    common::python3();
+    let tmp = tempdir();
+    for (name, ..) in documented_runs() {
+        let out = tmp.path().join(name);
+        documented_run(name, &out);
+        csv_check(&out);
+    }
 }
 
 #[test]
+#[ignore = "needs python3; .ci/run runs it with --include-ignored"]
 fn csv_check_rejects_bad_files() {
     // The checker itself must catch what it is meant to catch.
     let tmp = tempdir();
@@ -1158,14 +1206,11 @@ fn csv_check_rejects_bad_files() {
         "a,month\n1.5,2025-01-01\n1,5,2025-01-01\nNaN,2025-01-01\n-0,2025-1-01\n",
     )
     .unwrap();
-    let Ok(o) = Command::new("python3")
+    let o = common::python3()
         .arg(root().join("tests/csv_check.py"))
         .arg(tmp.path())
         .output()
-    else {
-        eprintln!("note: python3 not available; csv_check.py not tested");
-        return;
-    };
+        .expect("run python3 tests/csv_check.py");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success(), "csv_check.py passed a bad file");
     for needle in ["3 cells", "non-finite", "negative zero", "YYYY-MM-DD"] {

@@ -99,6 +99,17 @@ where
     spawn_env(args, envs).wait(TIME_LIMIT)
 }
 
+/// Runs `rofrsim ARGS…` with `dir` as the current directory (relative
+/// paths in the arguments are relative to it), with [`TIME_LIMIT`].
+pub fn rofrsim_in<I, S>(dir: &Path, args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let args = args.into_iter().map(|a| a.as_ref().to_string()).collect();
+    spawn_in(dir, args, &[]).wait(TIME_LIMIT)
+}
+
 /// A child `rofrsim` with piped output, for runs signalled or sabotaged
 /// while they work.
 pub struct Spawned {
@@ -111,10 +122,15 @@ pub struct Spawned {
 /// Starts `rofrsim ARGS…` from the crate root with extra environment
 /// variables, its output read on threads.
 pub fn spawn_env(args: Vec<String>, envs: &[(&str, &str)]) -> Spawned {
+    spawn_in(&root(), args, envs)
+}
+
+/// [`spawn_env`] with `dir` as the current directory.
+pub fn spawn_in(dir: &Path, args: Vec<String>, envs: &[(&str, &str)]) -> Spawned {
     let mut child = Command::new(bin())
         .envs(envs.iter().copied())
         .args(&args)
-        .current_dir(root())
+        .current_dir(dir)
         .env_remove("RUST_BACKTRACE")
         .env_remove("RUST_LIB_BACKTRACE")
         .stdin(Stdio::null())
@@ -178,6 +194,25 @@ impl Spawned {
             stdout: String::from_utf8_lossy(&self.out_t.join().unwrap_or_default()).into_owned(),
             stderr: String::from_utf8_lossy(&self.err_t.join().unwrap_or_default()).into_owned(),
         }
+    }
+}
+
+/// `python3`, for the checks that recompute results with the standard-library
+/// Python scripts in `tests/`. Those tests are `#[ignore]`d, so that plain
+/// `cargo test` needs nothing but Rust, and `.ci/run` runs them with
+/// `cargo test -- --include-ignored` after installing python3. Run without
+/// python3 they fail with this message: they never pass unchecked.
+pub fn python3() -> Command {
+    let how = "install python3 (the scripts use only its standard library; \
+               Debian: `apt-get install python3`) or run `.ci/run` as root, which installs it";
+    match Command::new("python3").arg("--version").output() {
+        Ok(o) if o.status.success() => Command::new("python3"),
+        Ok(o) => panic!(
+            "this test needs python3, and `python3 --version` failed ({}): {}; {how}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
+        Err(e) => panic!("this test needs python3, and python3 cannot be run ({e}); {how}"),
     }
 }
 
