@@ -94,9 +94,30 @@ fn a_folder_of_the_wrong_kind_says_what_it_is() {
         &r,
         &sweep,
         "is a sweep folder",
-        "run --from-manifest reads run folders",
+        "run --from-manifest reads the manifest of a run folder",
     );
     assert!(!Path::new(&out).exists(), "nothing is written");
+
+    // --from-manifest given a compare folder, and a sweep's manifest by a
+    // bare file name from inside its folder (the folder is then `.`).
+    let r = rofrsim(["run", "--from-manifest", &s(&cmp), "--out", &out]);
+    refused(
+        &r,
+        &cmp,
+        "is a compare folder",
+        "run --from-manifest reads the manifest of a run folder",
+    );
+    let r = common::rofrsim_in(
+        &sweep,
+        ["run", "--from-manifest", "manifest.json", "--out", &out],
+    );
+    refused(
+        &r,
+        Path::new("."),
+        "is a sweep folder",
+        "run --from-manifest reads",
+    );
+    assert!(r.stderr.starts_with("error: .: this is"), "{}", r.dump());
 
     // A folder that is no output of rofrsim at all.
     let r = rofrsim(["report", "tests/fixtures"]);
@@ -129,11 +150,21 @@ fn manifests_before_format_version_read_and_newer_ones_are_refused() {
         "{text}"
     );
 
-    // As written before the two keys existed.
-    let old = text
-        .replace("  \"format_version\": 1,\n", "")
-        .replace("  \"kind\": \"run\",\n", "");
-    fs::write(&manifest, &old).expect("write");
+    // As written before format_version and kind existed, and before the
+    // keys that came later still (out, targets, summary_columns,
+    // percentile_bands): only seed and trials must be there.
+    let mut old: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    for key in [
+        "format_version",
+        "kind",
+        "out",
+        "targets",
+        "summary_columns",
+        "percentile_bands",
+    ] {
+        old.as_object_mut().expect("object").remove(key);
+    }
+    fs::write(&manifest, old.to_string()).expect("write");
     let out = s(&tmp.path().join("cmp-old"));
     let r = rofrsim(["compare", &s(&run), &s(&run), "--out", &out, "-q"]);
     assert_eq!(r.code, Some(0), "{}", r.dump());

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reference for src/inference.rs (driven by tests/inference_py.rs).
+"""Independent reference for src/analysis/inference.rs (driven by tests/inference_py.rs).
 
 Python 3 standard library only. Reads JSON from stdin:
 

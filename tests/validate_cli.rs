@@ -570,6 +570,7 @@ fn a_closed_stdout_is_a_normal_end() {
             "--out",
             f,
             "-q",
+            "--report",
         ],
         vec!["sensitivity", f],
     ] {
@@ -591,6 +592,52 @@ fn a_closed_stdout_is_a_normal_end() {
     assert!(
         folder.join("trials.csv").is_file(),
         "the run still wrote its folder"
+    );
+    assert!(
+        folder.join("report.html").is_file(),
+        "--report is drawn whether or not anyone reads stdout"
+    );
+}
+
+/// A closed stderr does not turn progress or an error message into a
+/// panic: the exit code still tells, and the work is done.
+#[test]
+fn a_closed_stderr_is_not_a_panic() {
+    let out = tempfile::tempdir().expect("temp dir");
+    let sweep = out.path().join("sweep");
+    let w = sweep.to_str().expect("utf-8 path");
+    for (args, code) in [
+        (vec!["validate", "tests/fixtures/no_such_scenario.toml"], 2),
+        (
+            // Not --quiet: it writes a progress line per combination.
+            vec![
+                "sweep",
+                "tests/fixtures/minimal.toml",
+                "--vary",
+                "seed=1,2",
+                "--trials",
+                "10",
+                "--out",
+                w,
+            ],
+            0,
+        ),
+    ] {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let done = std::process::Command::new(bin())
+            .args(&args)
+            .current_dir(root())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(writer)
+            .status()
+            .expect("run rofrsim");
+        assert_eq!(done.code(), Some(code), "{args:?}");
+    }
+    assert!(
+        sweep.join("sweep.csv").is_file(),
+        "the sweep still wrote its folder"
     );
 }
 

@@ -43,7 +43,7 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
         seed: args.seed,
         set: args.set,
         out: args.out,
-        threads: Some(args.control.threads()),
+        threads: args.control.threads(),
         force: args.control.force,
         quiet: args.control.quiet,
     })?;

@@ -118,10 +118,13 @@ pub fn main() -> ExitCode {
     match dispatch(cli) {
         Ok(()) | Err(Ended::StdoutClosed) => ExitCode::SUCCESS,
         Err(Ended::Failed(e)) => {
-            eprintln!("error: {e}");
+            // Written as well as stderr allows: a closed stderr must not turn
+            // the error into a panic (the exit code still tells).
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {e}");
             let mut source = std::error::Error::source(&e);
             while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
+                let _ = writeln!(stderr, "  caused by: {cause}");
                 source = cause.source();
             }
             ExitCode::from(e.exit_code())

@@ -1,6 +1,10 @@
 //! `rofrsim run SCENARIO [options]` (or `--from-manifest`): run the trials
 //! of a scenario into an output folder and print the headline outcomes.
 
+// The options' doc comments are clap's help text, written for a terminal
+// (`output/<scenario name>`), not rustdoc's HTML.
+#![allow(rustdoc::invalid_html_tags)]
+
 use std::path::{Path, PathBuf};
 
 use super::text::short;
@@ -8,9 +12,10 @@ use super::{Control, DEFAULT_TRIALS, Ended, MAX_TRIALS, print};
 use crate::analysis::stats::Summary;
 use crate::analysis::target::Target;
 use crate::error::Error;
+use crate::folder::Reader;
 use crate::folder::manifest::{self, RunManifest};
 use crate::folder::outcomes::{
-    AZURE_SHARE_END, MICROSOFT_VALUE_NPV, P_IP_EXPIRY_BY_AGI, UNMET_SHARE,
+    self, AZURE_SHARE_END, MICROSOFT_VALUE_NPV, P_IP_EXPIRY_BY_AGI, UNMET_SHARE,
 };
 use crate::jobs::run::{Provenance, RunOptions, RunResult};
 use crate::report::{ReportOptions, report};
@@ -55,18 +60,8 @@ pub struct Args {
 
 /// Runs `rofrsim run`.
 pub(super) fn run(mut args: Args) -> Result<(), Ended> {
-    if let Some(manifest) = &args.from_manifest {
-        let recorded = Recorded::read(manifest)?;
-        recorded.check_scenario()?;
-        args.scenario = Some(recorded.scenario);
-        args.trials = recorded.trials;
-        args.seed = Some(recorded.seed);
-        args.paths = recorded.paths;
-        args.set = recorded.overrides;
-        args.target = recorded.targets;
-        if args.out.is_none() {
-            args.out = Some(recorded.out);
-        }
+    if let Some(manifest) = args.from_manifest.clone() {
+        repeat(&mut args, &manifest)?;
     }
     let Some(scenario_path) = args.scenario.clone() else {
         return Err(Error::Usage("run needs a scenario file or --from-manifest".into()).into());
@@ -80,100 +75,67 @@ pub(super) fn run(mut args: Args) -> Result<(), Ended> {
             .out
             .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name)),
         paths: args.paths,
-        threads: Some(args.control.threads()),
+        threads: args.control.threads(),
         force: args.control.force,
         quiet: args.control.quiet,
         targets: args.target,
     };
     let result = crate::jobs::run::run(&scenario, &opts, &provenance)?;
-    print(&headline(&scenario, &opts, &result))?;
+    let mut text = headline(&scenario, &opts, &result);
+    // Drawn before anything is printed, so that a reader who stops reading
+    // early (a closed stdout) does not stop the report from being written.
     if args.report {
         let written = report(&ReportOptions {
             inputs: vec![opts.out.clone()],
             out: None,
         })?;
-        print(&format!("report: {}\n", written.html.display()))?;
+        text.push_str(&format!("report: {}\n", written.html.display()));
+    }
+    print(&text)
+}
+
+/// Sets `args` to repeat the run recorded in `manifest` (the file, or the
+/// run folder holding it), after checking that the scenario file still has
+/// the recorded SHA-256.
+fn repeat(args: &mut Args, manifest: &Path) -> Result<(), Error> {
+    let m = RunManifest::read_path(manifest, Reader::FromManifest)?;
+    let lacks = |key: &str| Error::Folder {
+        path: manifest.to_path_buf(),
+        problem: format!("the manifest lacks `{key}`: the run cannot be repeated from it"),
+    };
+    if m.scenario.path.is_empty() {
+        return Err(lacks("scenario.path"));
+    }
+    if m.scenario.sha256.is_empty() {
+        return Err(lacks("scenario.sha256"));
+    }
+    let scenario = PathBuf::from(&m.scenario.path);
+    let bytes = std::fs::read(&scenario).map_err(|e| {
+        Error::Usage(format!(
+            "{}: cannot read the recorded scenario {}: {e}",
+            manifest.display(),
+            scenario.display()
+        ))
+    })?;
+    let actual = manifest::sha256_hex(&bytes);
+    if actual != m.scenario.sha256 {
+        return Err(Error::Usage(format!(
+            "{} has changed since the run recorded in {} (SHA-256 {actual}, recorded {}); the run cannot be reproduced from it",
+            scenario.display(),
+            manifest.display(),
+            m.scenario.sha256
+        )));
+    }
+    args.set = m.overrides(manifest)?;
+    args.target = m.targets(manifest)?;
+    args.scenario = Some(scenario);
+    args.trials = m.trials;
+    args.seed = Some(m.seed);
+    args.paths = m.paths;
+    if args.out.is_none() && !m.out.is_empty() {
+        args.out = Some(PathBuf::from(m.out));
     }
     Ok(())
-}
-
-/// A run as its `manifest.json` records it, for `run --from-manifest`.
-struct Recorded {
-    /// The manifest file.
-    manifest: PathBuf,
-    /// Scenario path as recorded (relative to where the run was started).
-    scenario: PathBuf,
-    /// Recorded SHA-256 of the scenario file.
-    sha256: String,
-    overrides: Vec<Override>,
-    seed: u64,
-    trials: u64,
-    paths: u64,
-    targets: Vec<Target>,
-    out: PathBuf,
-}
-
-impl Recorded {
-    /// Reads a manifest written by `run` (the file, or the folder holding it).
-    fn read(manifest: &Path) -> Result<Recorded, Error> {
-        let file = if manifest.is_dir() {
-            manifest.join(manifest::FILE)
-        } else {
-            manifest.to_path_buf()
-        };
-        let text = std::fs::read_to_string(&file).map_err(|e| Error::Folder {
-            path: file.clone(),
-            problem: format!("cannot read the manifest ({e})"),
-        })?;
-        let m = RunManifest::parse(&file, &text, "run --from-manifest")?;
-        let bad = |what: String| Error::Folder {
-            path: file.clone(),
-            problem: what,
-        };
-        let overrides = m
-            .scenario
-            .overrides
-            .iter()
-            .map(|o| o.parse().map_err(|e| bad(format!("override {o:?}: {e}"))))
-            .collect::<Result<_, _>>()?;
-        let targets = m
-            .targets
-            .iter()
-            .map(|t| t.parse().map_err(|e| bad(format!("target {t:?}: {e}"))))
-            .collect::<Result<_, _>>()?;
-        Ok(Recorded {
-            manifest: file,
-            scenario: PathBuf::from(m.scenario.path),
-            sha256: m.scenario.sha256,
-            overrides,
-            seed: m.seed,
-            trials: m.trials,
-            paths: m.paths,
-            targets,
-            out: PathBuf::from(m.out),
-        })
-    }
-
-    /// Checks the scenario file still has the recorded SHA-256.
-    fn check_scenario(&self) -> Result<(), Error> {
-        let bytes = std::fs::read(&self.scenario).map_err(|e| {
-            Error::Usage(format!(
-                "{}: cannot read the recorded scenario {}: {e}",
-                self.manifest.display(),
-                self.scenario.display()
-            ))
-        })?;
-        let actual = manifest::sha256_hex(&bytes);
-        if actual != self.sha256 {
-            return Err(Error::Usage(format!(
-                "{} has changed since the run recorded in {} (SHA-256 {actual}, recorded {}); the run cannot be reproduced from it",
-                self.scenario.display(),
-                self.manifest.display(),
-                self.sha256
-            )));
-        }
-        Ok(())
-    }
 }
 
 /// The short table printed at the end of a run.
@@ -201,8 +163,11 @@ fn headline(scenario: &Scenario, opts: &RunOptions, r: &RunResult) -> String {
         if r.threads == 1 { "" } else { "s" }
     );
     let mut row = |label: &str, value: String| out.push_str(&format!("  {label:<44} {value}\n"));
+    // The outcomes' labels from the table of outcomes where they read as
+    // a headline; the others say which month or denominator is meant.
+    let label = |name: &str| outcomes::label(name).map_or_else(|| name.to_string(), |(l, _)| l);
     if let Some(s) = find(P_IP_EXPIRY_BY_AGI) {
-        row("P(IP rights end through AGI)", pct(s.mean));
+        row(&label(P_IP_EXPIRY_BY_AGI), pct(s.mean));
     }
     row(
         "IP expiry date p5 / p50 / p95",
@@ -232,7 +197,10 @@ fn headline(scenario: &Scenario, opts: &RunOptions, r: &RunResult) -> String {
         row("Unmet share of demand (GW-years)", spread(s, &pct));
     }
     if let Some(s) = find(MICROSOFT_VALUE_NPV) {
-        row("Microsoft NPV, usd_bn", spread(s, &|x| short(x)));
+        row(
+            &format!("{}, usd_bn", label(MICROSOFT_VALUE_NPV)),
+            spread(s, &|x| short(x)),
+        );
     }
     out.push_str(&format!("\noutputs: {}\n", r.out.display()));
     out

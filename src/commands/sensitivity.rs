@@ -8,7 +8,7 @@ use super::text::{Align, render, short};
 use super::{Ended, print};
 use crate::analysis::sensitivity::Row;
 use crate::error::Error;
-use crate::folder::{self, Kind, outcomes, sensitivity};
+use crate::folder::{Kind, Reader, outcomes, sensitivity};
 
 /// Options of `rofrsim sensitivity`.
 #[derive(Debug, clap::Args)]
@@ -18,21 +18,21 @@ pub struct Args {
     /// Outcome metric (default: the headline outcomes).
     #[arg(long)]
     metric: Option<String>,
-    /// Show at most this many inputs per metric.
-    #[arg(long, default_value_t = 15)]
-    top: usize,
+    /// Show at most this many inputs per metric (at least 1).
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u16).range(1..))]
+    top: u16,
 }
 
 /// Runs `rofrsim sensitivity`.
 pub(super) fn run(args: Args) -> Result<(), Ended> {
     let dir = &args.outdir;
-    folder::expect_run(dir, Kind::of(dir)?, "sensitivity")?;
+    Kind::expect(dir, Reader::Sensitivity)?;
     let rows = sensitivity::read(dir)?;
     let text = format_rows(
         &dir.join(sensitivity::FILE),
         &rows,
         args.metric.as_deref(),
-        args.top,
+        usize::from(args.top),
     )?;
     print(&text)
 }

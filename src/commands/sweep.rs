@@ -1,6 +1,10 @@
 //! `rofrsim sweep SCENARIO --vary KEY=VALUES… [options]`: one run per
 //! combination of varied values, summarised in `sweep.csv`.
 
+// The options' doc comments are clap's help text, written for a terminal
+// (`output/<scenario name>`), not rustdoc's HTML.
+#![allow(rustdoc::invalid_html_tags)]
+
 use std::path::PathBuf;
 
 use super::{Control, Ended, MAX_TRIALS, print};
@@ -88,18 +92,22 @@ fn split_top_level(s: &str) -> Vec<String> {
 
 /// Expands `lo:hi:step` into its values, `hi` included when the steps land
 /// on it (within rounding).
-fn range(lo: f64, hi: f64, step: f64) -> Result<Vec<f64>, String> {
+/// `text` is the range as given, for messages.
+fn range(text: &str, lo: f64, hi: f64, step: f64) -> Result<Vec<f64>, String> {
     if !(lo.is_finite() && hi.is_finite() && step.is_finite()) || step <= 0.0 || hi < lo {
         return Err(format!(
-            "a range lo:hi:step needs lo ≤ hi and step > 0 (given {lo}:{hi}:{step})"
+            "a range lo:hi:step needs lo ≤ hi and step > 0 (given {text})"
         ));
     }
-    let count = ((hi - lo) / step + 1e-9).floor() as usize + 1;
-    if count > MAX_COMBINATIONS {
+    // Counted in f64 before any conversion: a range of 1e300 steps must be
+    // refused, not wrap around.
+    let count = ((hi - lo) / step + 1e-9).floor() + 1.0;
+    if count > MAX_COMBINATIONS as f64 {
         return Err(format!(
-            "the range {lo}:{hi}:{step} has {count} values (at most {MAX_COMBINATIONS})"
+            "the range {text} has more than {MAX_COMBINATIONS} values"
         ));
     }
+    let count = count as usize;
     // Computed from the index, not accumulated, and rounded to 12
     // significant digits so 0.1:0.9:0.2 gives 0.3, not 0.30000000000000004.
     Ok((0..count)
@@ -128,7 +136,7 @@ fn parse_vary(s: &str) -> Result<Vary, String> {
     let parts: Vec<&str> = values.split(':').collect();
     let numbers: Option<Vec<f64>> = parts.iter().map(|p| p.trim().parse().ok()).collect();
     let values = match (parts.len(), numbers) {
-        (3, Some(n)) => range(n[0], n[1], n[2])?
+        (3, Some(n)) => range(values, n[0], n[1], n[2])?
             .iter()
             .map(|x| x.to_string())
             .collect(),
@@ -160,7 +168,14 @@ mod tests {
             values(r#"terms.rofr.0.until="2025-10","never""#),
             [r#""2025-10""#, r#""never""#]
         );
-        for bad in ["x=1:0:1", "x=0:1:0", "x=1,,2", "=1"] {
+        for bad in [
+            "x=1:0:1",
+            "x=0:1:0",
+            "x=1,,2",
+            "=1",
+            "x=0:1e300:1e-300",
+            "x=0:1e4:1",
+        ] {
             assert!(parse_vary(bad).is_err(), "{bad}");
         }
     }

@@ -109,7 +109,8 @@ pub struct Block {
     sharing: Vec<bool>,
     /// Per-lane buffers of the vectorised routing.
     left: Vec<f64>,
-    accept: Vec<f64>,
+    /// GW of each lane's need offered to a ROFR holder.
+    offered: Vec<f64>,
     active: Vec<bool>,
     /// A lane's month gathered for an observer.
     view: LaneView,
@@ -135,7 +136,7 @@ impl Block {
     }
 
     /// The month just stepped, series by series, each a slice over the
-    /// lanes, in [`crate::output::series_names`] order.
+    /// lanes, in [`crate::folder::timeseries::series_names`] order.
     pub fn series(&self, mut f: impl FnMut(usize, &[f64])) {
         let l = self.lanes;
         let mut i = 0;
@@ -259,7 +260,7 @@ impl Model<'_> {
             &mut b.work,
             &mut b.placed_total,
             &mut b.left,
-            &mut b.accept,
+            &mut b.offered,
         ] {
             reset(v, lanes, 0.0);
         }
@@ -613,13 +614,9 @@ impl Model<'_> {
                             true,
                             exercised,
                         );
-                        if exercised {
-                            let rest = router.take(c, holder, need);
-                            router.spread(c, rest, Some(holder))
-                        } else {
-                            // A declined offer takes nothing from the holder.
-                            router.spread(c, need, Some(holder))
-                        }
+                        let offered = terms::offered_to_holder(need, exercised);
+                        let rest = router.take(c, holder, offered) + (need - offered);
+                        router.spread(c, rest, Some(holder))
                     }
                     Route::Open => router.spread(c, need, None),
                 };
@@ -672,15 +669,16 @@ impl Model<'_> {
                     let per_lane = draws
                         .zip(exercise)
                         .zip(&b.active)
-                        .zip(&mut b.accept)
+                        .zip(left.iter().zip(&mut b.offered))
                         .zip(b.rofr_offers.iter_mut().zip(&mut b.rofr_declined));
-                    for ((((draw, &exercise), &active), accepted), (offers, declined)) in per_lane {
+                    for ((((draw, &exercise), &active), (&need, offered)), (offers, declined)) in
+                        per_lane
+                    {
                         let exercised = terms::exercised(draw, exercise);
                         terms::tally_offer(offers, declined, active, exercised);
-                        // A declined offer takes nothing from the holder.
-                        *accepted = if exercised { 1.0 } else { 0.0 };
+                        *offered = terms::offered_to_holder(need, exercised);
                     }
-                    ranked.take(c, holder, left, Some(&b.accept));
+                    ranked.take(c, holder, left, Some(&b.offered));
                     Some(holder)
                 }
                 Route::Open => None,

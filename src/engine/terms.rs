@@ -105,6 +105,17 @@ pub fn exercised(draw: f64, exercise_probability: f64) -> bool {
     draw < exercise_probability
 }
 
+/// The part of a class's `need` offered to the holder of its ROFR window:
+/// all of it when the holder exercises its right — it takes what its free
+/// capacity allows, and what it cannot take goes to the other providers
+/// under the policy —, none when it declines: then all of it goes to the
+/// other providers, and a declined offer takes nothing from the holder,
+/// even where it has free capacity.
+#[inline]
+pub fn offered_to_holder(need: f64, exercised: bool) -> f64 {
+    if exercised { need } else { 0.0 }
+}
+
 /// Counts one class's offer of the month: `made` when the class had need
 /// (see [`has_need`]); declined when made and not [`exercised`].
 #[inline]
@@ -318,6 +329,8 @@ mod tests {
         tally_offer(&mut offers, &mut declined, true, true);
         tally_offer(&mut offers, &mut declined, false, false);
         assert_eq!((offers, declined), (2, 1));
+        assert_eq!(offered_to_holder(2.5, true), 2.5);
+        assert_eq!(offered_to_holder(2.5, false), 0.0);
     }
 
     #[test]

@@ -11,9 +11,11 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Kind, bad_file};
+use super::staging::OutputDir;
+use super::{Kind, Reader, bad_file};
+use crate::analysis::target::Target;
 use crate::error::Error;
-use crate::scenario::Month;
+use crate::scenario::{Month, Override};
 
 /// The file's name in an output folder.
 pub const FILE: &str = "manifest.json";
@@ -23,7 +25,8 @@ pub const FILE: &str = "manifest.json";
 pub const FORMAT_VERSION: u32 = 1;
 
 /// The scenario a folder was made from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ScenarioRecord {
     /// Free text from the scenario.
     pub description: String,
@@ -38,11 +41,18 @@ pub struct ScenarioRecord {
 }
 
 /// The manifest of a `rofrsim run` folder.
+///
+/// Only `seed` and `trials` must be there to read one: manifests of
+/// earlier versions lack some keys (`format_version`, `kind`, `out`,
+/// `targets`, …), which read as empty; a command that needs one of them
+/// says so.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunManifest {
     /// Last simulated month.
-    pub end: Month,
+    #[serde(default)]
+    pub end: Option<Month>,
     /// The files the run wrote.
+    #[serde(default)]
     pub files: Vec<String>,
     /// The manifest's format (see [`FORMAT_VERSION`]).
     #[serde(default)]
@@ -51,32 +61,44 @@ pub struct RunManifest {
     #[serde(default = "run_kind")]
     pub kind: Kind,
     /// Months in the horizon.
+    #[serde(default)]
     pub months: usize,
     /// The output folder, as given.
+    #[serde(default)]
     pub out: String,
     /// `--paths`.
+    #[serde(default)]
     pub paths: u64,
     /// How `timeseries.csv`'s bands are computed and their error bound.
+    #[serde(default)]
     pub percentile_bands: String,
     /// A command line that reproduces the run.
+    #[serde(default)]
     pub reproduce: String,
     /// The rofrsim version that wrote it.
+    #[serde(default)]
     pub rofrsim_version: String,
     /// The scenario.
+    #[serde(default)]
     pub scenario: ScenarioRecord,
     /// Seed of every random stream.
     pub seed: u64,
     /// First simulated month.
-    pub start: Month,
+    #[serde(default)]
+    pub start: Option<Month>,
     /// Whether the outcome columns stayed in memory or spilled to disk.
+    #[serde(default)]
     pub summary_columns: String,
     /// `--target`s, as `METRIC<=VALUE`.
+    #[serde(default)]
     pub targets: Vec<String>,
     /// Worker threads.
+    #[serde(default)]
     pub threads: usize,
     /// Trials.
     pub trials: u64,
     /// Wall time, seconds (to the millisecond).
+    #[serde(default)]
     pub wall_time_seconds: f64,
 }
 
@@ -140,7 +162,7 @@ struct Probe {
 }
 
 /// Pretty JSON with a final newline.
-pub fn to_text(value: &impl Serialize) -> String {
+fn to_text(value: &impl Serialize) -> String {
     // Serialising these plain structs cannot fail.
     let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "{}".into());
     text.push('\n');
@@ -172,42 +194,82 @@ fn check_version(path: &Path, version: u32) -> Result<(), Error> {
     Ok(())
 }
 
-fn read_text(dir: &Path) -> Result<(std::path::PathBuf, String), Error> {
-    let path = dir.join(FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        bad_file(
-            &path,
-            format!(
-                "cannot read it ({e}); is {} an output folder of rofrsim?",
-                dir.display()
-            ),
-        )
-    })?;
-    Ok((path, text))
+/// The folder a manifest file is in ("." for a bare file name).
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
 }
 
 impl RunManifest {
-    /// Reads the manifest of run folder `dir`; a folder of another kind is
-    /// refused with what it is.
-    pub fn read(dir: &Path, command: &str) -> Result<RunManifest, Error> {
-        let (path, text) = read_text(dir)?;
-        RunManifest::parse(&path, &text, command)
+    /// Reads the manifest of run folder `dir` for `reader`; a folder of
+    /// another kind is refused with what it is.
+    pub fn read(dir: &Path, reader: Reader) -> Result<RunManifest, Error> {
+        Kind::expect(dir, reader)?;
+        let path = dir.join(FILE);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| bad_file(&path, format!("cannot read it ({e})")))?;
+        RunManifest::parse(&path, &text, reader)
+    }
+
+    /// Reads a run's manifest given as its file or as the folder holding it.
+    pub fn read_path(path: &Path, reader: Reader) -> Result<RunManifest, Error> {
+        if path.is_dir() {
+            return RunManifest::read(path, reader);
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| bad_file(path, format!("cannot read the manifest ({e})")))?;
+        RunManifest::parse(path, &text, reader)
     }
 
     /// Parses a run manifest's text; `path` names it in messages and
-    /// `command` is the command that wants a run folder. Never panics,
+    /// `reader` is the command that wants a run folder. Never panics,
     /// whatever the text.
-    pub fn parse(path: &Path, text: &str, command: &str) -> Result<RunManifest, Error> {
-        let kind = kind_of(path, text)?;
-        let dir = path.parent().unwrap_or(Path::new("."));
-        super::expect_run(dir, kind, command)?;
+    pub fn parse(path: &Path, text: &str, reader: Reader) -> Result<RunManifest, Error> {
+        reader.check(folder_of(path), kind_of(path, text)?)?;
         serde_json::from_str(text)
             .map_err(|e| bad_file(path, format!("not a manifest of `rofrsim run`: {e}")))
     }
 
-    /// Writes it as `manifest.json` text.
+    /// The `--set` overrides it records, as run.
+    pub fn overrides(&self, path: &Path) -> Result<Vec<Override>, Error> {
+        self.scenario
+            .overrides
+            .iter()
+            .map(|o| {
+                o.parse()
+                    .map_err(|e| bad_file(path, format!("override {o:?}: {e}")))
+            })
+            .collect()
+    }
+
+    /// The `--target`s it records, as run.
+    pub fn targets(&self, path: &Path) -> Result<Vec<Target>, Error> {
+        self.targets
+            .iter()
+            .map(|t| {
+                t.parse()
+                    .map_err(|e| bad_file(path, format!("target {t:?}: {e}")))
+            })
+            .collect()
+    }
+
+    /// Its text, as `manifest.json` holds it.
     pub fn to_text(&self) -> String {
         to_text(self)
+    }
+
+    /// Writes it into the folder being made.
+    pub fn write(&self, dir: &OutputDir) -> Result<(), Error> {
+        dir.write(FILE, &self.to_text())
+    }
+}
+
+impl SweepManifest {
+    /// Writes it into the sweep folder being made.
+    pub fn write(&self, dir: &OutputDir) -> Result<(), Error> {
+        dir.write(FILE, &to_text(self))
     }
 }
 
@@ -226,7 +288,7 @@ mod tests {
 
     fn example() -> RunManifest {
         RunManifest {
-            end: Month::parse("2035-12").unwrap(),
+            end: Month::parse("2035-12"),
             files: vec!["trials.csv".into()],
             format_version: FORMAT_VERSION,
             kind: Kind::Run,
@@ -244,7 +306,7 @@ mod tests {
                 sha256: "00".into(),
             },
             seed: 1,
-            start: Month::parse("2025-01").unwrap(),
+            start: Month::parse("2025-01"),
             summary_columns: "in memory".into(),
             targets: vec![],
             threads: 2,
@@ -258,7 +320,7 @@ mod tests {
         let m = example();
         let text = m.to_text();
         let path = Path::new("out/manifest.json");
-        assert_eq!(RunManifest::parse(path, &text, "compare").unwrap(), m);
+        assert_eq!(RunManifest::parse(path, &text, Reader::Compare).unwrap(), m);
         // Keys in alphabetical order.
         let keys: Vec<&str> = text
             .lines()
@@ -277,15 +339,15 @@ mod tests {
         let o = v.as_object_mut().unwrap();
         o.remove("format_version");
         o.remove("kind");
-        let old = RunManifest::parse(path, &v.to_string(), "compare").unwrap();
+        let old = RunManifest::parse(path, &v.to_string(), Reader::Compare).unwrap();
         assert_eq!((old.format_version, old.kind), (0, Kind::Run));
 
         v["format_version"] = serde_json::json!(FORMAT_VERSION + 1);
-        let e = RunManifest::parse(path, &v.to_string(), "compare").unwrap_err();
+        let e = RunManifest::parse(path, &v.to_string(), Reader::Compare).unwrap_err();
         assert!(e.to_string().contains("newer rofrsim"), "{e}");
 
         let sweep = serde_json::json!({ "command": "sweep", "seed": 1 }).to_string();
-        let e = RunManifest::parse(path, &sweep, "report").unwrap_err();
+        let e = RunManifest::parse(path, &sweep, Reader::Report).unwrap_err();
         assert!(e.to_string().contains("sweep folder"), "{e}");
     }
 }

@@ -33,7 +33,7 @@ pub enum Kind {
     Run,
     /// `rofrsim sweep`: sweep.csv and manifest.json.
     Sweep,
-    /// `rofrsim compare`: compare.csv (and runs/<name>/, one run folder per
+    /// `rofrsim compare`: compare.csv (and `runs/<name>/`, one run folder per
     /// scenario file compared).
     Compare,
 }
@@ -49,6 +49,14 @@ impl fmt::Display for Kind {
 }
 
 impl Kind {
+    /// The kind of output folder `dir`, when `reader` reads that kind;
+    /// otherwise an error that says what the folder is.
+    pub fn expect(dir: &Path, reader: Reader) -> Result<Kind, Error> {
+        let kind = Kind::of(dir)?;
+        reader.check(dir, kind)?;
+        Ok(kind)
+    }
+
     /// What kind of output folder `dir` is: told by its manifest, or, for
     /// a compare folder (which has none), by its `compare.csv`.
     pub fn of(dir: &Path) -> Result<Kind, Error> {
@@ -75,22 +83,53 @@ impl Kind {
     }
 }
 
-/// Refuses a folder of kind `found` where `command` reads run folders.
-pub(crate) fn expect_run(dir: &Path, found: Kind, command: &str) -> Result<(), Error> {
-    if found == Kind::Run {
-        return Ok(());
+/// A command that reads output folders, and the kinds it takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// `rofrsim compare`: scenario files and run folders.
+    Compare,
+    /// `rofrsim sensitivity`: a run folder.
+    Sensitivity,
+    /// `rofrsim report`: run folders and compare folders.
+    Report,
+    /// `rofrsim run --from-manifest`: a run's manifest.
+    FromManifest,
+}
+
+impl Reader {
+    /// Whether it reads folders of `kind`.
+    pub fn takes(self, kind: Kind) -> bool {
+        kind == Kind::Run || (self == Reader::Report && kind == Kind::Compare)
     }
-    Err(Error::WrongFolder {
-        dir: dir.to_path_buf(),
-        found: format!("this is {found}"),
-        command: command.to_string(),
-        expected: if command == "compare" {
-            "reads scenario files and run folders (from `rofrsim run`)"
-        } else {
-            "reads run folders (from `rofrsim run`)"
+
+    /// Refuses a folder `dir` of a kind it does not read, saying what the
+    /// folder is and what it reads.
+    pub fn check(self, dir: &Path, kind: Kind) -> Result<(), Error> {
+        if self.takes(kind) {
+            return Ok(());
         }
-        .into(),
-    })
+        let (command, reads) = match self {
+            Reader::Compare => (
+                "compare",
+                "reads scenario files and run folders (from `rofrsim run`)",
+            ),
+            Reader::Sensitivity => ("sensitivity", "reads run folders (from `rofrsim run`)"),
+            Reader::Report => (
+                "report",
+                "draws run folders (from `rofrsim run`) and compare folders (from `rofrsim compare`)",
+            ),
+            Reader::FromManifest => (
+                "run --from-manifest",
+                "reads the manifest of a run folder (from `rofrsim run`)",
+            ),
+        };
+        Err(Error::WrongFolder {
+            dir: dir.to_path_buf(),
+            found: format!("this is {kind}"),
+            command: command.into(),
+            expected: reads.into(),
+        })
+    }
 }
 
 /// A problem with a file (or folder) of an output folder.

@@ -452,7 +452,8 @@ mod tests {
             let to = from + expected[from..].find(&end).unwrap();
             expected.replace_range(from..to, &table);
         }
-        if std::env::var_os("ROFRSIM_BLESS").is_some() && text != expected {
+        let bless = std::env::var("ROFRSIM_BLESS").is_ok_and(|v| !v.is_empty() && v != "0");
+        if bless && text != expected {
             std::fs::write(&path, &expected).unwrap();
             eprintln!("rewrote the tables of {}", path.display());
             return;

@@ -1,6 +1,6 @@
 //! `trials.csv`: one row per trial — its index, the inputs given as
 //! distributions (the values drawn), then the outcomes of
-//! [`outcomes::OUTCOMES`](super::outcomes::OUTCOMES). Written row by row
+//! [`outcomes::OUTCOMES`]. Written row by row
 //! while the trials run; read back by `compare` and `report`.
 
 use std::fmt::Write as _;

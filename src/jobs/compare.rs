@@ -19,7 +19,7 @@ use crate::error::Error;
 use crate::folder::manifest::RunManifest;
 use crate::folder::staging::OutputDir;
 use crate::folder::trials::Trials;
-use crate::folder::{self, Kind, compare as compare_csv, outcomes};
+use crate::folder::{self, Reader, compare as compare_csv, outcomes};
 use crate::scenario::{self, Override};
 
 /// One run's per-trial outcomes, as read from its folder.
@@ -41,16 +41,22 @@ pub struct RunData {
 /// folder of another kind, and a truncated or corrupted file with a
 /// message naming the file and line.
 pub fn read_run(folder: &Path) -> Result<RunData, Error> {
-    folder::expect_run(folder, Kind::of(folder)?, "compare")?;
-    let manifest = RunManifest::read(folder, "compare")?;
+    let manifest = RunManifest::read(folder, Reader::Compare)?;
     let outcomes = Trials::read(folder, manifest.trials)?;
     Ok(RunData::new(folder, manifest, outcomes))
 }
 
 impl RunData {
     fn new(folder: &Path, manifest: RunManifest, outcomes: Trials) -> RunData {
+        // A manifest of an early version may lack the name: the folder
+        // names the run then.
+        let name = manifest.scenario.name;
         RunData {
-            label: manifest.scenario.name,
+            label: if name.is_empty() {
+                folder.display().to_string()
+            } else {
+                name
+            },
             folder: folder.to_path_buf(),
             seed: manifest.seed,
             trials: manifest.trials,
@@ -69,7 +75,7 @@ pub fn parse_run(
     let manifest = RunManifest::parse(
         &folder.join(folder::manifest::FILE),
         manifest_text,
-        "compare",
+        Reader::Compare,
     )?;
     let outcomes = Trials::parse(
         &folder.join(folder::trials::FILE),
@@ -132,7 +138,7 @@ pub struct CompareOptions {
     /// Output folder.
     pub out: Option<PathBuf>,
     /// Worker threads.
-    pub threads: Option<usize>,
+    pub threads: usize,
     /// Replace an existing output folder.
     pub force: bool,
     /// No progress bar.
@@ -239,11 +245,11 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, Error> {
                 targets: Vec::new(),
             };
             if !opts.quiet {
-                eprintln!(
+                super::progress(&format!(
                     "running {} ({} trials, seed {seed})",
                     path.display(),
                     trials
-                );
+                ));
             }
             run::run(s, &run_opts, &provenance)?;
             let mut data = read_run(&folder)?;

@@ -9,3 +9,11 @@ pub mod compare;
 pub mod run;
 pub mod simulate;
 pub mod sweep;
+
+/// A line of progress on stderr. Progress is not a result: when stderr is
+/// closed (`2>&1 | head`), the work goes on without it rather than panic
+/// as `eprintln!` would.
+pub fn progress(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}

@@ -30,8 +30,8 @@ pub struct RunOptions {
     pub out: PathBuf,
     /// Write every month of the first N trials to `paths.csv`.
     pub paths: u64,
-    /// Worker threads (None = all cores).
-    pub threads: Option<usize>,
+    /// Worker threads.
+    pub threads: usize,
     /// Replace an existing destination.
     pub force: bool,
     /// No progress bar.
@@ -243,9 +243,7 @@ pub fn run(
         output_dir.show_as(shown);
     }
     let stop = interruption_flag();
-    let threads = opts
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = opts.threads;
     let sim_opts = SimOptions {
         trials: opts.trials,
         seed: opts.seed,
@@ -338,7 +336,7 @@ pub fn run(
         seconds,
         columns_spilled,
     );
-    output_dir.write(manifest::FILE, &manifest.to_text())?;
+    manifest.write(&output_dir)?;
 
     if stop.load(Ordering::Relaxed) {
         return Err(Error::Interrupted);
@@ -415,7 +413,7 @@ fn run_manifest(
         files.push(paths::FILE);
     }
     RunManifest {
-        end: scenario.end,
+        end: Some(scenario.end),
         files: files.into_iter().map(String::from).collect(),
         format_version: manifest::FORMAT_VERSION,
         kind: Kind::Run,
@@ -436,7 +434,7 @@ fn run_manifest(
             sha256: prov.scenario_sha256.clone(),
         },
         seed: opts.seed,
-        start: scenario.start,
+        start: Some(scenario.start),
         summary_columns: if columns_spilled {
             "spilled to disk while running (more than fits the in-memory limit); statistics exact"
         } else {

@@ -125,7 +125,12 @@ pub fn sweep(opts: &SweepOptions) -> Result<PathBuf, Error> {
                 .iter()
                 .map(|o| format!("{}={}", o.path, o.value))
                 .collect();
-            eprintln!("[{}/{}] {}", i + 1, scenarios.len(), label.join(" "));
+            super::progress(&format!(
+                "[{}/{}] {}",
+                i + 1,
+                scenarios.len(),
+                label.join(" ")
+            ));
         }
         let model = Model::new(scenario);
         let sim_opts = SimOptions {
@@ -148,10 +153,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<PathBuf, Error> {
     }
     output_dir.write(sweep_csv::FILE, &csv)?;
     let seconds = started.elapsed().as_secs_f64();
-    output_dir.write(
-        manifest::FILE,
-        &manifest::to_text(&sweep_manifest(opts, seed, &out, count, seconds)),
-    )?;
+    sweep_manifest(opts, seed, &out, count, seconds).write(&output_dir)?;
     output_dir.commit()?;
     Ok(out)
 }

@@ -10,6 +10,7 @@ use super::RunData;
 use super::charts::{Chart, describe, value_text};
 use super::draw::{Fmt, num};
 use super::{Report, Section};
+use crate::engine::ExpiryCause;
 use crate::folder::compare::CompareTable;
 use crate::folder::outcomes::{
     self, AZURE_SHARE_END, DEMAND_GW_END, IP_EXPIRY_YEAR, MICROSOFT_VALUE_NPV, OPENAI_REVENUE,
@@ -191,7 +192,9 @@ fn run_header(h: &mut String, label: &str, run: &RunData, several: bool) {
     fact("Scenario", esc(&m.scenario.name));
     fact("Seed", m.seed.to_string());
     fact("Trials", num(m.trials as f64));
-    fact("Horizon", format!("{} to {}", m.start, m.end));
+    if let (Some(start), Some(end)) = (m.start, m.end) {
+        fact("Horizon", format!("{start} to {end}"));
+    }
     if !m.scenario.overrides.is_empty() {
         fact(
             "Overrides",
@@ -311,12 +314,17 @@ fn compare_table(h: &mut String, path: &Path, t: &CompareTable) {
     };
     for r in rows {
         let metric = t.cell(r, "metric");
-        let label = match metric.split_once('=') {
-            Some((_, "beyond_horizon")) => {
+        let label = match metric
+            .split_once('=')
+            .map(|(_, c)| (c, ExpiryCause::parse(c)))
+        {
+            Some((_, Some(ExpiryCause::BeyondHorizon))) => {
                 "Share of trials with IP rights beyond the horizon".to_string()
             }
-            Some((_, "agi")) => "Share of trials with IP rights ended by AGI".to_string(),
-            Some((_, cause)) => format!("Share of trials with IP rights ended by {cause}"),
+            Some((_, Some(ExpiryCause::Agi))) => {
+                "Share of trials with IP rights ended by AGI".to_string()
+            }
+            Some((cause, _)) => format!("Share of trials with IP rights ended by {cause}"),
             None => describe(metric).0,
         };
         let unit = match metric.split_once('=') {

@@ -32,7 +32,7 @@ use crate::folder::outcomes::{
 use crate::folder::summary::SummaryTable;
 use crate::folder::timeseries::{self, Timeseries};
 use crate::folder::trials::Trials;
-use crate::folder::{self, Kind, outcomes, sensitivity};
+use crate::folder::{self, Kind, Reader, outcomes, sensitivity};
 use charts::Chart;
 
 /// Everything the report draws from one run folder.
@@ -55,7 +55,7 @@ pub struct RunData {
 impl RunData {
     /// Reads every file the report needs from run folder `dir`.
     pub fn read(dir: &Path) -> Result<RunData, Error> {
-        let manifest = RunManifest::read(dir, "report")?;
+        let manifest = RunManifest::read(dir, Reader::Report)?;
         Ok(RunData {
             dir: dir.to_path_buf(),
             timeseries: Timeseries::read(dir)?,
@@ -252,7 +252,7 @@ fn compare_runs(dir: &Path, table: &CompareTable) -> Vec<PathBuf> {
         .labels()
         .iter()
         .map(|n| dir.join("runs").join(n))
-        .filter(|p| p.join(folder::manifest::FILE).is_file())
+        .filter(|p| Kind::of(p).is_ok_and(|k| k == Kind::Run))
         .collect()
 }
 
@@ -266,29 +266,24 @@ pub fn build(inputs: &[PathBuf]) -> Result<Report, Error> {
     let mut dirs: Vec<PathBuf> = Vec::new();
     let mut compare_table = None;
     for input in inputs {
-        match Kind::of(input)? {
-            Kind::Compare => {
-                let table = CompareTable::read(input)?;
-                dirs.extend(compare_runs(input, &table));
-                if compare_table.is_none() {
-                    compare_table = Some((input.join(folder::compare::FILE), table));
-                }
+        if Kind::expect(input, Reader::Report)? == Kind::Compare {
+            let table = CompareTable::read(input)?;
+            dirs.extend(compare_runs(input, &table));
+            if compare_table.is_none() {
+                compare_table = Some((input.join(folder::compare::FILE), table));
             }
-            Kind::Run => dirs.push(input.clone()),
-            found @ Kind::Sweep => {
-                return Err(Error::WrongFolder {
-                    dir: input.clone(),
-                    found: format!("this is {found}"),
-                    command: "report".into(),
-                    expected: "draws run folders (from `rofrsim run`) and compare folders (from `rofrsim compare`)".into(),
-                });
-            }
+        } else {
+            dirs.push(input.clone());
         }
     }
     let mut runs = Vec::new();
     for dir in &dirs {
         let data = RunData::read(dir)?;
-        let name = &data.manifest.scenario.name;
+        // A manifest of an early version may lack the name.
+        let name = match data.manifest.scenario.name.as_str() {
+            "" => dir.display().to_string(),
+            name => name.to_string(),
+        };
         let mut label = name.clone();
         let mut k = 2;
         while runs.iter().any(|r: &RunReport| r.label == label) {
@@ -329,9 +324,9 @@ fn write(path: &Path, text: &str) -> Result<(), Error> {
 /// Where the HTML goes when `--out` is not given.
 pub fn default_html(inputs: &[PathBuf]) -> PathBuf {
     let first = inputs.first().cloned().unwrap_or_default();
-    let manifest = first.join(folder::manifest::FILE);
-    let several_runs = inputs.len() > 1 || !manifest.exists();
-    if several_runs && manifest.exists() {
+    // Several run folders: the comparison page goes into the first; a run
+    // or compare folder alone holds its own report.html.
+    if inputs.len() > 1 && Kind::of(&first).is_ok_and(|k| k == Kind::Run) {
         first.join("report-compare.html")
     } else {
         first.join("report.html")
