@@ -22,7 +22,9 @@
 //! `charts/*.svg`) is compared with `tests/golden/NAME/` at the same
 //! relative path, and its stdout (the headline table) with
 //! `tests/golden/NAME.stdout`. A file missing from either side is a
-//! difference.
+//! difference. The other commands are pinned too, under
+//! `tests/golden/commands/` (see [`run_commands`]): `validate` of each
+//! scenario, a `compare` and a `sweep`.
 //!
 //! Normalised before comparing, because it cannot be deterministic, and
 //! nothing else: the wall time, replaced by the token `WALL_TIME` (see
@@ -217,6 +219,78 @@ fn run_all(threads: &str) -> Files {
     files
 }
 
+/// The other commands' outputs on the shipped scenarios, small: what
+/// `validate` prints for each; `compare` of `seed_terms` and
+/// `oct2025_terms` (`compare.csv` and what it prints; its `runs/` are runs
+/// like the ones above); a `sweep` of the baseline over two revenue-share
+/// rates (`sweep.csv`, its manifest, what it prints). Files under
+/// `commands/`, stdout as `.txt` (no wall time in them).
+fn run_commands() -> Files {
+    let work = tempfile::Builder::new()
+        .prefix("rofrsim-golden-")
+        .tempdir()
+        .expect("create a temporary folder");
+    fs::create_dir(work.path().join("scenarios")).expect("create scenarios/");
+    for name in scenarios() {
+        let scenario = format!("scenarios/{name}.toml");
+        fs::copy(root().join(&scenario), work.path().join(&scenario))
+            .unwrap_or_else(|e| panic!("copy {scenario}: {e}"));
+    }
+    let mut files = Files::new();
+    let mut command = |label: &str, args: &[&str]| {
+        let r: Run = rofrsim_in(work.path(), args);
+        assert!(r.crash_signs().is_empty(), "{label}: crash\n{}", r.dump());
+        assert_eq!(r.code, Some(0), "{label}: failed\n{}", r.dump());
+        files.insert(format!("commands/{label}.txt"), r.stdout.into_bytes());
+    };
+    for name in scenarios() {
+        command(
+            &format!("validate-{name}"),
+            &["validate", &format!("scenarios/{name}.toml")],
+        );
+    }
+    command(
+        "compare",
+        &[
+            "compare",
+            "scenarios/seed_terms.toml",
+            "scenarios/oct2025_terms.toml",
+            "--trials",
+            TRIALS,
+            "--threads",
+            "2",
+            "--out",
+            "out/compare",
+            "--quiet",
+        ],
+    );
+    command(
+        "sweep",
+        &[
+            "sweep",
+            "scenarios/baseline.toml",
+            "--vary",
+            "terms.revenue_share.rate=0.1,0.3",
+            "--trials",
+            "50",
+            "--threads",
+            "2",
+            "--out",
+            "out/sweep",
+            "--quiet",
+        ],
+    );
+    for (path, from) in [
+        ("commands/compare/compare.csv", "out/compare/compare.csv"),
+        ("commands/sweep/sweep.csv", "out/sweep/sweep.csv"),
+        ("commands/sweep/manifest.json", "out/sweep/manifest.json"),
+    ] {
+        let bytes = fs::read(work.path().join(from)).unwrap_or_else(|e| panic!("read {from}: {e}"));
+        files.insert(path.to_string(), normalise(path, bytes));
+    }
+    files
+}
+
 /// The golden files: everything under `tests/golden/` but [`NOT_OUTPUTS`].
 fn golden() -> Files {
     let dir = golden_dir();
@@ -355,7 +429,8 @@ fn blessing() -> bool {
 /// `ROFRSIM_BLESS=1` the golden files are rewritten instead.
 #[test]
 fn outputs_of_every_shipped_scenario_match_the_golden_files() {
-    let actual = run_all("2");
+    let mut actual = run_all("2");
+    actual.extend(run_commands());
     if blessing() {
         bless(&actual);
         return;
