@@ -166,19 +166,29 @@ fn normalise(path: &str, bytes: Vec<u8>) -> Vec<u8> {
     }
 }
 
-/// Runs every scenario in a temporary folder with `--threads THREADS`; the
-/// outputs and stdout, normalised.
-fn run_all(threads: &str) -> Files {
+/// A temporary folder holding a copy of every shipped scenario in
+/// `scenarios/`, to run from.
+fn work_folder() -> tempfile::TempDir {
     let work = tempfile::Builder::new()
         .prefix("rofrsim-golden-")
         .tempdir()
         .expect("create a temporary folder");
     fs::create_dir(work.path().join("scenarios")).expect("create scenarios/");
-    let mut files = Files::new();
     for name in scenarios() {
         let scenario = format!("scenarios/{name}.toml");
         fs::copy(root().join(&scenario), work.path().join(&scenario))
             .unwrap_or_else(|e| panic!("copy {scenario}: {e}"));
+    }
+    work
+}
+
+/// Runs every scenario in a temporary folder with `--threads THREADS`; the
+/// outputs and stdout, normalised.
+fn run_all(threads: &str) -> Files {
+    let work = work_folder();
+    let mut files = Files::new();
+    for name in scenarios() {
+        let scenario = format!("scenarios/{name}.toml");
         let out = format!("out/{name}");
         let mut args = vec![
             "run",
@@ -226,16 +236,7 @@ fn run_all(threads: &str) -> Files {
 /// rates (`sweep.csv`, its manifest, what it prints). Files under
 /// `commands/`, stdout as `.txt` (no wall time in them).
 fn run_commands() -> Files {
-    let work = tempfile::Builder::new()
-        .prefix("rofrsim-golden-")
-        .tempdir()
-        .expect("create a temporary folder");
-    fs::create_dir(work.path().join("scenarios")).expect("create scenarios/");
-    for name in scenarios() {
-        let scenario = format!("scenarios/{name}.toml");
-        fs::copy(root().join(&scenario), work.path().join(&scenario))
-            .unwrap_or_else(|e| panic!("copy {scenario}: {e}"));
-    }
+    let work = work_folder();
     let mut files = Files::new();
     let mut command = |label: &str, args: &[&str]| {
         let r: Run = rofrsim_in(work.path(), args);
