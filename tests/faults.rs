@@ -155,8 +155,20 @@ fn tmpfs(dir: &Path, size: &str) -> Mounted {
 fn bind_read_only(dir: &Path) -> Result<Mounted, String> {
     mount(&["--bind", &s(dir), &s(dir)])?;
     let m = Mounted(dir.to_path_buf());
-    mount(&["-o", "remount,bind,ro", &s(dir)])?;
-    Ok(m)
+    // The kernel refuses (EBUSY, "mount point is busy") while a write
+    // through the new mount is under way — the run under test is writing —
+    // so try again for a moment rather than fail on the timing.
+    let mut tries = 0;
+    loop {
+        match mount(&["-o", "remount,bind,ro", &s(dir)]) {
+            Ok(()) => return Ok(m),
+            Err(e) if e.contains("busy") && tries < 200 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Panics, saying the test needs root, unless this process may mount
