@@ -555,6 +555,7 @@ fn a_shift_of_known_size_is_recovered_inside_its_interval() {
             "openai_revenue_usd_bn",
             "revenue_share_usd_bn",
             "microsoft_value_npv_usd_bn",
+            "microsoft_revenue_share_npv_usd_bn",
         ]
         .contains(&m)
         {

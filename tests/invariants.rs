@@ -14,6 +14,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
+use rofrsim::engine::terms::Route;
 use rofrsim::engine::{Block, ExpiryCause, Model, MonthState, Observer, Outcome, Scratch};
 use rofrsim::scenario::{self, Scenario};
 
@@ -337,6 +338,7 @@ struct ProviderSpec {
     growth: Option<String>,
     max_gw: Option<String>,
     price: String,
+    max_new_gw_per_year: Option<String>,
     tranches: Vec<TrancheSpec>,
 }
 
@@ -376,14 +378,16 @@ fn provider(months: i32) -> BoxedStrategy<ProviderSpec> {
         prop::option::of(uncertain(RATE)),
         prop::option::of(uncertain(amount(20.0))),
         uncertain(amount(20.0)),
+        prop::option::of(uncertain(amount(40.0))),
         vec(tranche(months), 0..=2),
     )
         .prop_map(
-            |(initial_gw, growth, max_gw, price, tranches)| ProviderSpec {
+            |(initial_gw, growth, max_gw, price, max_new_gw_per_year, tranches)| ProviderSpec {
                 initial_gw,
                 growth,
                 max_gw,
                 price,
+                max_new_gw_per_year,
                 tranches,
             },
         )
@@ -418,6 +422,37 @@ fn agi(start_year: f64, months: i32) -> BoxedStrategy<Option<(AgiSpec, Option<Pa
 
 /// Scenario TOML text, always valid.
 fn scenario_text() -> impl Strategy<Value = String> {
+    scenario_parts().prop_map(render)
+}
+
+/// The parts [`render`] writes a scenario from.
+type Parts = (
+    ((i32, i32), i32),
+    Vec<String>,
+    Vec<ProviderSpec>,
+    (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    ),
+    &'static str,
+    Option<()>,
+    (
+        Vec<(usize, WindowSpec)>,
+        Vec<(usize, WindowSpec, String)>,
+        Option<(i32, Option<bool>)>,
+        Option<(String, UntilSpec, Option<String>)>,
+    ),
+    (String, Option<String>, Option<usize>, String, String),
+    Option<(AgiSpec, Option<PanelSpec>)>,
+    Option<(String, Option<String>)>,
+    u64,
+);
+
+/// A random valid scenario, as parts.
+fn scenario_parts() -> impl Strategy<Value = Parts> {
     (
         1usize..=4,
         1usize..=5,
@@ -437,6 +472,8 @@ fn scenario_text() -> impl Strategy<Value = String> {
                     dom(0.25, 20.0, false, false),
                 ),
                 opt_key("volatility", dom(0.0, 1.0, false, true)),
+                // Positive: lognormal's support starts at 0, so not here.
+                opt_key("ceiling_gw", dom(0.5, 60.0, false, false)),
             );
             let terms = (
                 vec(
@@ -468,42 +505,29 @@ fn scenario_text() -> impl Strategy<Value = String> {
                 terms,
                 money,
                 agi(start_year, months),
+                prop::option::of((
+                    uncertain(dom(0.5, 48.0, false, false)),
+                    prop::option::of(uncertain(UNIT)),
+                )),
                 any::<u64>(),
             )
         })
-        .prop_map(render)
 }
 
-#[allow(clippy::type_complexity)]
 fn render(
     (
         (start, months),
         shares,
         providers,
-        (initial_gw, growth, halflife, volatility),
+        (initial_gw, growth, halflife, volatility, ceiling),
         policy,
         allocation_table,
         (exclusivity, rofr, ip, revenue_share),
         (per_gw_year, revenue_growth, ms_provider, margin, discount),
         agi,
+        new_capacity,
         seed,
-    ): (
-        ((i32, i32), i32),
-        Vec<String>,
-        Vec<ProviderSpec>,
-        (String, String, Option<String>, Option<String>),
-        &'static str,
-        Option<()>,
-        (
-            Vec<(usize, WindowSpec)>,
-            Vec<(usize, WindowSpec, String)>,
-            Option<(i32, Option<bool>)>,
-            Option<(String, UntilSpec, Option<String>)>,
-        ),
-        (String, Option<String>, Option<usize>, String, String),
-        Option<(AgiSpec, Option<PanelSpec>)>,
-        u64,
-    ),
+    ): Parts,
 ) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "name = \"generated\"\nseed = {}", seed >> 1);
@@ -518,6 +542,7 @@ fn render(
     s.push_str(&growth);
     s.push_str(halflife.as_deref().unwrap_or(""));
     s.push_str(volatility.as_deref().unwrap_or(""));
+    s.push_str(ceiling.as_deref().unwrap_or(""));
     for (name, share) in WORKLOADS.iter().zip(&shares) {
         let _ = writeln!(s, "\n[[workloads]]\nname = \"{name}\"\nshare = {share}");
     }
@@ -531,6 +556,9 @@ fn render(
             let _ = writeln!(s, "max_gw = {m}");
         }
         let _ = writeln!(s, "price = {}", p.price);
+        if let Some(x) = &p.max_new_gw_per_year {
+            let _ = writeln!(s, "max_new_gw_per_year = {x}");
+        }
         for t in &p.tranches {
             let _ = writeln!(s, "[[providers.tranches]]\ngw = {}", t.gw);
             let _ = writeln!(s, "online = {}", month(start, t.online));
@@ -540,6 +568,12 @@ fn render(
             if let Some(p) = &t.probability {
                 let _ = writeln!(s, "probability = {p}");
             }
+        }
+    }
+    if let Some((lead, coverage)) = &new_capacity {
+        let _ = writeln!(s, "\n[new_capacity]\nlead_time_months = {lead}");
+        if let Some(c) = coverage {
+            let _ = writeln!(s, "coverage = {c}");
         }
     }
     if allocation_table.is_some() {
@@ -646,6 +680,8 @@ struct Checker<'a> {
     demand_sum: f64,
     unmet_sum: f64,
     placed_sum: Vec<f64>,
+    max_demand: f64,
+    last_signed: Vec<f64>,
 }
 
 impl Checker<'_> {
@@ -768,6 +804,73 @@ impl Observer for Checker<'_> {
         } else if self.first_verified.is_some() {
             self.fail(m, "agi_verified went back to false".into());
         }
+        // A class has unmet need only when every provider allowed to
+        // serve it is full (its exclusive provider, or all of them).
+        let full = |p: usize| {
+            let (cap, placed) = (st.capacity_gw[p], st.placed_gw[p]);
+            cap - placed <= REL * cap.max(1.0)
+        };
+        for c in 0..nc {
+            let u = st.class_unmet_gw[c];
+            if u < 0.0 {
+                self.fail(m, format!("class {c} unmet {u} < 0"));
+            }
+            if u <= 1e-12 * st.class_demand_gw[c] {
+                continue;
+            }
+            let allowed: Vec<usize> = match st.class_routes[c] {
+                Route::Exclusive(p) => vec![p],
+                Route::Rofr(_) | Route::Open => (0..np).collect(),
+            };
+            if let Some(p) = allowed.into_iter().find(|&p| !full(p)) {
+                self.fail(
+                    m,
+                    format!(
+                        "class {c} ({:?}) has {u} GW unmet while provider {p} has {} GW free",
+                        st.class_routes[c],
+                        st.capacity_gw[p] - st.placed_gw[p]
+                    ),
+                );
+            }
+        }
+        let class_unmet: f64 = st.class_unmet_gw.iter().sum();
+        if !close(class_unmet, st.unmet_gw) && (class_unmet - st.unmet_gw).abs() > 1e-12 {
+            self.fail(
+                m,
+                format!(
+                    "classes' unmet sums to {class_unmet}, unmet {}",
+                    st.unmet_gw
+                ),
+            );
+        }
+        // Signed new capacity is online or in the pipeline; it only grows.
+        let signed: f64 = st.signed_gw.iter().sum();
+        let online: f64 = st.new_online_gw.iter().sum();
+        if (signed - online - st.pipeline_gw).abs() > REL * signed.max(1.0) {
+            self.fail(
+                m,
+                format!(
+                    "signed {signed} ≠ online {online} + pipeline {}",
+                    st.pipeline_gw
+                ),
+            );
+        }
+        for p in 0..np {
+            if !le(st.new_online_gw[p], st.signed_gw[p]) || st.signed_gw[p] < self.last_signed[p] {
+                self.fail(
+                    m,
+                    format!(
+                        "provider {p}: online {} of signed {} (was {})",
+                        st.new_online_gw[p], st.signed_gw[p], self.last_signed[p]
+                    ),
+                );
+            }
+            self.last_signed[p] = st.signed_gw[p];
+        }
+        if self.scenario.new_capacity.is_none() && signed != 0.0 {
+            self.fail(m, format!("{signed} GW signed without [new_capacity]"));
+        }
+        self.max_demand = self.max_demand.max(d);
         self.last_demand = d;
         self.last_azure_share = st.azure_share;
         self.demand_sum += d;
@@ -835,6 +938,32 @@ fn check_outcome(
     }
     if s.terms.rofr.is_empty() && o.rofr_offers != 0 {
         e.push(format!("{} ROFR offers without a ROFR term", o.rofr_offers));
+    }
+    if let Some(c) = s.demand.ceiling_gw {
+        let ceiling = values[c.0];
+        if seen.max_demand > ceiling {
+            e.push(format!(
+                "demand reached {} above its ceiling {ceiling}",
+                seen.max_demand
+            ));
+        }
+    }
+    if s.new_capacity.is_none() && o.rofr_offers != 0 {
+        e.push(format!("{} offers without [new_capacity]", o.rofr_offers));
+    }
+    if (o.microsoft_margin_npv_usd_bn + o.microsoft_revenue_share_npv_usd_bn).to_bits()
+        != o.microsoft_value_npv_usd_bn.to_bits()
+    {
+        e.push("microsoft_value_npv_usd_bn is not the sum of its two parts".into());
+    }
+    if !(0.0..=1.0).contains(&o.azure_share_cum) {
+        e.push(format!(
+            "azure_share_cum {} outside [0, 1]",
+            o.azure_share_cum
+        ));
+    }
+    if o.shortfall_months as usize > months {
+        e.push(format!("shortfall_months {} > months", o.shortfall_months));
     }
     if o.ip_months as usize > months {
         e.push(format!("ip_months {} > months {months}", o.ip_months));
@@ -1001,6 +1130,8 @@ fn check_scenario(text: &str, seed: u64) -> Result<(), TestCaseError> {
             demand_sum: 0.0,
             unmet_sum: 0.0,
             placed_sum: vec![0.0; s.providers.len()],
+            max_demand: 0.0,
+            last_signed: vec![0.0; s.providers.len()],
         };
         let outcome = model.run_trial(seed, trial, &mut scratch, &mut checker);
         if checker.months_seen != months {
@@ -1187,10 +1318,73 @@ fn generator_covers_the_features() {
         "growth = -",
         "ends_at_agi = false",
         "max_gw",
+        "ceiling_gw",
+        "[new_capacity]",
+        "coverage",
+        "max_new_gw_per_year",
     ] {
         assert!(
             texts.contains(needle),
             "no generated scenario contains {needle:?}"
         );
+    }
+}
+
+/// The holder's placed GW-years in each of `trials` trials of `text`.
+fn holder_gw_years(text: &str, holder: usize, seed: u64, trials: u64) -> Result<Vec<f64>, String> {
+    let s = scenario::load_str("generated.toml", text, &[])
+        .map_err(|d| format!("does not load: {:?}\n{text}", d.first()))?;
+    let model = Model::new(&s);
+    let mut scratch = Scratch::default();
+    Ok((0..trials)
+        .map(|t| {
+            model
+                .run_trial(seed, t, &mut scratch, &mut rofrsim::engine::NoObserver)
+                .gw_years[holder]
+        })
+        .collect())
+}
+
+/// With a single ROFR window (every exercise probability 1), no
+/// exclusivity window, and demand and capacity that never fall, removing
+/// the window never raises its holder's placed GW-years in any trial.
+/// Outside these conditions it can: see docs/model.md, "What the ROFR is
+/// worth to its holder", and the three counterexamples in
+/// tests/model_hand.rs (`a_rofr_can_cost_its_holder_*`), which a search over
+/// random scenarios found and which were then shrunk by hand.
+#[test]
+fn a_lone_rofr_never_costs_its_holder_when_nothing_shrinks() {
+    let mut runner = TestRunner::new(config());
+    let result = runner.run(&(scenario_parts(), any::<u64>()), |(mut parts, seed)| {
+        let (exclusivity, rofr) = (&mut (parts.6).0, &mut (parts.6).1);
+        if rofr.is_empty() {
+            return Ok(());
+        }
+        exclusivity.clear();
+        rofr.truncate(1);
+        rofr[0].2 = "1.0".into();
+        let holder = rofr[0].0;
+        // Demand grows (no volatility), capacity never shrinks.
+        (parts.3).1 = "growth = 0.3\n".into();
+        (parts.3).3 = None;
+        for p in &mut parts.2 {
+            p.growth = None;
+        }
+        let with = render(parts.clone());
+        (parts.6).1.clear();
+        let without = render(parts);
+        let a = holder_gw_years(&with, holder, seed, TRIALS).map_err(TestCaseError::fail)?;
+        let b = holder_gw_years(&without, holder, seed, TRIALS).map_err(TestCaseError::fail)?;
+        for (t, (x, y)) in a.iter().zip(&b).enumerate() {
+            if !le(*y, *x) {
+                return Err(TestCaseError::fail(format!(
+                    "seed {seed}, trial {t}: the holder has {x} GW-years with the window, {y} without\n--- with ---\n{with}"
+                )));
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
     }
 }

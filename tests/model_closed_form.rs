@@ -410,3 +410,76 @@ fn demand_log_is_normal_with_the_given_drift_and_volatility() {
         "mean of D_24: observed {mean_d:.5}, expected 4.5 ± {tol_d:.5}"
     );
 }
+
+/// New capacity: constant demand X GW above constant capacity from month 0,
+/// coverage 1, a constant lead time of L months and unlimited builds, no
+/// volatility. Month 0 signs the whole shortfall X, which comes online in
+/// month L; until then X GW is unmet each month and nothing more is signed
+/// (the pipeline covers it): unmet GW-years = X · L / 12 exactly, whatever
+/// the policy and however the capacity is split among providers.
+#[test]
+fn unmet_gw_years_while_new_capacity_is_built_is_x_times_l_over_12() {
+    for (x, l, policy) in [
+        (3.0, 6, "cheapest_first"),
+        (0.5, 1, "in_order"),
+        (7.25, 24, "pro_rata"),
+        (2.0, 36, "cheapest_first"),
+    ] {
+        let text = format!(
+            r#"name = "closed_form"
+seed = 1
+
+[time]
+start = "2025-01"
+end = "2029-12"
+
+[demand]
+initial_gw = {demand:?}
+growth = 0.0
+
+[[workloads]]
+name = "api"
+share = 0.3
+
+[[workloads]]
+name = "training"
+share = 0.7
+
+[[providers]]
+name = "azure"
+initial_gw = 1.5
+price = 12.0
+
+[[providers]]
+name = "oracle"
+initial_gw = 2.5
+price = 10.0
+
+[allocation]
+policy = "{policy}"
+
+[new_capacity]
+lead_time_months = {l}
+
+[revenue]
+per_gw_year = 8.0
+
+[microsoft]
+azure_margin = 0.3
+discount_rate = 0.05
+"#,
+            demand = 4.0 + x,
+        );
+        for o in outcomes(&text, 3) {
+            let expected = x * f64::from(l) / 12.0;
+            assert!(
+                (o.unmet_gw_years - expected).abs() <= 1e-12 * expected,
+                "X {x}, L {l}, {policy}: unmet {} GW-years, expected {expected}",
+                o.unmet_gw_years
+            );
+            assert_eq!(o.shortfall_months, l, "X {x}, L {l}, {policy}");
+            let signed: f64 = o.signed_gw.iter().sum();
+            assert!((signed - x).abs() <= 1e-12 * x, "X {x}: signed {signed}");
+        }
+    }
+}

@@ -38,6 +38,7 @@ struct Rec {
     class_demand: Vec<f64>,
     by_class: Vec<f64>,
     unmet: f64,
+    signed: Vec<f64>,
     azure_share: f64,
     ip_active: bool,
     rofr_active: bool,
@@ -63,6 +64,7 @@ impl Observer for Recorder {
             class_demand: s.class_demand_gw.to_vec(),
             by_class: s.placed_by_class_gw.to_vec(),
             unmet: s.unmet_gw,
+            signed: s.signed_gw.to_vec(),
             azure_share: s.azure_share,
             ip_active: s.ip_active,
             rofr_active: s.rofr_active,
@@ -393,17 +395,19 @@ fn policies_route_open_demand_month_by_month() {
 }
 
 // ---------------------------------------------------------------------------
-// ROFR exercised / declined, under each policy.
+// ROFR on existing capacity, under each policy: the holder first, always.
 // ---------------------------------------------------------------------------
 
 /// Demand 10 GW growing 21 %/yr over 12 months (D_5 = 10·1.21^(5/12) ≈
 /// 10.827, D_11 ≈ 11.909), azure 6 @12 / oracle 3 @10 / aws 4 @11, ROFR on
 /// training held by azure from 2025-01 until 2025-07 (months 0..5).
-/// Training's need is > 0 every month 0..5 (demand grows), so 6 offers.
 /// Order within a month: the rofr class (training) first, then open api,
-/// products.
+/// products. On existing capacity the holder's free capacity comes first
+/// whatever the exercise probability, which only decides offers of new
+/// capacity: without `[new_capacity]` none is made, so exercise 1 and 0 give
+/// the same months and 0 offers.
 #[test]
-fn rofr_exercised_and_declined_under_each_policy() {
+fn rofr_holder_first_on_existing_capacity_under_each_policy() {
     for policy in POLICIES {
         for exercise in [1.0, 0.0] {
             let rest = format!(
@@ -428,17 +432,13 @@ exercise_probability = {exercise:?}
             ck.invariants(&recs);
             let d = |t: usize| demand(10.0, 0.21, t);
             let d5 = d(5);
-            ck.eq("rofr_offers", out.rofr_offers, 6);
-            ck.eq(
-                "rofr_declined",
-                out.rofr_declined,
-                if exercise == 1.0 { 0 } else { 6 },
-            );
+            ck.eq("rofr_offers", out.rofr_offers, 0);
+            ck.eq("rofr_declined", out.rofr_declined, 0);
             for (t, r) in recs.iter().enumerate() {
                 ck.eq(format!("month {t} rofr_active"), r.rofr_active, t < 6);
             }
-            match (policy, exercise == 1.0) {
-                ("cheapest_first", true) => {
+            match policy {
+                "cheapest_first" => {
                     // Months 0..5: azure takes all of training (0.5·D_t ≤
                     // 0.5·D_5 ≈ 5.41 < 6); api+products (0.5·D_t) fill
                     // oracle (3) then aws. Month 0: azure 5 / oracle 3 / aws 2.
@@ -454,34 +454,7 @@ exercise_probability = {exercise:?}
                     ck.close("m0 products on oracle", recs[0].class(PROD, OR), 1.0);
                     ck.close("m0 products on aws", recs[0].class(PROD, AW), 2.0);
                 }
-                ("cheapest_first", false) => {
-                    // Month 0: training 5 declined → others cheapest: oracle 3,
-                    // aws 2; api 2 → aws 2 (aws full); products 3 → azure 3.
-                    // Months 1..5: training's new need 0.5·D_t − 5 is declined
-                    // and oracle/aws are full → unmet (azure has free room but
-                    // "a holder that declines gets none of that month's need");
-                    // api+products' new need 0.5·(D_t − 10) → azure: azure =
-                    // 3 + 0.5·(D_t − 10) = 0.5·D_t − 2.
-                    // Months 6..11: training open; everything goes to azure:
-                    // azure = D_t − 7, unmet 0.
-                    ck.month(&recs, 0, [3.0, 3.0, 4.0], 0.0);
-                    for t in 1..6 {
-                        ck.month(&recs, t, [0.5 * d(t) - 2.0, 3.0, 4.0], 0.5 * d(t) - 5.0);
-                        ck.close(
-                            format!("m{t} training on azure"),
-                            recs[t].class(TRAIN, AZ),
-                            0.0,
-                        );
-                    }
-                    for t in 6..12 {
-                        ck.month(&recs, t, [d(t) - 7.0, 3.0, 4.0], 0.0);
-                    }
-                    ck.close("m0 training on oracle", recs[0].class(TRAIN, OR), 3.0);
-                    ck.close("m0 training on aws", recs[0].class(TRAIN, AW), 2.0);
-                    ck.close("m0 api on aws", recs[0].class(API, AW), 2.0);
-                    ck.close("m0 products on azure", recs[0].class(PROD, AZ), 3.0);
-                }
-                ("in_order", true) => {
+                "in_order" => {
                     // Month 0: training 5 → azure (free 1 left); api 2 →
                     // azure 1 + oracle 1; products 3 → oracle 2 + aws 1.
                     // Afterwards azure and oracle are full, every new GW goes
@@ -495,27 +468,7 @@ exercise_probability = {exercise:?}
                     ck.close("m0 products on oracle", recs[0].class(PROD, OR), 2.0);
                     ck.close("m0 products on aws", recs[0].class(PROD, AW), 1.0);
                 }
-                ("in_order", false) => {
-                    // Month 0: training 5 declined → others in order: oracle 3,
-                    // aws 2; api 2 → azure; products 3 → azure: 5 / 3 / 2.
-                    // Months 1..5: training's need → aws (oracle full), open
-                    // need → azure: azure = 0.5·D_t, aws = 0.5·D_t − 3.
-                    // Months 6..11: all in order → azure until 6, then aws:
-                    // azure = min(6, D_t − 0.5·D_5), aws = max(0.5·D_5 − 3,
-                    // D_t − 9) (azure reaches 6 in month 9: D_9 ≈ 11.537 >
-                    // 11.413).
-                    for t in 0..6 {
-                        ck.month(&recs, t, [0.5 * d(t), 3.0, 0.5 * d(t) - 3.0], 0.0);
-                    }
-                    for t in 6..12 {
-                        let az = (d(t) - 0.5 * d5).min(6.0);
-                        let aw = (0.5 * d5 - 3.0).max(d(t) - 9.0);
-                        ck.month(&recs, t, [az, 3.0, aw], 0.0);
-                    }
-                    ck.close("m0 training on azure", recs[0].class(TRAIN, AZ), 0.0);
-                    ck.close("m0 training on oracle", recs[0].class(TRAIN, OR), 3.0);
-                }
-                ("pro_rata", true) => {
+                _ => {
                     // Month 0: training 5 → azure (free 6 → 1). api 2 ∝ free
                     // (1, 3, 4)/8 → 0.25, 0.75, 1; products 3 ∝ the same
                     // proportions → 0.375, 1.125, 1.5. Totals 5.625 / 1.875 /
@@ -542,43 +495,6 @@ exercise_probability = {exercise:?}
                         ck.close(format!("month {t} unmet"), r.unmet, 0.0);
                     }
                 }
-                ("pro_rata", false) => {
-                    // Month 0: training 5 declined → oracle, aws ∝ (3, 4):
-                    // 15/7, 20/7; free (6, 6/7, 8/7). api 2 ∝ free (sum 8):
-                    // 1.5, 3/14, 2/7; free (4.5, 9/14, 6/7). products 3 ∝
-                    // (sum 6): 2.25, 9/28, 3/7. Totals azure 3.75, oracle
-                    // 75/28, aws 25/7 (sum 10); free (2.25, 9/28, 12/28).
-                    // Month 1: training n = 0.5·Δ declined → oracle, aws ∝
-                    // (9, 12): 3n/7, 4n/7; then api+products 0.5·Δ ∝ free
-                    // (2.25, 9/28 − 3n/7, 12/28 − 4n/7), sum 3 − n.
-                    ck.month(&recs, 0, [3.75, 75.0 / 28.0, 25.0 / 7.0], 0.0);
-                    ck.close("m0 training on azure", recs[0].class(TRAIN, AZ), 0.0);
-                    ck.close(
-                        "m0 training on oracle",
-                        recs[0].class(TRAIN, OR),
-                        15.0 / 7.0,
-                    );
-                    ck.close("m0 api on oracle", recs[0].class(API, OR), 3.0 / 14.0);
-                    ck.close("m0 products on aws", recs[0].class(PROD, AW), 3.0 / 7.0);
-                    let delta = d(1) - 10.0;
-                    let n = 0.5 * delta;
-                    let f = [
-                        2.25,
-                        9.0 / 28.0 - 3.0 * n / 7.0,
-                        12.0 / 28.0 - 4.0 * n / 7.0,
-                    ];
-                    let m1 = [
-                        3.75 + 0.5 * delta * f[0] / (3.0 - n),
-                        75.0 / 28.0 + 3.0 * n / 7.0 + 0.5 * delta * f[1] / (3.0 - n),
-                        25.0 / 7.0 + 4.0 * n / 7.0 + 0.5 * delta * f[2] / (3.0 - n),
-                    ];
-                    ck.month(&recs, 1, m1, 0.0);
-                    ck.close("m1 training on azure", recs[1].class(TRAIN, AZ), 0.0);
-                    for (t, r) in recs.iter().enumerate() {
-                        ck.close(format!("month {t} unmet"), r.unmet, 0.0);
-                    }
-                }
-                _ => unreachable!(),
             }
             ck.done();
         }
@@ -586,14 +502,14 @@ exercise_probability = {exercise:?}
 }
 
 /// The holder fills first up to its free capacity, the rest goes to the
-/// others; an offer is made (and counted) even when the holder is full.
+/// others; no offer is made on existing capacity.
 ///
 /// Demand 10 growing 21 %/yr, 3 months; azure 4 @12, oracle 3 @10, aws 4
 /// @11; ROFR on training for azure, never ending, exercise 1; cheapest_first.
 /// Month 0: training 5 → azure min(5, 4) = 4, rest 1 → oracle (cheapest);
 /// api 2 → oracle 2 (full); products 3 → aws 3. Totals 4 / 3 / 3.
-/// Months 1, 2: training's need 0.5·Δ is offered (azure full, takes 0), then
-/// goes to aws; api/products → aws: aws = D_t − 7. Offers 3, declined 0.
+/// Months 1, 2: training's need 0.5·Δ finds azure full and goes to aws;
+/// api/products → aws: aws = D_t − 7. No offers (no new capacity).
 #[test]
 fn rofr_holder_short_of_capacity_passes_the_rest_on() {
     let rest = format!(
@@ -629,7 +545,7 @@ exercise_probability = 1.0
     );
     ck.close("m2 api on aws", recs[2].class(API, AW), 0.2 * d(2) - 2.0);
     ck.close("m2 products on aws", recs[2].class(PROD, AW), 0.3 * d(2));
-    ck.eq("rofr_offers", out.rofr_offers, 3);
+    ck.eq("rofr_offers", out.rofr_offers, 0);
     ck.eq("rofr_declined", out.rofr_declined, 0);
     ck.done();
 }
@@ -1301,7 +1217,7 @@ retry_months = 1.0
 /// Months 2..4: api's need 0.2·D_t − 2 → oracle; unmet = products' need
 /// 0.3·D_t − 2. Month 5: api back on aws (full): its new need 0.2·(D_5 −
 /// D_4) is unmet, oracle keeps 0.2·D_4 − 2; unmet = 0.2·(D_5 − D_4) +
-/// 0.3·D_5 − 2. Training is offered every month (its need grows): 6 offers.
+/// 0.3·D_5 − 2. No new capacity, so no offers.
 #[test]
 fn window_precedence_and_share_normalisation() {
     let rest = format!(
@@ -1365,7 +1281,7 @@ exercise_probability = 1.0
     );
     ck.close("month 5 products on aws", recs[5].class(PROD, AW), 2.0);
     ck.close("month 5 products on oracle", recs[5].class(PROD, OR), 0.0);
-    ck.eq("rofr_offers", out.rofr_offers, 6);
+    ck.eq("rofr_offers", out.rofr_offers, 0);
     ck.eq("rofr_declined", out.rofr_declined, 0);
     ck.done();
 }
@@ -1462,5 +1378,453 @@ price = 12.0
     ck.close("month 2 azure_share", recs[2].azure_share, 0.0);
     ck.close("unmet_share", out.unmet_share, 1.0);
     ck.close("microsoft NPV", out.microsoft_value_npv_usd_bn, 0.0);
+    ck.done();
+}
+
+// ---------------------------------------------------------------------------
+// New capacity (month step 6), the ROFR on it, and the demand ceiling.
+// ---------------------------------------------------------------------------
+
+/// `providers(2, 2, 2)` with `extra` added to each provider in order.
+fn providers_with(azure: &str, oracle: &str, aws: &str) -> String {
+    providers(2.0, 2.0, 2.0)
+        .replacen("price = 12.0", &format!("price = 12.0\n{azure}"), 1)
+        .replacen("price = 10.0", &format!("price = 10.0\n{oracle}"), 1)
+        .replacen("price = 11.0", &format!("price = 11.0\n{aws}"), 1)
+}
+
+/// Demand 10 constant; azure 2 @12, oracle 2 @10, aws 2 @11 (6 GW);
+/// cheapest_first (oracle, aws, azure); new capacity with lead 3 months,
+/// coverage 1, no build limits; no terms; 6 months.
+///
+/// Month 0: api 2 → oracle 2; products 3 → aws 2 + azure 1; training 5 →
+/// azure 1, unmet 4 (u = 0, 0, 4). Shortfall 4 − 0 = 4 → training's part 4
+/// goes to the cheapest with headroom: oracle signs 4, online from month 3.
+/// Months 1, 2: unmet 4, pipeline 4 → nothing more is signed. Month 3:
+/// oracle 2 + 4 = 6 GW; training's need 4 → oracle. Unmet GW-years =
+/// 4 · 3 / 12 = 1 (the closed form X·L/12); 3 months with a shortfall.
+#[test]
+fn new_capacity_is_signed_for_the_shortfall_and_online_after_the_lead_time() {
+    let rest = format!("{MONEY}\n[new_capacity]\nlead_time_months = 3\n");
+    let text = scenario(
+        "2025-06",
+        "initial_gw = 10.0\ngrowth = 0.0",
+        &providers(2.0, 2.0, 2.0),
+        "cheapest_first",
+        &rest,
+    );
+    let (out, recs) = run(&text);
+    let mut ck = Check::new("new capacity");
+    ck.invariants(&recs);
+    for t in 0..3 {
+        ck.month(&recs, t, [2.0, 2.0, 2.0], 4.0);
+        ck.close(
+            format!("month {t} oracle capacity"),
+            recs[t].capacity[OR],
+            2.0,
+        );
+    }
+    for t in 3..6 {
+        ck.month(&recs, t, [2.0, 6.0, 2.0], 0.0);
+        ck.close(
+            format!("month {t} oracle capacity"),
+            recs[t].capacity[OR],
+            6.0,
+        );
+        ck.close(
+            format!("month {t} training on oracle"),
+            recs[t].class(TRAIN, OR),
+            4.0,
+        );
+    }
+    for (t, r) in recs.iter().enumerate() {
+        ck.close(format!("month {t} signed oracle"), r.signed[OR], 4.0);
+        ck.close(format!("month {t} signed azure"), r.signed[AZ], 0.0);
+    }
+    ck.close("unmet_gw_years", out.unmet_gw_years, 1.0);
+    ck.eq("shortfall_months", out.shortfall_months, 3);
+    ck.close("signed_gw oracle", out.signed_gw[OR], 4.0);
+    ck.close("signed_gw aws", out.signed_gw[AW], 0.0);
+    ck.eq("rofr_offers", out.rofr_offers, 0);
+    ck.done();
+}
+
+/// The setting of the test above, with a ROFR over every class held by
+/// azure, exercise probability 1 or 0.
+///
+/// Existing capacity, month 0, classes in file order (all ROFR): api 2 →
+/// azure 2 (the holder first, even with exercise 0: priority over
+/// capacity that exists is always used); products 3 → azure full → the
+/// others, cheapest: oracle 2, aws 1; training 5 → aws 1, unmet 4.
+/// New capacity: training's part 4 is offered to azure (one offer).
+/// Exercised: azure signs 4; from month 3 azure has 6 GW and training's 4
+/// goes to it (the holder first). Declined: the others sign it, cheapest
+/// first: oracle 4; from month 3 training's 4 finds azure full and goes to
+/// oracle. Either way unmet GW-years = 1 and one offer.
+#[test]
+fn a_new_capacity_offer_exercised_and_declined() {
+    for exercise in [1.0, 0.0] {
+        let rest = format!(
+            "{MONEY}\n[new_capacity]\nlead_time_months = 3\n\n[[terms.rofr]]\nholder = \"azure\"\nexercise_probability = {exercise:?}\n"
+        );
+        let text = scenario(
+            "2025-06",
+            "initial_gw = 10.0\ngrowth = 0.0",
+            &providers(2.0, 2.0, 2.0),
+            "cheapest_first",
+            &rest,
+        );
+        let (out, recs) = run(&text);
+        let mut ck = Check::new(format!("offer, exercise {exercise}"));
+        ck.invariants(&recs);
+        ck.close("m0 api on azure", recs[0].class(API, AZ), 2.0);
+        ck.close("m0 products on oracle", recs[0].class(PROD, OR), 2.0);
+        ck.close("m0 products on aws", recs[0].class(PROD, AW), 1.0);
+        ck.close("m0 training on aws", recs[0].class(TRAIN, AW), 1.0);
+        for t in 0..3 {
+            ck.month(&recs, t, [2.0, 2.0, 2.0], 4.0);
+        }
+        let exercised = exercise == 1.0;
+        let (holder, other) = if exercised { (AZ, OR) } else { (OR, AZ) };
+        for t in 3..6 {
+            let placed = if exercised {
+                [6.0, 2.0, 2.0]
+            } else {
+                [2.0, 6.0, 2.0]
+            };
+            ck.month(&recs, t, placed, 0.0);
+            ck.close(
+                format!("month {t} training on the signer"),
+                recs[t].class(TRAIN, holder),
+                4.0,
+            );
+        }
+        ck.close("signed by the signer", out.signed_gw[holder], 4.0);
+        ck.close("signed by the other", out.signed_gw[other], 0.0);
+        ck.close("unmet_gw_years", out.unmet_gw_years, 1.0);
+        ck.eq("rofr_offers", out.rofr_offers, 1);
+        ck.eq(
+            "rofr_declined",
+            out.rofr_declined,
+            if exercised { 0 } else { 1 },
+        );
+        ck.done();
+    }
+}
+
+/// Build limits split a contract over providers and over months. Demand 10
+/// constant, 6 GW as above, lead 3, no terms.
+///
+/// cheapest_first, limits oracle 12/yr (1 a month), aws 24/yr (2), azure
+/// unlimited: month 0's 4 GW → oracle 1, aws 2, azure 1; from month 3 every
+/// class is served (oracle 3, aws 4, azure 3 GW).
+/// pro_rata with the same limits: azure alone is unlimited, so it signs all
+/// 4 (the limit of a split in proportion to headroom).
+/// cheapest_first with oracle 12/yr, aws 12/yr, azure 0: 2 GW a month can
+/// be signed. Month 0 signs 2 (pipeline 2), month 1 signs 2 more (shortfall
+/// 4 − 2), month 2 nothing (4 − 4); month 3 the first 2 come online (unmet
+/// 2, pipeline 2: nothing), month 4 the rest. Unmet GW-years = (4 + 4 + 4 +
+/// 2) / 12.
+#[test]
+fn build_limits_split_a_contract_over_providers_and_months() {
+    let limits = |az: &str, or: &str, aw: &str| {
+        providers_with(
+            &format!("max_new_gw_per_year = {az}"),
+            &format!("max_new_gw_per_year = {or}"),
+            &format!("max_new_gw_per_year = {aw}"),
+        )
+    };
+    let unlimited_azure =
+        providers_with("", "max_new_gw_per_year = 12", "max_new_gw_per_year = 24");
+    let rest = format!("{MONEY}\n[new_capacity]\nlead_time_months = 3\n");
+    for (policy, provs, signed, unmet) in [
+        (
+            "cheapest_first",
+            unlimited_azure.clone(),
+            [1.0, 1.0, 2.0],
+            [4.0, 4.0, 4.0, 0.0, 0.0, 0.0],
+        ),
+        (
+            "pro_rata",
+            unlimited_azure,
+            [4.0, 0.0, 0.0],
+            [4.0, 4.0, 4.0, 0.0, 0.0, 0.0],
+        ),
+        (
+            "cheapest_first",
+            limits("0", "12", "12"),
+            [0.0, 2.0, 2.0],
+            [4.0, 4.0, 4.0, 2.0, 0.0, 0.0],
+        ),
+    ] {
+        let text = scenario(
+            "2025-06",
+            "initial_gw = 10.0\ngrowth = 0.0",
+            &provs,
+            policy,
+            &rest,
+        );
+        let (out, recs) = run(&text);
+        let mut ck = Check::new(format!("build limits/{policy}/{signed:?}"));
+        ck.invariants(&recs);
+        for (t, &u) in unmet.iter().enumerate() {
+            ck.close(format!("month {t} unmet"), recs[t].unmet, u);
+        }
+        for (p, &x) in signed.iter().enumerate() {
+            ck.close(format!("signed_gw {p}"), out.signed_gw[p], x);
+            ck.close(
+                format!("month 5 capacity {p}"),
+                recs[5].capacity[p],
+                2.0 + x,
+            );
+        }
+        ck.close(
+            "unmet_gw_years",
+            out.unmet_gw_years,
+            unmet.iter().sum::<f64>() / 12.0,
+        );
+        ck.done();
+    }
+}
+
+/// An exclusive class's part of the contract is signed by its provider
+/// only: what that provider cannot build is not signed at all.
+///
+/// api exclusive to oracle, which has 1 GW and builds nothing new
+/// (max_new_gw_per_year = 0); azure 2, aws 2; cheapest_first; lead 12 (no
+/// arrival within the 4 months). Each month: api 2 → oracle 1, unmet 1
+/// (never spills); products 3 → aws 2 + azure 1; training 5 → azure 1,
+/// unmet 4: U = 5, u = (1, 0, 4).
+/// Month m signs κ·(5 − Q) split 1 : 4: api's fifth goes nowhere, training's
+/// four fifths to the cheapest with headroom, aws. Q: 4, 4.8, 4.96, 4.992.
+#[test]
+fn an_exclusive_shortfall_is_not_signed_elsewhere() {
+    let rest = format!(
+        "{MONEY}\n[new_capacity]\nlead_time_months = 12\n\n[[terms.exclusivity]]\nprovider = \"oracle\"\nworkloads = [\"api\"]\n"
+    );
+    let provs = providers(2.0, 1.0, 2.0).replacen(
+        "price = 10.0",
+        "price = 10.0\nmax_new_gw_per_year = 0.0",
+        1,
+    );
+    let text = scenario(
+        "2025-04",
+        "initial_gw = 10.0\ngrowth = 0.0",
+        &provs,
+        "cheapest_first",
+        &rest,
+    );
+    let (out, recs) = run(&text);
+    let mut ck = Check::new("exclusive shortfall");
+    ck.invariants(&recs);
+    let mut pipeline = 0.0;
+    for (t, r) in recs.iter().enumerate() {
+        ck.month(&recs, t, [2.0, 1.0, 2.0], 5.0);
+        ck.close(format!("month {t} api on oracle"), r.class(API, OR), 1.0);
+        pipeline += 0.8 * (5.0 - pipeline);
+        ck.close(format!("month {t} signed aws"), r.signed[AW], pipeline);
+        ck.close(format!("month {t} signed oracle"), r.signed[OR], 0.0);
+        ck.close(format!("month {t} signed azure"), r.signed[AZ], 0.0);
+    }
+    ck.close("signed_gw aws", out.signed_gw[AW], 4.992);
+    ck.done();
+}
+
+/// The demand ceiling C: D_0 = min(C, initial); then growth is scaled by
+/// (1 − D/C) and D never exceeds C.
+///
+/// initial 10, growth 100 %/yr, C 12, volatility 0: D_t = D_{t−1} ·
+/// exp(ln 2 · (1 − D_{t−1}/12) / 12), computed here month by month; it
+/// approaches 12 from below. initial 15 above C 12: D_0 = 12, and D stays 12
+/// (the drift is 0 at the ceiling). Capacity is ample (30 GW): all placed.
+#[test]
+fn the_demand_ceiling_slows_growth_and_binds() {
+    for (initial, start) in [(10.0, 10.0), (15.0, 12.0)] {
+        let text = scenario(
+            "2026-12",
+            &format!("initial_gw = {initial:?}\ngrowth = 1.0\nceiling_gw = 12.0"),
+            &providers(10.0, 10.0, 10.0),
+            "cheapest_first",
+            MONEY,
+        );
+        let (out, recs) = run(&text);
+        let mut ck = Check::new(format!("ceiling, initial {initial}"));
+        ck.invariants(&recs);
+        let mut d: f64 = start;
+        for (t, r) in recs.iter().enumerate() {
+            if t > 0 {
+                d *= (2f64.ln() * (1.0 - d / 12.0) / 12.0).exp();
+            }
+            ck.close(format!("month {t} demand"), r.demand, d);
+            if r.demand > 12.0 {
+                ck.fails
+                    .push(format!("month {t}: demand {} above the ceiling", r.demand));
+            }
+            ck.close(format!("month {t} unmet"), r.unmet, 0.0);
+        }
+        ck.close("demand_gw_end", out.demand_gw_end, d);
+        if initial < 12.0 {
+            // Growing towards the ceiling at a slowing rate: the logistic
+            // curve 12 / (1 + 0.2 · e^(−2 ln 2)) = 11.43 after two years.
+            ck.eq("below the ceiling at the end", d > 11.0 && d < 12.0, true);
+        }
+        ck.done();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// A ROFR can cost its holder: three counterexamples, shrunk by hand from
+// what a search over random scenarios found (docs/model.md, "What the ROFR
+// is worth to its holder"). Each runs the scenario with and without the
+// holder's window (exercise probability 1) and checks the months by hand.
+// ---------------------------------------------------------------------------
+
+/// Placed GW per provider, month by month, of `text` with and without the
+/// `[[terms.rofr]]` block `window` (given verbatim in `text`).
+fn with_and_without(text: &str, window: &str) -> (Vec<Rec>, Vec<Rec>) {
+    assert!(text.contains(window), "the window is in the scenario");
+    let (_, with) = run(text);
+    let (_, without) = run(&text.replace(window, ""));
+    (with, without)
+}
+
+/// Demand falls. api and products 0.5 each of D_0 = 10, D_1 = 6; azure 4
+/// @12 holds a ROFR on api; oracle 4 @10; cheapest_first; no other term.
+///
+/// With the ROFR, month 0: api 5 → azure 4 (the holder first) + oracle 1;
+/// products 5 → oracle 3, unmet 2. Month 1: api's 5 placed shrink to its
+/// demand 3, pro rata: azure 2.4, oracle 0.6; products' 3 placed fit its
+/// demand 3 and stay. Azure: 4, then 2.4.
+/// Without it, month 0: api 5 → oracle 4 + azure 1; products 5 → azure 3,
+/// unmet 2. Month 1: api shrinks to 3 (oracle 2.4, azure 0.6); products
+/// stays (azure 3). Azure: 4, then 3.6.
+/// The ROFR put the holder's capacity under the class whose demand fell;
+/// without it, the holder held a class short of capacity, which kept it.
+#[test]
+fn a_rofr_can_cost_its_holder_when_demand_falls() {
+    let window =
+        "\n[[terms.rofr]]\nholder = \"azure\"\nworkloads = [\"api\"]\nexercise_probability = 1.0\n";
+    let growth = 0.6f64.powi(12) - 1.0; // D_1 = D_0 · 0.6
+    let text = scenario(
+        "2025-02",
+        &format!("initial_gw = 10.0\ngrowth = {growth:?}"),
+        &providers(4.0, 4.0, 0.0),
+        "cheapest_first",
+        &format!("{MONEY}{window}"),
+    )
+    .replace("share = 0.2", "share = 0.5")
+    .replace("share = 0.3", "share = 0.5")
+    .replace(
+        "name = \"training\"\nshare = 0.5",
+        "name = \"training\"\nshare = 0.0",
+    );
+    let (with, without) = with_and_without(&text, window);
+    let mut ck = Check::new("rofr costs its holder: demand falls");
+    ck.invariants(&with);
+    ck.invariants(&without);
+    ck.close("D_1", with[1].demand, 6.0);
+    ck.month(&with, 0, [4.0, 4.0, 0.0], 2.0);
+    ck.month(&with, 1, [2.4, 3.6, 0.0], 0.0);
+    ck.month(&without, 0, [4.0, 4.0, 0.0], 2.0);
+    ck.month(&without, 1, [3.6, 2.4, 0.0], 0.0);
+    ck.close("with: api on azure, month 1", with[1].class(API, AZ), 2.4);
+    ck.close(
+        "without: products on azure, month 1",
+        without[1].class(PROD, AZ),
+        3.0,
+    );
+    ck.done();
+}
+
+/// Another term. api and products 0.5 each of a constant 4 GW; azure, the
+/// products holder, has no capacity in month 0 and a 2 GW tranche from
+/// month 1; oracle 2; api becomes exclusive to oracle from month 1;
+/// equal prices, so cheapest_first walks azure, oracle.
+///
+/// With the ROFR, month 0: products, served first as a ROFR class, finds
+/// azure empty and takes oracle's 2; api finds nothing: unmet 2. Month 1:
+/// api is exclusive to the full oracle (unmet 2); products needs nothing.
+/// Azure's 2 GW stay idle.
+/// Without it, month 0: api (first in file order) takes oracle's 2;
+/// products is unmet. Month 1: products' 2 go to azure's new tranche.
+#[test]
+fn a_rofr_can_cost_its_holder_through_another_term() {
+    let window = "\n[[terms.rofr]]\nholder = \"azure\"\nworkloads = [\"products\"]\nexercise_probability = 1.0\n";
+    let exclusive = "\n[[terms.exclusivity]]\nprovider = \"oracle\"\nworkloads = [\"api\"]\nfrom = \"2025-02\"\n";
+    let provs = providers(0.0, 2.0, 0.0).replace(
+        "price = 12.0",
+        "price = 10.0\n[[providers.tranches]]\ngw = 2.0\nonline = \"2025-02\"",
+    );
+    let text = scenario(
+        "2025-02",
+        "initial_gw = 4.0\ngrowth = 0.0",
+        &provs,
+        "cheapest_first",
+        &format!("{MONEY}{exclusive}{window}"),
+    )
+    .replace("share = 0.2", "share = 0.5")
+    .replace("share = 0.3", "share = 0.5")
+    .replace(
+        "name = \"training\"\nshare = 0.5",
+        "name = \"training\"\nshare = 0.0",
+    );
+    let (with, without) = with_and_without(&text, window);
+    let mut ck = Check::new("rofr costs its holder: another term");
+    ck.invariants(&with);
+    ck.invariants(&without);
+    ck.month(&with, 0, [0.0, 2.0, 0.0], 2.0);
+    ck.month(&with, 1, [0.0, 2.0, 0.0], 2.0);
+    ck.close("with: products on oracle", with[0].class(PROD, OR), 2.0);
+    ck.month(&without, 0, [0.0, 2.0, 0.0], 2.0);
+    ck.month(&without, 1, [2.0, 2.0, 0.0], 0.0);
+    ck.close("without: api on oracle", without[0].class(API, OR), 2.0);
+    ck.done();
+}
+
+/// Another holder. One class of D_0 = 8 growing 21 %/yr; azure 4 with a
+/// 4 GW tranche from month 1, oracle 2, aws 4, equal prices (the walk is
+/// azure, oracle, aws); azure holds a ROFR in month 0 only, aws one always
+/// (the first active window decides).
+///
+/// With azure's window, month 0: azure 4 (first), then oracle 2, aws 2.
+/// Month 1, under aws's window: the new need Δ = D_1 − 8 goes to aws's free
+/// 2. Azure: 4, 4.
+/// Without it, month 0 is under aws's window: aws 4, then azure 4. Month 1:
+/// aws is full, so Δ goes down the walk to azure's new tranche. Azure: 4,
+/// 4 + Δ. Azure's priority in month 0 changed which provider was full when
+/// demand grew.
+#[test]
+fn a_rofr_can_cost_its_holder_through_another_holder() {
+    let window =
+        "\n[[terms.rofr]]\nholder = \"azure\"\nuntil = \"2025-02\"\nexercise_probability = 1.0\n";
+    let other = "\n[[terms.rofr]]\nholder = \"aws\"\nexercise_probability = 1.0\n";
+    let provs = providers(4.0, 2.0, 4.0)
+        .replace(
+            "price = 12.0",
+            "price = 10.0\n[[providers.tranches]]\ngw = 4.0\nonline = \"2025-02\"",
+        )
+        .replace("price = 11.0", "price = 10.0");
+    let text = scenario(
+        "2025-02",
+        "initial_gw = 8.0\ngrowth = 0.21",
+        &provs,
+        "cheapest_first",
+        &format!("{MONEY}{window}{other}"),
+    )
+    .replace("share = 0.2", "share = 1.0")
+    .replace("share = 0.3", "share = 0.0")
+    .replace(
+        "name = \"training\"\nshare = 0.5",
+        "name = \"training\"\nshare = 0.0",
+    );
+    let (with, without) = with_and_without(&text, window);
+    let mut ck = Check::new("rofr costs its holder: another holder");
+    ck.invariants(&with);
+    ck.invariants(&without);
+    let delta = demand(8.0, 0.21, 1) - 8.0;
+    ck.month(&with, 0, [4.0, 2.0, 2.0], 0.0);
+    ck.month(&with, 1, [4.0, 2.0, 2.0 + delta], 0.0);
+    ck.month(&without, 0, [4.0, 0.0, 4.0], 0.0);
+    ck.month(&without, 1, [4.0 + delta, 0.0, 4.0], 0.0);
     ck.done();
 }

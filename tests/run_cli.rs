@@ -364,17 +364,30 @@ fn common_random_numbers_across_an_exercise_probability() {
     let file = scenario("seed_terms.toml");
     let low = tmp.path().join("p01");
     let high = tmp.path().join("p09");
+    // Offers are of new capacity: the scenario signs some, whatever its
+    // calibration.
+    let signs = "new_capacity.lead_time_months=18";
     run_ok(
         &file,
         2000,
         &low,
-        &["--set", "terms.rofr.0.exercise_probability=0.1"],
+        &[
+            "--set",
+            "terms.rofr.0.exercise_probability=0.1",
+            "--set",
+            signs,
+        ],
     );
     run_ok(
         &file,
         2000,
         &high,
-        &["--set", "terms.rofr.0.exercise_probability=0.9"],
+        &[
+            "--set",
+            "terms.rofr.0.exercise_probability=0.9",
+            "--set",
+            signs,
+        ],
     );
     let a = Csv::read(&low.join("trials.csv"));
     let b = Csv::read(&high.join("trials.csv"));
@@ -657,18 +670,23 @@ fn outcome_columns(providers: &[String]) -> Vec<String> {
         "ip_months",
         "demand_gw_end",
         "azure_share_end",
+        "azure_share_cum",
         "unmet_share",
+        "shortfall_months",
     ]
     .map(String::from)
     .to_vec();
     v.extend(providers.iter().map(|p| format!("gw_years_{p}")));
     v.push("unmet_gw_years".into());
+    v.extend(providers.iter().map(|p| format!("signed_gw_{p}")));
     v.extend(providers.iter().map(|p| format!("spend_{p}_usd_bn")));
     v.extend(
         [
             "openai_revenue_usd_bn",
             "revenue_share_usd_bn",
             "microsoft_value_npv_usd_bn",
+            "microsoft_margin_npv_usd_bn",
+            "microsoft_revenue_share_npv_usd_bn",
             "rofr_offers",
             "rofr_declined",
         ]
@@ -1025,7 +1043,9 @@ fn check_outputs(name: &str) {
     assert_eq!(ts.header.join(","), "month,metric,mean,p5,p25,p50,p75,p95");
     let mut series = vec!["demand_gw".to_string()];
     series.extend(providers.iter().map(|p| format!("capacity_{p}_gw")));
+    series.push("capacity_gw".into());
     series.extend(providers.iter().map(|p| format!("placed_{p}_gw")));
+    series.extend(providers.iter().map(|p| format!("signed_{p}_gw")));
     series.extend(
         [
             "unmet_gw",

@@ -57,8 +57,10 @@ fn report(s: &Scenario) -> String {
         })
         .collect();
     let constants = s.inputs.len() - rows.len();
+    let notes = notes(s);
     if rows.is_empty() {
         let _ = writeln!(out, "\nno uncertain inputs ({constants} constants)");
+        out.push_str(&notes);
         return out;
     }
     let _ = writeln!(
@@ -78,5 +80,22 @@ fn report(s: &Scenario) -> String {
         ],
         &rows,
     ));
+    out.push_str(&notes);
+    out
+}
+
+/// What in a valid scenario has no effect, said so that an analyst does
+/// not tune it in vain.
+fn notes(s: &Scenario) -> String {
+    let mut out = String::new();
+    if s.new_capacity.is_none() {
+        for r in &s.terms.rofr {
+            let _ = writeln!(
+                out,
+                "\nnote: {}.exercise_probability has no effect: it decides offers of new capacity, and without [new_capacity] none is made (on existing capacity the holder always comes first)",
+                r.path
+            );
+        }
+    }
     out
 }

@@ -13,6 +13,7 @@ use rand_distr::{Distribution, StandardNormal};
 use super::agi::Process;
 use super::rng::{self, Stream};
 use super::routing::{self, Router};
+use super::signing::Signing;
 use super::terms::{self, Route};
 use super::{ExpiryCause, Model, MonthState, Observer, Outcome};
 use crate::scenario::{InputId, Policy};
@@ -40,6 +41,14 @@ pub struct Block {
     /// none ever does): before it, the tranche adds nothing to any lane.
     tranche_first: Vec<f64>,
     exercise: Vec<f64>,
+    /// Demand ceiling C (infinite without one).
+    ceiling: Vec<f64>,
+    /// Months from signing to online, L.
+    lead: Vec<usize>,
+    /// Share of the uncovered shortfall signed each month.
+    coverage: Vec<f64>,
+    /// What each provider can sign in a month (infinite when unlimited).
+    build_limit: Vec<f64>,
     /// Provider order per lane, lane-major: `[lane * providers + rank]`.
     order: Vec<usize>,
     /// The same order as each lane's slot in a provider-major array,
@@ -65,6 +74,18 @@ pub struct Block {
     // State, lane-minor.
     organic: Vec<f64>,
     capacity: Vec<f64>,
+    /// Σ_p capacity.
+    capacity_total: Vec<f64>,
+    /// New capacity online, N_p.
+    new_online: Vec<f64>,
+    /// GW signed but not yet online, all providers, Q.
+    pipeline: Vec<f64>,
+    /// New capacity signed so far per provider.
+    signed_total: Vec<f64>,
+    /// What comes online in each month of a ring of `ring` months:
+    /// `[(slot * providers + provider) * lanes + lane]`, slot = month % ring.
+    arrivals: Vec<f64>,
+    ring: usize,
     /// `[(class * providers + provider) * lanes + lane]`.
     placed: Vec<f64>,
     placed_by_provider: Vec<f64>,
@@ -74,6 +95,8 @@ pub struct Block {
     /// GW a class takes from each rank, `[rank * lanes + lane]`.
     taken: Vec<f64>,
     class_demand: Vec<f64>,
+    /// Unmet need per class this month.
+    class_unmet: Vec<f64>,
     /// ROFR offer draws, lane-major: `[lane * classes + class]`.
     offer_draws: Vec<f64>,
     /// Routes, lane-major: `[lane * classes + class]`.
@@ -99,19 +122,22 @@ pub struct Block {
     spend_usd_bn: Vec<f64>,
     openai_revenue_usd_bn: Vec<f64>,
     revenue_share_usd_bn: Vec<f64>,
-    microsoft_value_npv_usd_bn: Vec<f64>,
+    margin_npv: Vec<f64>,
+    share_npv: Vec<f64>,
     rofr_offers: Vec<u32>,
     rofr_declined: Vec<u32>,
     ip_months: Vec<u32>,
+    shortfall_months: Vec<u32>,
     demand_gw_end: Vec<f64>,
     azure_share_end: Vec<f64>,
     /// Whether each lane shares revenue this month.
     sharing: Vec<bool>,
     /// Per-lane buffers of the vectorised routing.
     left: Vec<f64>,
-    /// GW of each lane's need offered to a ROFR holder.
-    offered: Vec<f64>,
     active: Vec<bool>,
+    /// One lane's headroom and signed GW per provider, this month.
+    headroom: Vec<f64>,
+    signed_now: Vec<f64>,
     /// A lane's month gathered for an observer.
     view: LaneView,
 }
@@ -120,6 +146,9 @@ pub struct Block {
 struct LaneView {
     capacity: Vec<f64>,
     placed_by_provider: Vec<f64>,
+    signed: Vec<f64>,
+    new_online: Vec<f64>,
+    class_unmet: Vec<f64>,
     class_demand: Vec<f64>,
     placed: Vec<f64>,
 }
@@ -137,21 +166,28 @@ impl Block {
 
     /// The month just stepped, series by series, each a slice over the
     /// lanes, in [`crate::folder::timeseries::series_names`] order.
-    pub fn series(&self, mut f: impl FnMut(usize, &[f64])) {
+    fn series_slices(&self) -> impl Iterator<Item = &[f64]> {
         let l = self.lanes;
-        let mut i = 0;
-        let mut put = |xs: &[f64]| {
-            f(i, xs);
-            i += 1;
-        };
-        put(&self.demand);
-        self.capacity.chunks_exact(l).for_each(&mut put);
-        self.placed_by_provider.chunks_exact(l).for_each(&mut put);
-        put(&self.unmet);
-        put(&self.azure_share);
-        put(&self.ip_active);
-        put(&self.rofr_active);
-        put(&self.agi_verified);
+        std::iter::once(&self.demand[..])
+            .chain(self.capacity.chunks_exact(l))
+            .chain([&self.capacity_total[..]])
+            .chain(self.placed_by_provider.chunks_exact(l))
+            .chain(self.signed_total.chunks_exact(l))
+            .chain([
+                &self.unmet[..],
+                &self.azure_share[..],
+                &self.ip_active[..],
+                &self.rofr_active[..],
+                &self.agi_verified[..],
+            ])
+    }
+
+    /// Calls `f(series index, values over the lanes)` for every series of
+    /// the month just stepped, in [`Block::series_slices`] order.
+    pub fn series(&self, mut f: impl FnMut(usize, &[f64])) {
+        self.series_slices()
+            .enumerate()
+            .for_each(|(i, xs)| f(i, xs));
     }
 }
 
@@ -161,17 +197,7 @@ impl Block {
     /// left-to-right sum over the lanes, but four series are summed side by
     /// side, so that their chains of additions overlap.
     pub fn add_series_sums(&self, sums: &mut [f64]) {
-        let l = self.lanes;
-        let mut series = std::iter::once(&self.demand[..])
-            .chain(self.capacity.chunks_exact(l))
-            .chain(self.placed_by_provider.chunks_exact(l))
-            .chain([
-                &self.unmet[..],
-                &self.azure_share[..],
-                &self.ip_active[..],
-                &self.rofr_active[..],
-                &self.agi_verified[..],
-            ]);
+        let mut series = self.series_slices();
         let mut sums = sums.chunks_exact_mut(4);
         for four in &mut sums {
             let (Some(a), Some(b), Some(c), Some(d)) =
@@ -253,20 +279,29 @@ impl Model<'_> {
             &mut b.cum_placed_gw_months,
             &mut b.openai_revenue_usd_bn,
             &mut b.revenue_share_usd_bn,
-            &mut b.microsoft_value_npv_usd_bn,
+            &mut b.margin_npv,
+            &mut b.share_npv,
             &mut b.shared_total,
             &mut b.demand_gw_end,
             &mut b.azure_share_end,
             &mut b.work,
             &mut b.placed_total,
             &mut b.left,
-            &mut b.offered,
+            &mut b.ceiling,
+            &mut b.coverage,
+            &mut b.capacity_total,
+            &mut b.pipeline,
         ] {
             reset(v, lanes, 0.0);
         }
         reset(&mut b.revenue_factor, lanes, 1.0);
         reset(&mut b.discount, lanes, 1.0);
-        for v in [&mut b.rofr_offers, &mut b.rofr_declined, &mut b.ip_months] {
+        for v in [
+            &mut b.rofr_offers,
+            &mut b.rofr_declined,
+            &mut b.ip_months,
+            &mut b.shortfall_months,
+        ] {
             v.clear();
             v.resize(lanes, 0);
         }
@@ -293,8 +328,16 @@ impl Model<'_> {
         reset(&mut b.free_by_rank, pl, 0.0);
         reset(&mut b.taken, pl, 0.0);
         reset(&mut b.class_demand, cl, 0.0);
+        reset(&mut b.class_unmet, cl, 0.0);
         reset(&mut b.gw_years, pl, 0.0);
         reset(&mut b.spend_usd_bn, pl, 0.0);
+        reset(&mut b.build_limit, pl, f64::INFINITY);
+        reset(&mut b.new_online, pl, 0.0);
+        reset(&mut b.signed_total, pl, 0.0);
+        reset(&mut b.headroom, n_prov, 0.0);
+        reset(&mut b.signed_now, n_prov, 0.0);
+        b.lead.clear();
+        b.lead.resize(lanes, 1);
 
         let dt = 1.0 / 12.0;
         for l in 0..lanes {
@@ -322,6 +365,7 @@ impl Model<'_> {
                 b.organic_step[i] = (1.0 + v(p.growth)).powf(dt);
                 b.max_gw[i] = p.max_gw.map_or(f64::INFINITY, v);
                 b.prices[i] = v(p.price);
+                b.build_limit[i] = p.max_new_gw_per_year.map_or(f64::INFINITY, |x| v(x) / 12.0);
                 for (ti, tr) in p.tranches.iter().enumerate() {
                     let mut r = rng::stream(seed, trial, self.tranche_streams[pi][ti]);
                     let materialises = r.random::<f64>() < v(tr.probability);
@@ -372,8 +416,26 @@ impl Model<'_> {
                 b.exercise[ri * lanes + l] = v(r.exercise_probability);
             }
             b.agi[l].start(self, seed, trial, values);
-            b.demand[l] = v(s.demand.initial_gw);
+            b.ceiling[l] = s.demand.ceiling_gw.map_or(f64::INFINITY, v);
+            b.demand[l] = b.ceiling[l].min(v(s.demand.initial_gw));
+            if let Some(nc) = &s.new_capacity {
+                // At least one month by its domain; capacity that would come
+                // online after the horizon never does.
+                let lead = v(nc.lead_time_months)
+                    .round()
+                    .clamp(1.0, self.months as f64 + 1.0);
+                b.lead[l] = lead as usize;
+                b.coverage[l] = v(nc.coverage);
+            }
         }
+        // A ring long enough that no arrival overwrites another.
+        b.ring = b.lead.iter().copied().max().unwrap_or(1) + 1;
+        let ring_len = if s.new_capacity.is_some() {
+            b.ring * pl
+        } else {
+            0
+        };
+        reset(&mut b.arrivals, ring_len, 0.0);
     }
 
     /// Steps every lane of `block` through month `m` (months must come in
@@ -387,7 +449,7 @@ impl Model<'_> {
         let mf = m as f64;
 
         // 1. AGI and the terms that hang on it (the revenue share's window
-        // and the IP rights are used in step 6).
+        // and the IP rights are used in step 7).
         for l in 0..lanes {
             b.agi[l].step(self, mi, b.cum_placed_gw_months[l]);
             let verified = b.agi[l].verified();
@@ -428,10 +490,39 @@ impl Model<'_> {
                 t += 1;
             }
         }
+        if s.new_capacity.is_some() {
+            // What was signed L months ago comes online, for good.
+            let slot = m % b.ring;
+            let arriving = &mut b.arrivals[slot * n_prov * lanes..(slot + 1) * n_prov * lanes];
+            for ((a_p, online_p), capacity_p) in arriving
+                .chunks_exact_mut(lanes)
+                .zip(b.new_online.chunks_exact_mut(lanes))
+                .zip(b.capacity.chunks_exact_mut(lanes))
+            {
+                for (((a, online), c), q) in a_p
+                    .iter_mut()
+                    .zip(online_p)
+                    .zip(capacity_p)
+                    .zip(&mut b.pipeline)
+                {
+                    *online += *a;
+                    *q -= *a;
+                    *a = 0.0;
+                    *c += *online;
+                }
+            }
+        }
+        b.capacity_total.fill(0.0);
+        for capacity_p in b.capacity.chunks_exact(lanes) {
+            for (total, &c) in b.capacity_total.iter_mut().zip(capacity_p) {
+                *total += c;
+            }
+        }
 
         // 3. Demand.
         if m > 0 {
             let has_halflife = s.demand.growth_halflife_years.is_some();
+            let has_ceiling = s.demand.ceiling_gw.is_some();
             for l in 0..lanes {
                 let g = if has_halflife {
                     b.growth0[l] * (-y / b.halflife[l]).exp2()
@@ -439,7 +530,17 @@ impl Model<'_> {
                     b.growth0[l]
                 };
                 let z: f64 = StandardNormal.sample(&mut b.shocks[l]);
-                b.demand[l] *= ((1.0 + g).ln() * dt + b.drift_vol[l] + b.shock_scale[l] * z).exp();
+                let d = b.demand[l];
+                if has_ceiling {
+                    // Growth slows as demand nears the ceiling, which also
+                    // caps the shocks.
+                    let c = b.ceiling[l];
+                    let drift = (1.0 + g).ln() * (1.0 - d / c) * dt;
+                    b.demand[l] = c.min(d * (drift + b.drift_vol[l] + b.shock_scale[l] * z).exp());
+                } else {
+                    b.demand[l] =
+                        d * ((1.0 + g).ln() * dt + b.drift_vol[l] + b.shock_scale[l] * z).exp();
+                }
             }
         }
         for (demand_c, shares_c) in b
@@ -472,8 +573,9 @@ impl Model<'_> {
             }
         }
         if !self.terms.rofr.is_empty() {
-            // One draw per class every month, used or not, so the stream
-            // stays aligned across scenarios (common random numbers).
+            // One draw per class every month, whether an offer of new
+            // capacity (step 6) uses it or not, so the stream stays aligned
+            // across scenarios (common random numbers).
             for (draws, offers) in b.offer_draws.chunks_exact_mut(n_class).zip(&mut b.offers) {
                 for d in draws {
                     *d = offers.random::<f64>();
@@ -504,7 +606,12 @@ impl Model<'_> {
             }
         }
 
-        // 6. Money.
+        // 6. New capacity.
+        if s.new_capacity.is_some() {
+            self.sign_new_capacity(m, b);
+        }
+
+        // 7. Money.
         b.placed_total.fill(0.0);
         for p in 0..n_prov {
             let range = p * lanes..(p + 1) * lanes;
@@ -546,7 +653,8 @@ impl Model<'_> {
             (&b.margin[..lanes], &b.discount[..lanes], &b.unmet[..lanes]);
         let openai_revenue = &mut b.openai_revenue_usd_bn[..lanes];
         let shared_total = &mut b.shared_total[..lanes];
-        let npv = &mut b.microsoft_value_npv_usd_bn[..lanes];
+        let (margin_npv, share_npv) = (&mut b.margin_npv[..lanes], &mut b.share_npv[..lanes]);
+        let shortfall_months = &mut b.shortfall_months[..lanes];
         let revenue_share = &mut b.revenue_share_usd_bn[..lanes];
         let azure_share = &mut b.azure_share[..lanes];
         let unmet_gw_months = &mut b.unmet_gw_months[..lanes];
@@ -564,7 +672,8 @@ impl Model<'_> {
             };
             shared_total[l] += shared;
             let ms_spend = ms_placed[l] * ms_price[l] * dt;
-            npv[l] += (margin[l] * ms_spend + shared) * discount[l];
+            margin_npv[l] += margin[l] * ms_spend * discount[l];
+            share_npv[l] += shared * discount[l];
             revenue_share[l] = shared_total[l];
             azure_share[l] = if total > 0.0 {
                 ms_placed[l] / total
@@ -572,6 +681,7 @@ impl Model<'_> {
                 0.0
             };
             unmet_gw_months[l] += unmet[l];
+            shortfall_months[l] += u32::from(unmet[l] > 0.0);
             cum_placed[l] += total;
         }
         if m + 1 == self.months {
@@ -600,26 +710,20 @@ impl Model<'_> {
                 let placed_c: f64 = router.class_total(c);
                 let need = d_c - placed_c;
                 if !terms::has_need(need, d_c) {
+                    b.class_unmet[c * lanes + l] = 0.0;
                     continue;
                 }
                 let left = match route {
                     Route::Exclusive(p) => router.take(c, p, need),
                     Route::Rofr(ri) => {
+                        // The holder's free capacity first, always.
                         let holder = self.terms.rofr[ri].holder;
-                        let draw = b.offer_draws[l * n_class + c];
-                        let exercised = terms::exercised(draw, b.exercise[ri * lanes + l]);
-                        terms::tally_offer(
-                            &mut b.rofr_offers[l],
-                            &mut b.rofr_declined[l],
-                            true,
-                            exercised,
-                        );
-                        let offered = terms::offered_to_holder(need, exercised);
-                        let rest = router.take(c, holder, offered) + (need - offered);
+                        let rest = router.take(c, holder, need);
                         router.spread(c, rest, Some(holder))
                     }
                     Route::Open => router.spread(c, need, None),
                 };
+                b.class_unmet[c * lanes + l] = left;
                 unmet += left;
             }
             b.unmet[l] = unmet;
@@ -655,36 +759,91 @@ impl Model<'_> {
             }
             let left = &mut b.left;
             left.copy_from_slice(need);
-            let except = match route {
-                Route::Exclusive(p) => {
-                    ranked.take(c, p, left, None);
-                    continue_with(&b.active, left, &mut b.unmet);
+            match route {
+                Route::Exclusive(p) => ranked.take(c, p, left),
+                Route::Rofr(ri) => {
+                    // The holder's free capacity first, always.
+                    let holder = self.terms.rofr[ri].holder;
+                    ranked.take(c, holder, left);
+                    ranked.spread(c, left, Some(holder));
+                }
+                Route::Open => ranked.spread(c, left, None),
+            }
+            continue_with(&b.active, left, &mut b.unmet);
+            let class_unmet = &mut b.class_unmet[c * lanes..(c + 1) * lanes];
+            for ((u, &l), &a) in class_unmet.iter_mut().zip(left.iter()).zip(&b.active) {
+                *u = if a { l } else { 0.0 };
+            }
+        }
+    }
+
+    /// Step 6 for every lane: OpenAI signs new capacity for the demand
+    /// that found none this month, as far as it has not signed for it
+    /// already, and each class's part goes to the providers its route
+    /// allows (the holder of a ROFR window being offered it first).
+    fn sign_new_capacity(&self, m: usize, b: &mut Block) {
+        let (lanes, n_prov, n_class) = (b.lanes, b.n_prov, b.n_class);
+        for l in 0..lanes {
+            let unmet = b.unmet[l];
+            let shortfall = unmet - b.pipeline[l];
+            let amount = b.coverage[l] * shortfall;
+            if shortfall <= 0.0 || amount <= 0.0 {
+                continue;
+            }
+            for p in 0..n_prov {
+                b.headroom[p] = b.build_limit[p * lanes + l];
+                b.signed_now[p] = 0.0;
+            }
+            let routes = match &self.fixed_routes {
+                Some(fixed) => fixed.routes(m),
+                None => &b.routes[l * n_class..(l + 1) * n_class],
+            };
+            let mut signing = Signing {
+                policy: self.scenario.policy,
+                order: &b.order[l * n_prov..(l + 1) * n_prov],
+                headroom: &mut b.headroom,
+                signed: &mut b.signed_now,
+            };
+            for (c, route) in terms::serving_order(routes) {
+                let unmet_c = b.class_unmet[c * lanes + l];
+                if unmet_c <= 0.0 {
                     continue;
                 }
-                Route::Rofr(ri) => {
-                    let holder = self.terms.rofr[ri].holder;
-                    let exercise = &b.exercise[ri * lanes..(ri + 1) * lanes];
-                    let n_class = b.n_class;
-                    let draws = b.offer_draws.chunks_exact(n_class).map(|d| d[c]);
-                    let per_lane = draws
-                        .zip(exercise)
-                        .zip(&b.active)
-                        .zip(left.iter().zip(&mut b.offered))
-                        .zip(b.rofr_offers.iter_mut().zip(&mut b.rofr_declined));
-                    for ((((draw, &exercise), &active), (&need, offered)), (offers, declined)) in
-                        per_lane
-                    {
-                        let exercised = terms::exercised(draw, exercise);
-                        terms::tally_offer(offers, declined, active, exercised);
-                        *offered = terms::offered_to_holder(need, exercised);
+                let part = amount * unmet_c / unmet;
+                match route {
+                    // What the provider cannot build is not signed this month.
+                    Route::Exclusive(p) => {
+                        signing.sign(p, part);
                     }
-                    ranked.take(c, holder, left, Some(&b.offered));
-                    Some(holder)
+                    Route::Rofr(ri) => {
+                        let holder = self.terms.rofr[ri].holder;
+                        let draw = b.offer_draws[l * n_class + c];
+                        let exercised = terms::exercised(draw, b.exercise[ri * lanes + l]);
+                        terms::tally_offer(
+                            &mut b.rofr_offers[l],
+                            &mut b.rofr_declined[l],
+                            true,
+                            exercised,
+                        );
+                        let offered = terms::offered_to_holder(part, exercised);
+                        let rest = signing.sign(holder, offered) + (part - offered);
+                        signing.spread(rest, Some(holder));
+                    }
+                    Route::Open => {
+                        signing.spread(part, None);
+                    }
                 }
-                Route::Open => None,
-            };
-            ranked.spread(c, left, except);
-            continue_with(&b.active, left, &mut b.unmet);
+            }
+            // Online from month m + L; until then in the pipeline.
+            let arrival = (m + b.lead[l]) % b.ring;
+            for p in 0..n_prov {
+                let x = b.signed_now[p];
+                if x > 0.0 {
+                    b.signed_total[p * lanes + l] += x;
+                    b.pipeline[l] += x;
+                    b.arrivals[(arrival * n_prov + p) * lanes + l] += x;
+                }
+            }
         }
     }
 
@@ -698,6 +857,13 @@ impl Model<'_> {
         let view = &mut b.view;
         gather(&mut view.capacity, &b.capacity);
         gather(&mut view.placed_by_provider, &b.placed_by_provider);
+        gather(&mut view.signed, &b.signed_total);
+        gather(&mut view.new_online, &b.new_online);
+        gather(&mut view.class_unmet, &b.class_unmet);
+        let routes = match &self.fixed_routes {
+            Some(fixed) => fixed.routes(m),
+            None => &b.routes[lane * n_class..(lane + 1) * n_class],
+        };
         gather(&mut view.class_demand, &b.class_demand);
         gather(&mut view.placed, &b.placed);
         debug_assert_eq!(view.placed.len(), n_prov * n_class);
@@ -705,10 +871,16 @@ impl Model<'_> {
             month: m,
             demand_gw: b.demand[lane],
             capacity_gw: &view.capacity,
+            capacity_total_gw: b.capacity_total[lane],
             placed_gw: &view.placed_by_provider,
+            signed_gw: &view.signed,
             class_demand_gw: &view.class_demand,
             placed_by_class_gw: &view.placed,
             unmet_gw: b.unmet[lane],
+            class_unmet_gw: &view.class_unmet,
+            class_routes: routes,
+            new_online_gw: &view.new_online,
+            pipeline_gw: b.pipeline[lane],
             azure_share: b.azure_share[lane],
             ip_active: b.ip_active[lane] != 0.0,
             rofr_active: b.rofr_active[lane] != 0.0,
@@ -727,6 +899,8 @@ impl Model<'_> {
         // class demands sum to D_t only up to rounding).
         let demand_met_or_not = b.cum_placed_gw_months[l] + unmet_gw_months;
         let a = b.agi[l].outcome();
+        let gw_years: Vec<f64> = per_provider(&b.gw_years);
+        let placed_gw_years: f64 = gw_years.iter().sum();
         let expiry = self
             .terms
             .ip_expiry(a.verified)
@@ -743,17 +917,26 @@ impl Model<'_> {
             ip_months: b.ip_months[l],
             demand_gw_end: b.demand_gw_end[l],
             azure_share_end: b.azure_share_end[l],
+            azure_share_cum: if placed_gw_years > 0.0 {
+                gw_years[self.scenario.microsoft.provider] / placed_gw_years
+            } else {
+                0.0
+            },
             unmet_share: if demand_met_or_not > 0.0 {
                 unmet_gw_months / demand_met_or_not
             } else {
                 0.0
             },
-            gw_years: per_provider(&b.gw_years),
+            shortfall_months: b.shortfall_months[l],
+            gw_years,
             unmet_gw_years: unmet_gw_months / 12.0,
+            signed_gw: per_provider(&b.signed_total),
             spend_usd_bn: per_provider(&b.spend_usd_bn),
             openai_revenue_usd_bn: b.openai_revenue_usd_bn[l],
             revenue_share_usd_bn: b.revenue_share_usd_bn[l],
-            microsoft_value_npv_usd_bn: b.microsoft_value_npv_usd_bn[l],
+            microsoft_value_npv_usd_bn: b.margin_npv[l] + b.share_npv[l],
+            microsoft_margin_npv_usd_bn: b.margin_npv[l],
+            microsoft_revenue_share_npv_usd_bn: b.share_npv[l],
             rofr_offers: b.rofr_offers[l],
             rofr_declined: b.rofr_declined[l],
         }
@@ -775,7 +958,9 @@ mod tests {
         let lanes = 97;
         let mut b = Block::default();
         model.start_block(3, 0, lanes, &mut b);
-        let n_series = 2 * scenario.providers.len() + 6;
+        // demand, capacity, placed and signed per provider, total capacity,
+        // unmet, Azure's share, IP / ROFR active, AGI verified.
+        let n_series = 3 * scenario.providers.len() + 7;
         let (mut fast, mut plain) = (vec![0.1; n_series], vec![0.1; n_series]);
         for m in 0..model.months() {
             model.step_block(m, &mut b);

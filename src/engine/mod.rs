@@ -14,6 +14,7 @@ mod block;
 mod outcome;
 pub mod rng;
 mod routing;
+mod signing;
 pub mod terms;
 
 use crate::scenario::{InputId, Scenario, Uncertain};

@@ -2,6 +2,8 @@
 //! aside), and each month's [`MonthState`] for an [`Observer`] (time series,
 //! `paths.csv`).
 
+use super::terms::Route;
+
 /// Why Microsoft's IP rights ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExpiryCause {
@@ -53,21 +55,32 @@ pub struct Outcome {
     pub demand_gw_end: f64,
     /// Share of placed GW on Microsoft's cloud in the last month.
     pub azure_share_end: f64,
+    /// Placed GW-years on Microsoft's cloud ÷ all placed GW-years.
+    pub azure_share_cum: f64,
     /// Unmet GW-years ÷ demand GW-years.
     pub unmet_share: f64,
+    /// Months with unmet demand.
+    pub shortfall_months: u32,
     /// Placed GW-years per provider.
     pub gw_years: Vec<f64>,
     /// Unmet GW-years.
     pub unmet_gw_years: f64,
+    /// New capacity signed per provider, GW (online or in the pipeline).
+    pub signed_gw: Vec<f64>,
     /// OpenAI's spend per provider, usd_bn.
     pub spend_usd_bn: Vec<f64>,
     /// OpenAI revenue, usd_bn.
     pub openai_revenue_usd_bn: f64,
     /// Revenue share paid to Microsoft, usd_bn.
     pub revenue_share_usd_bn: f64,
-    /// NPV of Microsoft's value, usd_bn.
+    /// NPV of Microsoft's value, usd_bn: the margin part plus the revenue
+    /// share part.
     pub microsoft_value_npv_usd_bn: f64,
-    /// ROFR offers made.
+    /// NPV of Microsoft's margin on OpenAI's spend on its cloud, usd_bn.
+    pub microsoft_margin_npv_usd_bn: f64,
+    /// NPV of the revenue share paid to Microsoft, usd_bn.
+    pub microsoft_revenue_share_npv_usd_bn: f64,
+    /// Offers of new capacity made to a ROFR holder.
     pub rofr_offers: u32,
     /// ROFR offers declined.
     pub rofr_declined: u32,
@@ -82,14 +95,26 @@ pub struct MonthState<'a> {
     pub demand_gw: f64,
     /// Capacity per provider, GW.
     pub capacity_gw: &'a [f64],
+    /// Capacity of all providers, GW.
+    pub capacity_total_gw: f64,
     /// Placed GW per provider after routing.
     pub placed_gw: &'a [f64],
+    /// New capacity signed so far per provider, GW.
+    pub signed_gw: &'a [f64],
     /// Demand per workload class, GW (`share_c · D_t`).
     pub class_demand_gw: &'a [f64],
     /// Placed GW per class and provider, `[class * providers + provider]`.
     pub placed_by_class_gw: &'a [f64],
     /// Demand that found no capacity this month, GW.
     pub unmet_gw: f64,
+    /// Unmet need per workload class this month, GW.
+    pub class_unmet_gw: &'a [f64],
+    /// Each class's route this month (exclusive, ROFR or open).
+    pub class_routes: &'a [Route],
+    /// New capacity online per provider (signed L or more months ago), GW.
+    pub new_online_gw: &'a [f64],
+    /// New capacity signed but not yet online, all providers, GW.
+    pub pipeline_gw: f64,
     /// Share of placed GW on Microsoft's cloud (0 when nothing is placed).
     pub azure_share: f64,
     /// IP rights active this month.

@@ -129,18 +129,16 @@ impl Ranked<'_> {
         }
     }
 
-    /// [`Router::take`] for every lane: up to `want` (all of `left` when
-    /// `None`) of class `c` on provider `p`, as free capacity allows;
-    /// `left` loses what is placed.
-    pub fn take(&mut self, c: usize, p: usize, left: &mut [f64], want: Option<&[f64]>) {
+    /// [`Router::take`] for every lane: up to `left` of class `c` on
+    /// provider `p`, as free capacity allows; `left` loses what is placed.
+    pub fn take(&mut self, c: usize, p: usize, left: &mut [f64]) {
         let lanes = left.len();
         let n_prov = self.n_prov;
         let placed = &mut self.placed[(c * n_prov + p) * lanes..(c * n_prov + p + 1) * lanes];
         let ranks = &self.rank_slots[p * lanes..(p + 1) * lanes];
-        for (l, ((need, x_placed), &slot)) in left.iter_mut().zip(placed).zip(ranks).enumerate() {
-            let want = want.map_or(*need, |w| w[l]);
+        for ((need, x_placed), &slot) in left.iter_mut().zip(placed).zip(ranks) {
             let f = &mut self.free_by_rank[slot];
-            let x = want.min(*f).max(0.0);
+            let x = need.min(*f).max(0.0);
             *x_placed += x;
             *f -= x;
             *need -= x;

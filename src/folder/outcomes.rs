@@ -14,6 +14,12 @@ pub const IP_EXPIRY_YEAR: &str = "ip_expiry_year";
 pub const DEMAND_GW_END: &str = "demand_gw_end";
 /// The outcome `azure_share_end`.
 pub const AZURE_SHARE_END: &str = "azure_share_end";
+/// The outcome `azure_share_cum`.
+pub const AZURE_SHARE_CUM: &str = "azure_share_cum";
+/// The outcome `microsoft_margin_npv_usd_bn`.
+pub const MICROSOFT_MARGIN_NPV: &str = "microsoft_margin_npv_usd_bn";
+/// The outcome `microsoft_revenue_share_npv_usd_bn`.
+pub const MICROSOFT_REVENUE_SHARE_NPV: &str = "microsoft_revenue_share_npv_usd_bn";
 /// The outcome `unmet_share`.
 pub const UNMET_SHARE: &str = "unmet_share";
 /// The outcome `openai_revenue_usd_bn`.
@@ -197,11 +203,25 @@ pub const OUTCOMES: &[Column] = &[
         read: Read::Number(|_, o| o.azure_share_end),
     },
     Column {
+        name: AZURE_SHARE_CUM,
+        unit: Unit::Share,
+        label: "Azure share of placed compute, over the horizon",
+        description: "GW-years placed on `microsoft.provider` ÷ all placed GW-years, over the horizon (0 if nothing is placed)",
+        read: Read::Number(|_, o| o.azure_share_cum),
+    },
+    Column {
         name: UNMET_SHARE,
         unit: Unit::ShareOfDemand,
         label: "Unmet share of demand",
         description: "unmet GW-years ÷ demand GW-years over the horizon (demand GW-years counted as placed + unmet, which equals the sum of monthly demand up to rounding, so the share is exactly 0 or 1 at the extremes)",
         read: Read::Number(|_, o| o.unmet_share),
+    },
+    Column {
+        name: "shortfall_months",
+        unit: Unit::Months,
+        label: "Months with unmet demand",
+        description: "months of the horizon in which some demand found no capacity",
+        read: Read::Number(|_, o| f64::from(o.shortfall_months)),
     },
     Column {
         name: "gw_years_<provider>",
@@ -216,6 +236,13 @@ pub const OUTCOMES: &[Column] = &[
         label: "Unmet demand",
         description: "demand that found no capacity",
         read: Read::Number(|_, o| o.unmet_gw_years),
+    },
+    Column {
+        name: "signed_gw_<provider>",
+        unit: Unit::Gw,
+        label: "New capacity signed with <provider>",
+        description: "new capacity OpenAI signed with each provider over the horizon, online by the end or still in the pipeline (0 without `[new_capacity]`)",
+        read: Read::PerProvider(|o, p| o.signed_gw[p]),
     },
     Column {
         name: SPEND,
@@ -246,17 +273,31 @@ pub const OUTCOMES: &[Column] = &[
         read: Read::Number(|_, o| o.microsoft_value_npv_usd_bn),
     },
     Column {
+        name: MICROSOFT_MARGIN_NPV,
+        unit: Unit::UsdBn,
+        label: "Microsoft NPV of its margin",
+        description: "the part of `microsoft_value_npv_usd_bn` from Microsoft's margin on OpenAI's spend on `microsoft.provider`",
+        read: Read::Number(|_, o| o.microsoft_margin_npv_usd_bn),
+    },
+    Column {
+        name: MICROSOFT_REVENUE_SHARE_NPV,
+        unit: Unit::UsdBn,
+        label: "Microsoft NPV of the revenue share",
+        description: "the part of `microsoft_value_npv_usd_bn` from the revenue share",
+        read: Read::Number(|_, o| o.microsoft_revenue_share_npv_usd_bn),
+    },
+    Column {
         name: "rofr_offers",
         unit: Unit::Count,
         label: "ROFR offers",
-        description: "ROFR offers made: one per class and month in which a class under an active ROFR window had new need to place",
+        description: "offers of new capacity made to a ROFR holder: one per class under an active ROFR window and month in which OpenAI signed for that class",
         read: Read::Number(|_, o| f64::from(o.rofr_offers)),
     },
     Column {
         name: "rofr_declined",
         unit: Unit::Count,
         label: "ROFR offers declined",
-        description: "offers the holder declined",
+        description: "offers of new capacity the holder declined",
         read: Read::Number(|_, o| f64::from(o.rofr_declined)),
     },
     Column {

@@ -36,13 +36,23 @@ pub fn placed(provider: &str) -> String {
     format!("placed_{provider}_gw")
 }
 
+/// Capacity of all providers, GW.
+pub const CAPACITY_GW: &str = "capacity_gw";
+
+/// `signed_<provider>_gw`: new capacity signed so far.
+pub fn signed(provider: &str) -> String {
+    format!("signed_{provider}_gw")
+}
+
 /// Names of the per-month series, in the order of [`values`] (and of the
 /// engine's block series).
 pub fn series_names(model: &Model<'_>) -> Vec<String> {
     let providers = &model.scenario.providers;
     let mut names = vec![DEMAND_GW.to_string()];
     names.extend(providers.iter().map(|p| capacity(&p.name)));
+    names.push(CAPACITY_GW.to_string());
     names.extend(providers.iter().map(|p| placed(&p.name)));
+    names.extend(providers.iter().map(|p| signed(&p.name)));
     names.extend(
         [
             UNMET_GW,
@@ -66,7 +76,9 @@ pub fn values(state: &MonthState<'_>, mut f: impl FnMut(usize, f64)) {
     };
     put(state.demand_gw);
     state.capacity_gw.iter().for_each(|&x| put(x));
+    put(state.capacity_total_gw);
     state.placed_gw.iter().for_each(|&x| put(x));
+    state.signed_gw.iter().for_each(|&x| put(x));
     put(state.unmet_gw);
     put(state.azure_share);
     put(f64::from(u8::from(state.ip_active)));
@@ -188,5 +200,40 @@ impl Timeseries {
     /// The months of `series` (empty if absent).
     pub fn get(&self, series: &str) -> &[Band] {
         self.series.get(series).map_or(&[], Vec::as_slice)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Block, Observer};
+    use crate::scenario::load_file;
+
+    /// Every series is named, in the engine's order: a month's values as a
+    /// block yields them equal the values `paths.csv` writes for the lane.
+    #[test]
+    fn series_names_match_the_engines_series() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let scenario = load_file(&root.join("scenarios/baseline.toml"), &[]).unwrap();
+        let model = Model::new(&scenario);
+        let mut b = Block::default();
+        model.start_block(1, 0, 3, &mut b);
+        struct Values(Vec<f64>);
+        impl Observer for Values {
+            fn month(&mut self, state: &MonthState<'_>) {
+                self.0.clear();
+                values(state, |_, x| self.0.push(x));
+            }
+        }
+        let names = series_names(&model);
+        for m in 0..model.months() {
+            model.step_block(m, &mut b);
+            let mut of_block = Vec::new();
+            b.series(|_, xs| of_block.push(xs[1]));
+            let mut of_lane = Values(Vec::new());
+            model.observe(m, &mut b, 1, &mut of_lane);
+            assert_eq!(of_block.len(), names.len(), "month {m}");
+            assert_eq!(of_block, of_lane.0, "month {m}");
+        }
     }
 }

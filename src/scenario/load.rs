@@ -186,6 +186,20 @@ const MONTHS: Domain = Domain {
     lo_open: false,
     what: "a number of months",
 };
+/// A demand ceiling: demand is divided by it.
+const POSITIVE_GW: Domain = Domain {
+    lo: 0.0,
+    hi: MAGNITUDE,
+    lo_open: true,
+    what: "a positive GW figure",
+};
+/// Capacity signed in a month serves from the next month at the earliest.
+const LEAD_TIME: Domain = Domain {
+    lo: 0.5,
+    hi: f64::INFINITY,
+    lo_open: false,
+    what: "a lead time of at least one month",
+};
 const RETRY_MONTHS: Domain = Domain {
     lo: 0.5,
     hi: f64::INFINITY,
@@ -780,6 +794,7 @@ impl Reader {
         let demand = self.demand(top, &span);
         let (workload_names, workloads) = self.workloads(top, &span);
         let (provider_names, providers) = self.providers(top, &span);
+        let new_capacity = self.new_capacity(top);
         let policy = self.policy(top);
         // Terms are checked whenever the names they refer to are known, even
         // if some number elsewhere in a provider or workload is wrong.
@@ -800,6 +815,7 @@ impl Reader {
             demand: demand?,
             workloads: workloads?,
             providers: providers?,
+            new_capacity: new_capacity?,
             policy: policy?,
             terms: terms?,
             revenue: revenue?,
@@ -852,12 +868,26 @@ impl Reader {
         let growth = self.uncertain_req(t, &s, "demand", "growth", RATE);
         let halflife = self.uncertain_opt(t, "demand", "growth_halflife_years", POSITIVE);
         let volatility = self.uncertain_or(t, "demand", "volatility", NON_NEGATIVE, 0.0);
+        let ceiling = self.uncertain_opt(t, "demand", "ceiling_gw", POSITIVE_GW);
         Some(Demand {
             initial_gw: initial_gw?,
             growth: growth?,
             growth_halflife_years: halflife?,
             volatility: volatility?,
+            ceiling_gw: ceiling?,
         })
+    }
+
+    fn new_capacity(&mut self, top: &DeTable<'_>) -> Option<Option<NewCapacity>> {
+        let Some((t, span)) = self.sub_table(top, "", "new_capacity", schema::NEW_CAPACITY)? else {
+            return Some(None);
+        };
+        let lead = self.uncertain_req(t, &span, "new_capacity", "lead_time_months", LEAD_TIME);
+        let coverage = self.uncertain_or(t, "new_capacity", "coverage", SHARE, 1.0);
+        Some(Some(NewCapacity {
+            lead_time_months: lead?,
+            coverage: coverage?,
+        }))
     }
 
     /// Reads `[[key]]` elements, naming each by its `name`; checks names are unique.
@@ -953,17 +983,25 @@ impl Reader {
             let growth = self.uncertain_or(t, &path, "growth", RATE, 0.0);
             let max_gw = self.uncertain_opt(t, &path, "max_gw", GW);
             let price = self.uncertain_req(t, &s, &path, "price", PRICE);
+            let max_new = self.uncertain_opt(t, &path, "max_new_gw_per_year", GW);
             let tranches = self.tranches(t, &path);
-            match (initial_gw, growth, max_gw, price, tranches) {
-                (Some(initial_gw), Some(growth), Some(max_gw), Some(price), Some(tranches)) => out
-                    .push(Provider {
-                        name,
-                        initial_gw,
-                        growth,
-                        max_gw,
-                        price,
-                        tranches,
-                    }),
+            match (initial_gw, growth, max_gw, price, max_new, tranches) {
+                (
+                    Some(initial_gw),
+                    Some(growth),
+                    Some(max_gw),
+                    Some(price),
+                    Some(max_new_gw_per_year),
+                    Some(tranches),
+                ) => out.push(Provider {
+                    name,
+                    initial_gw,
+                    growth,
+                    max_gw,
+                    price,
+                    max_new_gw_per_year,
+                    tranches,
+                }),
                 _ => ok = false,
             }
         }

@@ -158,6 +158,8 @@ pub struct Demand {
     pub growth_halflife_years: Option<InputId>,
     /// Annualised volatility of log-demand.
     pub volatility: InputId,
+    /// The most compute OpenAI can want, GW; `None` = no ceiling.
+    pub ceiling_gw: Option<InputId>,
 }
 
 /// A class of demand.
@@ -197,8 +199,20 @@ pub struct Provider {
     pub max_gw: Option<InputId>,
     /// usd_bn per GW-year charged to OpenAI.
     pub price: InputId,
+    /// The most new capacity it signs for OpenAI in a year, GW; `None` =
+    /// unlimited.
+    pub max_new_gw_per_year: Option<InputId>,
     /// Contracted blocks of capacity.
     pub tranches: Vec<Tranche>,
+}
+
+/// New capacity OpenAI signs for the demand that finds none.
+#[derive(Debug, Clone)]
+pub struct NewCapacity {
+    /// Months from signing to the first month online, rounded (at least 1).
+    pub lead_time_months: InputId,
+    /// Share of the uncovered shortfall signed each month.
+    pub coverage: InputId,
 }
 
 /// A window in which only one provider may serve some workloads.
@@ -345,6 +359,8 @@ pub struct Scenario {
     pub workloads: Vec<Workload>,
     /// Clouds.
     pub providers: Vec<Provider>,
+    /// New capacity; `None` = nothing new is ever signed.
+    pub new_capacity: Option<NewCapacity>,
     /// Allocation policy for free demand.
     pub policy: Policy,
     /// Contract terms.

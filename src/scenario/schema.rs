@@ -25,6 +25,7 @@ pub const DEMAND: &[(&str, Shape)] = &[
     ("growth", Leaf),
     ("growth_halflife_years", Leaf),
     ("volatility", Leaf),
+    ("ceiling_gw", Leaf),
 ];
 pub const WORKLOAD: &[(&str, Shape)] = &[("name", Leaf), ("share", Leaf)];
 pub const TRANCHE: &[(&str, Shape)] = &[
@@ -39,8 +40,10 @@ pub const PROVIDER: &[(&str, Shape)] = &[
     ("growth", Leaf),
     ("max_gw", Leaf),
     ("price", Leaf),
+    ("max_new_gw_per_year", Leaf),
     ("tranches", Array(TRANCHE)),
 ];
+pub const NEW_CAPACITY: &[(&str, Shape)] = &[("lead_time_months", Leaf), ("coverage", Leaf)];
 pub const ALLOCATION: &[(&str, Shape)] = &[("policy", Leaf)];
 pub const EXCLUSIVITY: &[(&str, Shape)] = &[
     ("provider", Leaf),
@@ -93,6 +96,7 @@ pub const SCENARIO: &[(&str, Shape)] = &[
     ("demand", Table(DEMAND)),
     ("workloads", Array(WORKLOAD)),
     ("providers", Array(PROVIDER)),
+    ("new_capacity", Table(NEW_CAPACITY)),
     ("allocation", Table(ALLOCATION)),
     ("terms", Table(TERMS)),
     ("revenue", Table(REVENUE)),
