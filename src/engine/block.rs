@@ -138,6 +138,9 @@ pub struct Block {
     /// One lane's headroom and signed GW per provider, this month.
     headroom: Vec<f64>,
     signed_now: Vec<f64>,
+    /// The classes with their routes in serving order (one lane's, or
+    /// every lane's when routes are fixed).
+    serving: Vec<(usize, Route)>,
     /// A lane's month gathered for an observer.
     view: LaneView,
 }
@@ -783,6 +786,10 @@ impl Model<'_> {
     /// allows (the holder of a ROFR window being offered it first).
     fn sign_new_capacity(&self, m: usize, b: &mut Block) {
         let (lanes, n_prov, n_class) = (b.lanes, b.n_prov, b.n_class);
+        if let Some(fixed) = &self.fixed_routes {
+            b.serving.clear();
+            b.serving.extend(terms::serving_order(fixed.routes(m)));
+        }
         for l in 0..lanes {
             let unmet = b.unmet[l];
             let shortfall = unmet - b.pipeline[l];
@@ -794,17 +801,19 @@ impl Model<'_> {
                 b.headroom[p] = b.build_limit[p * lanes + l];
                 b.signed_now[p] = 0.0;
             }
-            let routes = match &self.fixed_routes {
-                Some(fixed) => fixed.routes(m),
-                None => &b.routes[l * n_class..(l + 1) * n_class],
-            };
+            if self.fixed_routes.is_none() {
+                b.serving.clear();
+                b.serving.extend(terms::serving_order(
+                    &b.routes[l * n_class..(l + 1) * n_class],
+                ));
+            }
             let mut signing = Signing {
                 policy: self.scenario.policy,
                 order: &b.order[l * n_prov..(l + 1) * n_prov],
                 headroom: &mut b.headroom,
                 signed: &mut b.signed_now,
             };
-            for (c, route) in terms::serving_order(routes) {
+            for &(c, route) in &b.serving {
                 let unmet_c = b.class_unmet[c * lanes + l];
                 if unmet_c <= 0.0 {
                     continue;
