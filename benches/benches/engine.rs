@@ -1,20 +1,24 @@
-//! Throughput of the engine on scenarios/baseline.toml: whole simulations
-//! (one thread and all threads), the month step alone, CSV row formatting,
-//! and summary / percentile computation. Figures are per trial-month where
-//! that is the natural unit (Throughput::Elements).
+//! Throughput of the engine on scenarios/baseline.toml (or the scenario file
+//! named by `ROFRSIM_BENCH_SCENARIO`, to time one engine on another's
+//! scenario): whole simulations (one thread and all threads), the month step
+//! alone, CSV row formatting, and summary / percentile computation. Figures
+//! are per trial-month where that is the natural unit (Throughput::Elements).
 
 use std::hint::black_box;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use rofrsim::engine::{Block, Model, NoObserver, Scratch};
-use rofrsim::scenario::{Scenario, load_file};
-use rofrsim::jobs::simulate::{SimOptions, simulate};
 use rofrsim::analysis::stats::{Histogram, summarise};
+use rofrsim::engine::{Block, Model, NoObserver, Scratch};
+use rofrsim::jobs::simulate::{SimOptions, simulate};
+use rofrsim::scenario::{Scenario, load_file};
 
 fn baseline() -> Scenario {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/baseline.toml");
+    let path = match std::env::var_os("ROFRSIM_BENCH_SCENARIO") {
+        Some(path) => std::path::PathBuf::from(path),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/baseline.toml"),
+    };
     match load_file(&path, &[]) {
         Ok(s) => s,
         Err(e) => panic!("{e}"),
@@ -36,9 +40,23 @@ fn engine(c: &mut Criterion) {
     group.throughput(Throughput::Elements(trials * model.months() as u64));
     let stop = AtomicBool::new(false);
     for threads in [1, cores()] {
-        let opts = SimOptions { trials, seed: 1, threads, paths: 0, keep_inputs: 0, progress: false, spill_dir: None };
+        let opts = SimOptions {
+            trials,
+            seed: 1,
+            threads,
+            paths: 0,
+            keep_inputs: 0,
+            progress: false,
+            spill_dir: None,
+        };
         group.bench_with_input(BenchmarkId::new("threads", threads), &opts, |b, opts| {
-            b.iter(|| black_box(simulate(&model, opts, None, None, &stop).map(|s| s.trials).unwrap_or(0)))
+            b.iter(|| {
+                black_box(
+                    simulate(&model, opts, None, None, &stop)
+                        .map(|s| s.trials)
+                        .unwrap_or(0),
+                )
+            })
         });
     }
     group.finish();
@@ -84,7 +102,15 @@ fn csv_rows(c: &mut Criterion) {
     group.bench_function("trial_row", |b| {
         b.iter(|| {
             line.clear();
-            rofrsim::folder::trials::row(&model, 0, &inputs, scratch.values(0), &outcome, &metrics, &mut line);
+            rofrsim::folder::trials::row(
+                &model,
+                0,
+                &inputs,
+                scratch.values(0),
+                &outcome,
+                &metrics,
+                &mut line,
+            );
             black_box(line.len())
         })
     });
@@ -94,11 +120,15 @@ fn csv_rows(c: &mut Criterion) {
 /// summary.csv statistics of one million values, and band percentiles from
 /// a histogram of them.
 fn summary(c: &mut Criterion) {
-    let values: Vec<f64> = (0..1_000_000u64).map(|i| ((i * 2_654_435_761) % 1_000_003) as f64 / 7.0).collect();
+    let values: Vec<f64> = (0..1_000_000u64)
+        .map(|i| ((i * 2_654_435_761) % 1_000_003) as f64 / 7.0)
+        .collect();
     let mut group = c.benchmark_group("summary");
     group.sample_size(10);
     group.throughput(Throughput::Elements(values.len() as u64));
-    group.bench_function("summarise_1e6", |b| b.iter(|| black_box(summarise(&mut values.clone()).map(|s| s.mean))));
+    group.bench_function("summarise_1e6", |b| {
+        b.iter(|| black_box(summarise(&mut values.clone()).map(|s| s.mean)))
+    });
     let mut hist = Histogram::default();
     hist.add_all(&values);
     group.bench_function("histogram_add_1e6", |b| {
