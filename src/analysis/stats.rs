@@ -451,9 +451,70 @@ impl Histogram {
         self.max
     }
 
-    /// Estimated PERCENTILE.INC; NaN when empty.
+    /// [`Histogram::percentile`] of each of `ps` (ascending), in one pass
+    /// over the buckets rather than two per percentile: the same values.
+    pub fn percentiles<const N: usize>(&self, ps: [f64; N]) -> [f64; N] {
+        // Empty, or every value NaN.
+        if self.n == 0 || self.min.is_nan() {
+            return [f64::NAN; N];
+        }
+        // Each percentile's two order statistics, lo and lo + 1.
+        let at = ps.map(|p| {
+            let h = p.clamp(0.0, 1.0) * (self.n - 1) as f64;
+            let lo = h.floor() as u64;
+            (lo, h - lo as f64)
+        });
+        const { assert!(N <= 32, "at most 32 percentiles at once") };
+        // (k, where its value goes), in increasing k: neighbouring
+        // percentiles may share or interleave their order statistics.
+        let mut ks = [(0u64, 0usize); 64];
+        let n_ks = 2 * N;
+        for (i, &(lo, _)) in at.iter().enumerate() {
+            ks[2 * i] = (lo, 2 * i);
+            ks[2 * i + 1] = (lo + 1, 2 * i + 1);
+        }
+        ks[..n_ks].sort_unstable();
+        let mut xs = [0.0f64; 64];
+        self.order_statistics(&ks[..n_ks], &mut xs);
+        let mut out = [0.0; N];
+        for (i, (o, &(_, frac))) in out.iter_mut().zip(&at).enumerate() {
+            let x_lo = xs[2 * i];
+            *o = if frac == 0.0 {
+                x_lo
+            } else {
+                x_lo + frac * (xs[2 * i + 1] - x_lo)
+            };
+        }
+        out
+    }
+
+    /// [`Histogram::order_statistic`] of each `k` of `ks` (in increasing
+    /// `k`), into `out[slot]`, in one pass over the buckets.
+    fn order_statistics(&self, ks: &[(u64, usize)], out: &mut [f64]) {
+        let mut next = 0;
+        while next < ks.len() && ks[next].0 < self.zeros {
+            out[ks[next].1] = 0.0_f64.clamp(self.min, self.max);
+            next += 1;
+        }
+        let mut seen = self.zeros;
+        for (i, &c) in self.counts.iter().enumerate() {
+            if next == ks.len() {
+                return;
+            }
+            seen += u64::from(c);
+            while next < ks.len() && ks[next].0 < seen {
+                out[ks[next].1] = bucket_mid(self.offset + i as i64).clamp(self.min, self.max);
+                next += 1;
+            }
+        }
+        for &(_, slot) in &ks[next..] {
+            out[slot] = self.max;
+        }
+    }
+
+    /// Estimated PERCENTILE.INC; NaN when empty or every value is NaN.
     pub fn percentile(&self, p: f64) -> f64 {
-        if self.n == 0 {
+        if self.n == 0 || self.min.is_nan() {
             return f64::NAN;
         }
         let h = p.clamp(0.0, 1.0) * (self.n - 1) as f64;
@@ -538,6 +599,11 @@ mod tests {
         assert_eq!(h.percentile(0.05), 0.0);
         assert_eq!(h.percentile(0.5), 1.0);
         assert_eq!(h.percentile(0.95), 1.0);
+        // Every value NaN: no percentile (not a panic in the clamp).
+        let mut h = Histogram::default();
+        h.add_all(&[f64::NAN, f64::NAN]);
+        assert!(h.percentile(0.5).is_nan());
+        assert!(h.percentiles(BAND_PERCENTILES).iter().all(|x| x.is_nan()));
     }
 
     proptest! {
@@ -547,6 +613,22 @@ mod tests {
         fn counted_is_the_range(bits in any::<u64>()) {
             let x = f64::from_bits(bits);
             prop_assert_eq!(Histogram::counted(x), (SMALLEST..f64::INFINITY).contains(&x));
+        }
+
+        /// The percentiles of one pass are those of one call each, to the
+        /// bit (zeros, NaN, ties, one value, p = 0 and 1).
+        #[test]
+        fn percentiles_in_one_pass_equal_one_by_one(
+            values in prop::collection::vec(prop_oneof![Just(0.0), Just(f64::NAN), Just(3.0), 1e-6f64..1e6], 1..300),
+            mut ps in prop::collection::vec(0.0f64..1.0, 5),
+        ) {
+            let mut h = Histogram::default();
+            h.add_all(&values);
+            ps.sort_by(f64::total_cmp);
+            for ps in [[ps[0], ps[1], ps[2], ps[3], ps[4]], [0.0, 0.05, 0.5, 0.95, 1.0], BAND_PERCENTILES] {
+                let each = ps.map(|p| h.percentile(p).to_bits());
+                prop_assert_eq!(h.percentiles(ps).map(f64::to_bits), each);
+            }
         }
 
         /// The documented bound: every band percentile is within

@@ -98,9 +98,9 @@ pub fn csv(model: &Model<'_>, trials: u64, sums: &[f64], hists: &[Histogram]) ->
             let k = m * n_series + s;
             let _ = write!(out, "{date},{name},");
             push_number(&mut out, sums[k] / trials as f64);
-            for p in BAND_PERCENTILES {
+            for x in hists[k].percentiles(BAND_PERCENTILES) {
                 out.push(',');
-                push_number(&mut out, hists[k].percentile(p));
+                push_number(&mut out, x);
             }
             out.push('\n');
         }
