@@ -1679,6 +1679,17 @@ fn the_demand_ceiling_slows_growth_and_binds() {
 // holder's window (exercise probability 1) and checks the months by hand.
 // ---------------------------------------------------------------------------
 
+/// `text` with its workloads api and products half of demand each, and
+/// training none.
+fn api_and_products_half_each(text: &str) -> String {
+    text.replace("share = 0.2", "share = 0.5")
+        .replace("share = 0.3", "share = 0.5")
+        .replace(
+            "name = \"training\"\nshare = 0.5",
+            "name = \"training\"\nshare = 0.0",
+        )
+}
+
 /// Placed GW per provider, month by month, of `text` with and without the
 /// `[[terms.rofr]]` block `window` (given verbatim in `text`).
 fn with_and_without(text: &str, window: &str) -> (Vec<Rec>, Vec<Rec>) {
@@ -1711,13 +1722,8 @@ fn a_rofr_can_cost_its_holder_when_demand_falls() {
         &providers(4.0, 4.0, 0.0),
         "cheapest_first",
         &format!("{MONEY}{window}"),
-    )
-    .replace("share = 0.2", "share = 0.5")
-    .replace("share = 0.3", "share = 0.5")
-    .replace(
-        "name = \"training\"\nshare = 0.5",
-        "name = \"training\"\nshare = 0.0",
     );
+    let text = api_and_products_half_each(&text);
     let (with, without) = with_and_without(&text, window);
     let mut ck = Check::new("rofr costs its holder: demand falls");
     ck.invariants(&with);
@@ -1761,13 +1767,8 @@ fn a_rofr_can_cost_its_holder_through_another_term() {
         &provs,
         "cheapest_first",
         &format!("{MONEY}{exclusive}{window}"),
-    )
-    .replace("share = 0.2", "share = 0.5")
-    .replace("share = 0.3", "share = 0.5")
-    .replace(
-        "name = \"training\"\nshare = 0.5",
-        "name = \"training\"\nshare = 0.0",
     );
+    let text = api_and_products_half_each(&text);
     let (with, without) = with_and_without(&text, window);
     let mut ck = Check::new("rofr costs its holder: another term");
     ck.invariants(&with);
