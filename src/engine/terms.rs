@@ -91,7 +91,8 @@ pub fn serving_order(routes: &[Route]) -> impl Iterator<Item = (usize, Route)> +
 
 /// Whether a class asks for capacity this month: its unplaced `need` is
 /// more than a negligible part (1e-12) of its `demand`, which is rounding
-/// left over rather than demand. Only then is an offer made (and counted).
+/// left over rather than demand. Only then is it routed (step 5) and can
+/// it have unmet need, and so a part of the month's contract (step 6).
 #[inline]
 pub fn has_need(need: f64, demand: f64) -> bool {
     need > 1e-12 * demand
@@ -105,19 +106,20 @@ pub fn exercised(draw: f64, exercise_probability: f64) -> bool {
     draw < exercise_probability
 }
 
-/// The part of a class's `need` offered to the holder of its ROFR window:
-/// all of it when the holder exercises its right — it takes what its free
-/// capacity allows, and what it cannot take goes to the other providers
-/// under the policy —, none when it declines: then all of it goes to the
-/// other providers, and a declined offer takes nothing from the holder,
-/// even where it has free capacity.
+/// The part of a class's share of the month's new contract offered to the
+/// holder of its ROFR window (step 6): all of it when the holder exercises
+/// its right — it signs what its build limit allows, and the rest goes to
+/// the other providers under the policy —, none when it declines: then all
+/// of it goes to the other providers, the holder excluded, even where it
+/// could still build.
 #[inline]
 pub fn offered_to_holder(need: f64, exercised: bool) -> f64 {
     if exercised { need } else { 0.0 }
 }
 
-/// Counts one class's offer of the month: `made` when the class had need
-/// (see [`has_need`]); declined when made and not [`exercised`].
+/// Counts one class's offer of the month: `made` when the class has a
+/// part of the month's new contract; declined when made and not
+/// [`exercised`].
 #[inline]
 pub fn tally_offer(offers: &mut u32, declined: &mut u32, made: bool, exercised: bool) {
     *offers += u32::from(made);
