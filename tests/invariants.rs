@@ -1216,6 +1216,9 @@ fn config() -> Config {
         cases,
         // Failures print the whole scenario; no regression files in tests/.
         failure_persistence: None,
+        // Cases a property cannot use are drawn again: allow as many
+        // redraws as it takes at any case count.
+        max_global_rejects: cases.saturating_mul(4),
         ..Config::default()
     }
 }
