@@ -827,15 +827,14 @@ impl Model<'_> {
                     Route::Rofr(ri) => {
                         let holder = self.terms.rofr[ri].holder;
                         let draw = b.offer_draws[l * n_class + c];
-                        let exercised = terms::exercised(draw, b.exercise[ri * lanes + l]);
-                        terms::tally_offer(
-                            &mut b.rofr_offers[l],
-                            &mut b.rofr_declined[l],
-                            true,
-                            exercised,
-                        );
-                        let offered = terms::offered_to_holder(part, exercised);
-                        let rest = signing.sign(holder, offered) + (part - offered);
+                        b.rofr_offers[l] += 1;
+                        let rest = if terms::exercised(draw, b.exercise[ri * lanes + l]) {
+                            signing.sign(holder, part)
+                        } else {
+                            // Declined: the holder signs none of it.
+                            b.rofr_declined[l] += 1;
+                            part
+                        };
                         signing.spread(rest, Some(holder));
                     }
                     Route::Open => {

@@ -106,26 +106,6 @@ pub fn exercised(draw: f64, exercise_probability: f64) -> bool {
     draw < exercise_probability
 }
 
-/// The part of a class's share of the month's new contract offered to the
-/// holder of its ROFR window (step 6): all of it when the holder exercises
-/// its right — it signs what its build limit allows, and the rest goes to
-/// the other providers under the policy —, none when it declines: then all
-/// of it goes to the other providers, the holder excluded, even where it
-/// could still build.
-#[inline]
-pub fn offered_to_holder(need: f64, exercised: bool) -> f64 {
-    if exercised { need } else { 0.0 }
-}
-
-/// Counts one class's offer of the month: `made` when the class has a
-/// part of the month's new contract; declined when made and not
-/// [`exercised`].
-#[inline]
-pub fn tally_offer(offers: &mut u32, declined: &mut u32, made: bool, exercised: bool) {
-    *offers += u32::from(made);
-    *declined += u32::from(made && !exercised);
-}
-
 /// An exclusivity window: only `provider` may serve the classes it covers.
 #[derive(Debug, Clone)]
 struct Exclusive {
@@ -321,18 +301,11 @@ mod tests {
     }
 
     #[test]
-    fn an_offer_is_made_for_more_than_rounding_and_taken_below_the_probability() {
+    fn need_is_more_than_rounding_and_an_offer_is_taken_below_the_probability() {
         assert!(has_need(1e-9, 1.0));
         assert!(!has_need(1e-12, 1.0));
         assert!(!has_need(0.0, 0.0));
         assert!(exercised(0.59, 0.6) && !exercised(0.6, 0.6));
-        let (mut offers, mut declined) = (0, 0);
-        tally_offer(&mut offers, &mut declined, true, false);
-        tally_offer(&mut offers, &mut declined, true, true);
-        tally_offer(&mut offers, &mut declined, false, false);
-        assert_eq!((offers, declined), (2, 1));
-        assert_eq!(offered_to_holder(2.5, true), 2.5);
-        assert_eq!(offered_to_holder(2.5, false), 0.0);
     }
 
     #[test]
