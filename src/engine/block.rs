@@ -13,7 +13,7 @@ use rand_distr::{Distribution, StandardNormal};
 use super::agi::Process;
 use super::rng::{self, Stream};
 use super::routing::{self, Router};
-use super::signing::Signing;
+use super::signing::{RankedSigning, Signing};
 use super::terms::{self, Route};
 use super::{ExpiryCause, Model, MonthState, Observer, Outcome};
 use crate::scenario::{InputId, Policy};
@@ -138,6 +138,24 @@ pub struct Block {
     /// One lane's headroom and signed GW per provider, this month.
     headroom: Vec<f64>,
     signed_now: Vec<f64>,
+    /// Buffers of step 6 for every lane at once: headroom and signed GW
+    /// by rank (`[rank * lanes + lane]`), signed GW by provider, ...
+    room_by_rank: Vec<f64>,
+    signed_by_rank: Vec<f64>,
+    signed_month: Vec<f64>,
+    /// ... the month's contract, a class's part of it and what is left of
+    /// the part, GW, per lane ...
+    contract: Vec<f64>,
+    part: Vec<f64>,
+    rest: Vec<f64>,
+    /// ... whether the lane signs this month, is offered the class's part,
+    /// takes the offer up ...
+    signs: Vec<bool>,
+    offered: Vec<bool>,
+    taken_up: Vec<bool>,
+    /// ... and its slot of the arrivals ring, `slot * providers * lanes +
+    /// lane`.
+    arrival_at: Vec<usize>,
     /// The classes with their routes in serving order (one lane's, or
     /// every lane's when routes are fixed).
     serving: Vec<(usize, Route)>,
@@ -294,6 +312,9 @@ impl Model<'_> {
             &mut b.coverage,
             &mut b.capacity_total,
             &mut b.pipeline,
+            &mut b.contract,
+            &mut b.part,
+            &mut b.rest,
         ] {
             reset(v, lanes, 0.0);
         }
@@ -308,8 +329,12 @@ impl Model<'_> {
             v.clear();
             v.resize(lanes, 0);
         }
-        b.active.clear();
-        b.active.resize(lanes, false);
+        for v in [&mut b.active, &mut b.signs, &mut b.offered, &mut b.taken_up] {
+            v.clear();
+            v.resize(lanes, false);
+        }
+        b.arrival_at.clear();
+        b.arrival_at.resize(lanes, 0);
         b.sharing.clear();
         b.sharing.resize(lanes, false);
         b.verified.clear();
@@ -339,6 +364,9 @@ impl Model<'_> {
         reset(&mut b.signed_total, pl, 0.0);
         reset(&mut b.headroom, n_prov, 0.0);
         reset(&mut b.signed_now, n_prov, 0.0);
+        reset(&mut b.room_by_rank, pl, 0.0);
+        reset(&mut b.signed_by_rank, pl, 0.0);
+        reset(&mut b.signed_month, pl, 0.0);
         b.lead.clear();
         b.lead.resize(lanes, 1);
 
@@ -611,7 +639,12 @@ impl Model<'_> {
 
         // 6. New capacity.
         if s.new_capacity.is_some() {
-            self.sign_new_capacity(m, b);
+            match &self.fixed_routes {
+                Some(fixed) if s.policy != Policy::ProRata => {
+                    self.sign_lanes(m, fixed.routes(m), b);
+                }
+                _ => self.sign_new_capacity(m, b),
+            }
         }
 
         // 7. Money.
@@ -855,6 +888,102 @@ impl Model<'_> {
         }
     }
 
+    /// Step 6 for every lane at once, when every lane routes each class the
+    /// same way (`routes`) and the policy fills providers in a per-lane
+    /// order: the arithmetic of [`Self::sign_new_capacity`] over contiguous
+    /// lanes without data-dependent branches (a lane that signs nothing, or
+    /// a class without unmet need, signs 0 everywhere).
+    fn sign_lanes(&self, m: usize, routes: &[Route], b: &mut Block) {
+        let (lanes, n_prov, n_class) = (b.lanes, b.n_prov, b.n_class);
+        let mut anyone_signs = false;
+        let lane_state = b.unmet.iter().zip(&b.pipeline).zip(&b.coverage);
+        let month = b.contract.iter_mut().zip(&mut b.signs).zip(lane_state);
+        for ((contract, signs), ((&unmet, &pipeline), &coverage)) in month {
+            let shortfall = unmet - pipeline;
+            let amount = coverage * shortfall;
+            *signs = shortfall > 0.0 && amount > 0.0;
+            *contract = if *signs { amount } else { 0.0 };
+            anyone_signs |= *signs;
+        }
+        if !anyone_signs {
+            return;
+        }
+        let mut signing = RankedSigning {
+            room_by_rank: &mut b.room_by_rank,
+            signed_by_rank: &mut b.signed_by_rank,
+            order_slots: &b.order_slots,
+            rank_slots: &b.rank_slots,
+        };
+        signing.start(&b.build_limit);
+        for (c, route) in terms::serving_order(routes) {
+            let class_unmet = &b.class_unmet[c * lanes..(c + 1) * lanes];
+            let lane_state = b
+                .signs
+                .iter()
+                .zip(class_unmet)
+                .zip(&b.contract)
+                .zip(&b.unmet);
+            let parts = b.part.iter_mut().zip(&mut b.offered).zip(lane_state);
+            for ((part, offered), (((&signs, &unmet_c), &amount), &unmet)) in parts {
+                *offered = signs && unmet_c > 0.0;
+                *part = if *offered {
+                    amount * unmet_c / unmet
+                } else {
+                    0.0
+                };
+            }
+            match route {
+                // What the provider cannot build is not signed this month.
+                Route::Exclusive(p) => signing.sign(p, &mut b.part),
+                Route::Rofr(ri) => {
+                    let holder = self.terms.rofr[ri].holder;
+                    let exercise = &b.exercise[ri * lanes..(ri + 1) * lanes];
+                    let draws = b.offer_draws[c..].iter().step_by(n_class);
+                    let answers = b.offered.iter().zip(draws).zip(exercise);
+                    let counts = b.rofr_offers.iter_mut().zip(&mut b.rofr_declined);
+                    let parts = b.taken_up.iter_mut().zip(&mut b.rest).zip(&b.part);
+                    for (
+                        ((&offered, &draw), &p),
+                        ((offers, declined), ((taken_up, rest), &part)),
+                    ) in answers.zip(counts.zip(parts))
+                    {
+                        *taken_up = terms::exercised(draw, p);
+                        *offers += u32::from(offered);
+                        *declined += u32::from(offered && !*taken_up);
+                        // Declined: the holder signs none of it.
+                        *rest = if *taken_up { part } else { 0.0 };
+                    }
+                    signing.sign(holder, &mut b.rest);
+                    for ((rest, &part), &taken_up) in
+                        b.rest.iter_mut().zip(&b.part).zip(&b.taken_up)
+                    {
+                        *rest = if taken_up { *rest } else { part };
+                    }
+                    signing.spread(&mut b.rest, Some(holder));
+                }
+                Route::Open => signing.spread(&mut b.part, None),
+            }
+        }
+        signing.signed_by_provider(&mut b.signed_month);
+        // Online from month m + L; until then in the pipeline.
+        for (l, (at, &lead)) in b.arrival_at.iter_mut().zip(&b.lead).enumerate() {
+            *at = (m + lead) % b.ring * n_prov * lanes + l;
+        }
+        for (p, signed_p) in b.signed_month.chunks_exact(lanes).enumerate() {
+            let total_p = &mut b.signed_total[p * lanes..(p + 1) * lanes];
+            let lanes_p = signed_p
+                .iter()
+                .zip(total_p)
+                .zip(&mut b.pipeline)
+                .zip(&b.arrival_at);
+            for (((&x, total), pipeline), &at) in lanes_p {
+                *total += x;
+                *pipeline += x;
+                b.arrivals[at + p * lanes] += x;
+            }
+        }
+    }
+
     /// Reports lane `lane`'s month `m` (just stepped) to `observer`.
     pub fn observe(&self, m: usize, b: &mut Block, lane: usize, observer: &mut impl Observer) {
         let (lanes, n_prov, n_class) = (b.lanes, b.n_prov, b.n_class);
@@ -979,29 +1108,38 @@ mod tests {
         }
     }
 
-    /// Routing every lane at once and routing lane by lane give the same
-    /// bits, on each shipped scenario whose routes are fixed and whose
-    /// policy fills providers in order (the lane-by-lane `Router` is the
-    /// path `pro_rata` and AGI-dependent windows take).
+    /// Routing and signing every lane at once and lane by lane give the
+    /// same bits, on each shipped scenario whose routes are fixed and whose
+    /// policy fills providers in order (the lane-by-lane `Router` and
+    /// `Signing` are the path `pro_rata` and AGI-dependent windows take),
+    /// and on seed_terms with its exclusivity ending at a date, so that an
+    /// exclusive class and new-capacity offers (taken up and declined) are
+    /// compared too.
     #[test]
     fn routing_all_lanes_at_once_equals_lane_by_lane() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut compared = 0;
-        for name in [
-            "baseline",
-            "seed_terms",
-            "oct2025_terms",
-            "early_agi",
-            "azure_constrained",
+        let (mut compared, mut offers, mut declined) = (0, 0, 0);
+        let set = |key: &str, value: &str| Override {
+            path: key.into(),
+            value: value.into(),
+        };
+        for (name, extra) in [
+            ("baseline", None),
+            ("seed_terms", None),
+            (
+                "seed_terms",
+                Some(set("terms.exclusivity.0.until", "\"2029-01\"")),
+            ),
+            ("oct2025_terms", None),
+            ("early_agi", None),
+            ("azure_constrained", None),
         ] {
             let path = root.join("scenarios").join(format!("{name}.toml"));
             // A shorter horizon keeps the test quick; every term window
             // still opens and closes within it.
-            let set = [Override {
-                path: "time.end".into(),
-                value: "\"2030-12\"".into(),
-            }];
-            let scenario = load_file(&path, &set).unwrap();
+            let mut overrides = vec![set("time.end", "\"2030-12\"")];
+            overrides.extend(extra);
+            let scenario = load_file(&path, &overrides).unwrap();
             let fast = Model::new(&scenario);
             if fast.fixed_routes.is_none() || scenario.policy == Policy::ProRata {
                 continue;
@@ -1023,12 +1161,19 @@ mod tests {
                 let (x, y) = (fast.finish_lane(&a, l), slow.finish_lane(&b, l));
                 assert_eq!(format!("{x:?}"), format!("{y:?}"), "{name}, lane {l}");
             }
+            offers += b.rofr_offers.iter().sum::<u32>();
+            declined += b.rofr_declined.iter().sum::<u32>();
             compared += 1;
         }
-        // baseline and oct2025_terms (the others have windows that end with AGI).
+        // baseline, azure_constrained and seed_terms with exclusivity to a
+        // date (the others have windows that end with AGI).
         assert!(
-            compared >= 2,
+            compared >= 3,
             "only {compared} scenarios take the all-lanes path"
+        );
+        assert!(
+            declined > 0 && offers > declined,
+            "offers taken up and declined: {offers} offers, {declined} declined"
         );
     }
 }

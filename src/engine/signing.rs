@@ -87,6 +87,83 @@ impl Signing<'_> {
     }
 }
 
+/// [`Signing`] under `cheapest_first` / `in_order` for every lane of a
+/// block at once, laid out like [`crate::engine::routing::Ranked`]:
+/// headroom and signed GW rank by rank (`[rank * lanes + lane]`), so
+/// spreading down each lane's order reads and writes contiguous lanes and
+/// vectorises. A lane with nothing to sign passes 0, which signs 0
+/// everywhere; every other lane does exactly the arithmetic of [`Signing`]
+/// (which stops early where this goes on adding 0, and adding +0 to a sum
+/// that is never −0 leaves it as it is).
+pub struct RankedSigning<'a> {
+    /// What each rank's provider can still sign this month, GW.
+    pub room_by_rank: &'a mut [f64],
+    /// What each rank's provider has signed this month, GW.
+    pub signed_by_rank: &'a mut [f64],
+    /// `[rank * lanes + lane]`: the lane's provider of that rank, as its
+    /// index in a provider-major array (`provider * lanes + lane`).
+    pub order_slots: &'a [usize],
+    /// `[provider * lanes + lane]`: the provider's rank in the lane's
+    /// order, as an index in a rank-major array (`rank * lanes + lane`).
+    pub rank_slots: &'a [usize],
+}
+
+impl RankedSigning<'_> {
+    /// Starts the month: each provider's headroom is its build limit
+    /// (`[provider * lanes + lane]`), and nothing is signed.
+    pub fn start(&mut self, build_limit: &[f64]) {
+        for (room, &slot) in self.room_by_rank.iter_mut().zip(self.order_slots) {
+            *room = build_limit[slot];
+        }
+        self.signed_by_rank.fill(0.0);
+    }
+
+    /// [`Signing::sign`] for every lane: provider `p` signs up to
+    /// `amount`; `amount` loses what it signs.
+    pub fn sign(&mut self, p: usize, amount: &mut [f64]) {
+        let lanes = amount.len();
+        let ranks = &self.rank_slots[p * lanes..(p + 1) * lanes];
+        for (a, &slot) in amount.iter_mut().zip(ranks) {
+            let room = &mut self.room_by_rank[slot];
+            let x = a.min(*room).max(0.0);
+            self.signed_by_rank[slot] += x;
+            *room -= x;
+            *a -= x;
+        }
+    }
+
+    /// [`Signing::spread`] for every lane: each lane's `amount` goes down
+    /// its own order, skipping `except`; `amount` keeps what found no
+    /// headroom.
+    pub fn spread(&mut self, amount: &mut [f64], except: Option<usize>) {
+        let lanes = amount.len();
+        // A provider-major index less its lane is its provider's first one.
+        let except = except.map_or(usize::MAX, |p| p * lanes);
+        let rows = self
+            .room_by_rank
+            .chunks_exact_mut(lanes)
+            .zip(self.signed_by_rank.chunks_exact_mut(lanes))
+            .zip(self.order_slots.chunks_exact(lanes));
+        for ((room, signed), slots) in rows {
+            let lanes = amount.iter_mut().zip(room).zip(signed).zip(slots);
+            for (l, (((a, room), signed), &slot)) in lanes.enumerate() {
+                let want = if slot - l == except { 0.0 } else { *a };
+                let x = want.min(*room).max(0.0);
+                *signed += x;
+                *room -= x;
+                *a -= x;
+            }
+        }
+    }
+
+    /// Each provider's GW signed this month, `[provider * lanes + lane]`.
+    pub fn signed_by_provider(&self, out: &mut [f64]) {
+        for (&slot, &x) in self.order_slots.iter().zip(self.signed_by_rank.iter()) {
+            out[slot] = x;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
