@@ -26,5 +26,6 @@ pub mod engine;
 pub mod error;
 pub mod folder;
 pub mod jobs;
+pub mod lanes;
 pub mod report;
 pub mod scenario;
