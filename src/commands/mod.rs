@@ -134,6 +134,9 @@ pub fn main() -> ExitCode {
 
 /// Runs a parsed command line.
 fn dispatch(cli: Cli) -> Result<(), Ended> {
+    // A ROFRSIM_SIMD that names no path this CPU has is refused up front,
+    // rather than silently running another path.
+    crate::lanes::Path::detect().map_err(|e| Ended::Failed(Error::Usage(e.to_string())))?;
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Sweep(args) => sweep::run(args),

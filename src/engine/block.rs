@@ -16,6 +16,7 @@ use super::routing::{self, Router};
 use super::signing::{RankedSigning, Signing};
 use super::terms::{self, Route};
 use super::{ExpiryCause, Model, MonthState, Observer, Outcome};
+use crate::lanes::{Lanes, WithLanes};
 use crate::scenario::{InputId, Policy};
 
 /// The state of up to `lanes` trials: their sampled inputs, the constants
@@ -243,6 +244,7 @@ impl Block {
 
 /// Adds what found no capacity to `unmet`, for the lanes that routed the
 /// class at all (in the order a lone trial adds).
+#[inline(always)]
 fn continue_with(active: &[bool], left: &[f64], unmet: &mut [f64]) {
     for ((u, &l), &a) in unmet.iter_mut().zip(left).zip(active) {
         if a {
@@ -470,8 +472,26 @@ impl Model<'_> {
     }
 
     /// Steps every lane of `block` through month `m` (months must come in
-    /// order, from 0).
+    /// order, from 0), on the model's instruction-set path.
     pub fn step_block(&self, m: usize, b: &mut Block) {
+        struct MonthStep<'a, 'm, 's> {
+            model: &'m Model<'s>,
+            m: usize,
+            b: &'a mut Block,
+        }
+        impl WithLanes for MonthStep<'_, '_, '_> {
+            type Output = ();
+            #[inline(always)]
+            fn run<L: Lanes>(self, lanes: L) {
+                self.model.step_lanes(lanes, self.m, self.b);
+            }
+        }
+        self.path.run(MonthStep { model: self, m, b });
+    }
+
+    /// [`Self::step_block`] with lanes `L`.
+    #[inline(always)]
+    fn step_lanes<L: Lanes>(&self, _lanes: L, m: usize, b: &mut Block) {
         let s = self.scenario;
         let (lanes, n_prov, n_class) = (b.lanes, b.n_prov, b.n_class);
         let dt = 1.0 / 12.0;
@@ -771,6 +791,7 @@ impl Model<'_> {
     /// order. Loops run over contiguous lanes without data-dependent
     /// branches; each lane's arithmetic is the one [`Router`] does (a lane
     /// that skips a class, or has nothing left, takes 0 everywhere).
+    #[inline(always)]
     fn route_lanes(&self, routes: &[Route], b: &mut Block) {
         let (lanes, n_prov) = (b.lanes, b.n_prov);
         b.unmet.fill(0.0);
@@ -893,6 +914,7 @@ impl Model<'_> {
     /// order: the arithmetic of [`Self::sign_new_capacity`] over contiguous
     /// lanes without data-dependent branches (a lane that signs nothing, or
     /// a class without unmet need, signs 0 everywhere).
+    #[inline(always)]
     fn sign_lanes(&self, m: usize, routes: &[Route], b: &mut Block) {
         let (lanes, n_prov, n_class) = (b.lanes, b.n_prov, b.n_class);
         let mut anyone_signs = false;

@@ -17,6 +17,7 @@ mod routing;
 mod signing;
 pub mod terms;
 
+use crate::lanes::Path;
 use crate::scenario::{InputId, Scenario, Uncertain};
 use rng::{Stream, StreamName};
 use terms::{FixedRoutes, Terms};
@@ -40,6 +41,9 @@ pub struct Model<'s> {
     offers: StreamName,
     agi_stream: StreamName,
     panel_stream: StreamName,
+    /// The instruction-set path the month step runs on (every path gives
+    /// the same bits).
+    path: Path,
 }
 
 /// Buffers for one trial at a time: a one-lane [`Block`].
@@ -74,7 +78,21 @@ impl<'s> Model<'s> {
             offers: StreamName::new("terms.rofr.offers"),
             agi_stream: StreamName::new("agi.declarations"),
             panel_stream: StreamName::new("agi.panel.reviews"),
+            // The command line reports a bad ROFRSIM_SIMD before any model
+            // is built; here it falls back to the widest path.
+            path: Path::detect().unwrap_or_else(|_| Path::widest()),
         }
+    }
+
+    /// Runs the month step on `path` instead of the detected one.
+    pub fn with_path(mut self, path: Path) -> Model<'s> {
+        self.path = path;
+        self
+    }
+
+    /// The instruction-set path the month step runs on.
+    pub fn path(&self) -> Path {
+        self.path
     }
 
     /// Number of months in the horizon.

@@ -8,6 +8,7 @@ use crate::scenario::Policy;
 /// its capacity sheds pro rata across its classes. `placed` is
 /// `[(class * n_prov + provider) * lanes + lane]`, `class_demand` and
 /// `capacity` are lane-minor; `k` is a buffer of `lanes` values.
+#[inline(always)]
 pub fn release(
     placed: &mut [f64],
     class_demand: &[f64],
@@ -55,6 +56,7 @@ pub fn release(
 /// limit (exactly 1 when it is within, so scaling leaves it as is), and
 /// says whether any lane is over. When none is, the totals are left as they
 /// are: the caller skips scaling by 1, and the divisions.
+#[inline(always)]
 fn shrink_factors(totals: &mut [f64], limits: &[f64]) -> bool {
     if !totals.iter().zip(limits).any(|(&t, &limit)| t > limit) {
         return false;
@@ -71,6 +73,7 @@ fn shrink_factors(totals: &mut [f64], limits: &[f64]) -> bool {
 
 /// GW placed on provider `p` over every class, per lane, into `out`
 /// (summed in class order, as `Iterator::sum` adds: from −0).
+#[inline(always)]
 pub fn provider_total(
     placed: &[f64],
     p: usize,
@@ -90,6 +93,7 @@ pub fn provider_total(
 
 /// GW placed for class `c` over its providers, per lane, into `out`
 /// (summed in provider order, as `Iterator::sum` adds: from −0).
+#[inline(always)]
 pub fn class_total(placed: &[f64], c: usize, n_prov: usize, lanes: usize, out: &mut [f64]) {
     out.fill(-0.0);
     for row in placed[c * n_prov * lanes..(c + 1) * n_prov * lanes].chunks_exact(lanes) {
@@ -123,6 +127,7 @@ pub struct Ranked<'a> {
 
 impl Ranked<'_> {
     /// Lays out free capacity (`[provider * lanes + lane]`) rank by rank.
+    #[inline(always)]
     pub fn set_free(&mut self, free: &[f64]) {
         for (f, &slot) in self.free_by_rank.iter_mut().zip(self.order_slots) {
             *f = free[slot];
@@ -131,6 +136,7 @@ impl Ranked<'_> {
 
     /// [`Router::take`] for every lane: up to `left` of class `c` on
     /// provider `p`, as free capacity allows; `left` loses what is placed.
+    #[inline(always)]
     pub fn take(&mut self, c: usize, p: usize, left: &mut [f64]) {
         let lanes = left.len();
         let n_prov = self.n_prov;
@@ -148,6 +154,7 @@ impl Ranked<'_> {
     /// [`Router::spread`] under `cheapest_first` / `in_order` for every
     /// lane: each lane's `left` of class `c` goes to its providers in its
     /// own order, skipping `except`.
+    #[inline(always)]
     pub fn spread(&mut self, c: usize, left: &mut [f64], except: Option<usize>) {
         let lanes = left.len();
         let n_prov = self.n_prov;
@@ -214,6 +221,7 @@ impl Router<'_> {
     }
 
     /// GW placed for class `c`.
+    #[inline(always)]
     pub fn class_total(&self, c: usize) -> f64 {
         (0..self.n_prov).map(|p| self.placed[self.at(c, p)]).sum()
     }

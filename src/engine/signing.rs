@@ -111,6 +111,7 @@ pub struct RankedSigning<'a> {
 impl RankedSigning<'_> {
     /// Starts the month: each provider's headroom is its build limit
     /// (`[provider * lanes + lane]`), and nothing is signed.
+    #[inline(always)]
     pub fn start(&mut self, build_limit: &[f64]) {
         for (room, &slot) in self.room_by_rank.iter_mut().zip(self.order_slots) {
             *room = build_limit[slot];
@@ -120,6 +121,7 @@ impl RankedSigning<'_> {
 
     /// [`Signing::sign`] for every lane: provider `p` signs up to
     /// `amount`; `amount` loses what it signs.
+    #[inline(always)]
     pub fn sign(&mut self, p: usize, amount: &mut [f64]) {
         let lanes = amount.len();
         let ranks = &self.rank_slots[p * lanes..(p + 1) * lanes];
@@ -135,6 +137,7 @@ impl RankedSigning<'_> {
     /// [`Signing::spread`] for every lane: each lane's `amount` goes down
     /// its own order, skipping `except`; `amount` keeps what found no
     /// headroom.
+    #[inline(always)]
     pub fn spread(&mut self, amount: &mut [f64], except: Option<usize>) {
         let lanes = amount.len();
         // A provider-major index less its lane is its provider's first one.
@@ -157,6 +160,7 @@ impl RankedSigning<'_> {
     }
 
     /// Each provider's GW signed this month, `[provider * lanes + lane]`.
+    #[inline(always)]
     pub fn signed_by_provider(&self, out: &mut [f64]) {
         for (&slot, &x) in self.order_slots.iter().zip(self.signed_by_rank.iter()) {
             out[slot] = x;
