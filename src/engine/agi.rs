@@ -5,6 +5,7 @@ use rand::{RngExt, SeedableRng};
 
 use super::rng::{self, Stream};
 use super::{Model, redraw};
+use crate::lanes::{Scalar, math};
 use crate::scenario::AgiMode;
 
 /// First declaration and verification, as month indices.
@@ -84,7 +85,7 @@ impl Process {
                 hazard_growth,
             }) => Trigger::Hazard {
                 annual: values[annual_hazard.0],
-                growth_step: (1.0 + values[hazard_growth.0]).powf(1.0 / 12.0),
+                growth_step: math::pow(Scalar, 1.0 + values[hazard_growth.0], 1.0 / 12.0),
             },
             Some(AgiMode::Compute { threshold_gw_years }) => {
                 Trigger::Compute(values[threshold_gw_years.0] * 12.0)
@@ -151,7 +152,7 @@ impl Process {
             Trigger::Hazard { annual, .. } => {
                 let h = annual * self.hazard_factor;
                 let u: f64 = self.declarations.random();
-                u < 1.0 - (-h / 12.0).exp()
+                u < 1.0 - math::exp(Scalar, -h / 12.0)
             }
             Trigger::Compute(threshold) => cum_gw_months >= threshold * (1.0 - 1e-9),
         };

@@ -8,15 +8,15 @@
 //! results do not depend on how many lanes a block has.
 
 use rand::RngExt;
-use rand_distr::{Distribution, StandardNormal};
 
 use super::agi::Process;
-use super::rng::{self, Stream};
+use super::rng;
 use super::routing::{self, Router};
 use super::signing::{RankedSigning, Signing};
 use super::terms::{self, Route};
 use super::{ExpiryCause, Model, MonthState, Observer, Outcome};
-use crate::lanes::{Lanes, WithLanes};
+use crate::lanes::random::{LaneStreams, normal_pair};
+use crate::lanes::{Lanes, Scalar, WithLanes, math};
 use crate::scenario::{InputId, Policy};
 
 /// The state of up to `lanes` trials: their sampled inputs, the constants
@@ -69,8 +69,14 @@ pub struct Block {
     margin: Vec<f64>,
     share_rate: Vec<f64>,
     share_cap: Vec<f64>,
-    shocks: Vec<Stream>,
-    offers: Vec<Stream>,
+    /// Each lane's `demand.shocks` and `terms.rofr.offers` streams.
+    shocks: LaneStreams,
+    offers: LaneStreams,
+    /// The second normal of each lane's last Box–Muller pair, used the
+    /// month after.
+    spare_shock: Vec<f64>,
+    /// ln(1 + g) when growth does not decay (a constant of the trial).
+    log_growth: Vec<f64>,
     agi: Vec<Process>,
     // State, lane-minor.
     organic: Vec<f64>,
@@ -98,7 +104,7 @@ pub struct Block {
     class_demand: Vec<f64>,
     /// Unmet need per class this month.
     class_unmet: Vec<f64>,
-    /// ROFR offer draws, lane-major: `[lane * classes + class]`.
+    /// ROFR offer draws, `[class * lanes + lane]`.
     offer_draws: Vec<f64>,
     /// Routes, lane-major: `[lane * classes + class]`.
     routes: Vec<Route>,
@@ -244,6 +250,94 @@ impl Block {
 
 /// Adds what found no capacity to `unmet`, for the lanes that routed the
 /// class at all (in the order a lone trial adds).
+/// Work on lanes `first..first + N`, for any lane type.
+trait LaneGroups {
+    fn group<L: Lanes>(&mut self, lanes: L, first: usize);
+}
+
+/// Runs `work` over `lanes` lanes: whole groups of `L::N`, then the rest
+/// one lane at a time with [`Scalar`] (which gives the same bits).
+#[inline(always)]
+fn each_group<L: Lanes>(path: L, lanes: usize, work: &mut impl LaneGroups) {
+    let whole = lanes - lanes % L::N;
+    for first in (0..whole).step_by(L::N) {
+        work.group(path, first);
+    }
+    for first in whole..lanes {
+        work.group(Scalar, first);
+    }
+}
+
+/// Step 3, demand, of one month.
+struct DemandMonth<'a> {
+    b: &'a mut Block,
+    /// Years since the start.
+    y: f64,
+    /// Whether this month draws a new pair of normals.
+    new_pair: bool,
+    has_halflife: bool,
+    has_ceiling: bool,
+}
+
+impl LaneGroups for DemandMonth<'_> {
+    #[inline(always)]
+    fn group<L: Lanes>(&mut self, s: L, i: usize) {
+        let b = &mut *self.b;
+        let dt = s.splat(1.0 / 12.0);
+        let log_growth = if self.has_halflife {
+            let decay = math::exp2(s, s.div(s.splat(-self.y), s.load(&b.halflife[i..])));
+            let g = s.mul(s.load(&b.growth0[i..]), decay);
+            math::ln(s, s.add(s.splat(1.0), g))
+        } else {
+            s.load(&b.log_growth[i..])
+        };
+        let z = if self.new_pair {
+            let mut stream = b.shocks.load(s, i);
+            let (u1, u2) = (stream.uniform(s), stream.uniform(s));
+            b.shocks.store(s, i, &stream);
+            let (z, spare) = normal_pair(s, u1, u2);
+            s.store(spare, &mut b.spare_shock[i..]);
+            z
+        } else {
+            s.load(&b.spare_shock[i..])
+        };
+        let d = s.load(&b.demand[i..]);
+        let shock = s.mul(s.load(&b.shock_scale[i..]), z);
+        let drift_vol = s.load(&b.drift_vol[i..]);
+        let next = if self.has_ceiling {
+            // Growth slows as demand nears the ceiling, which also caps
+            // the shocks.
+            let c = s.load(&b.ceiling[i..]);
+            let drift = s.mul(s.mul(log_growth, s.sub(s.splat(1.0), s.div(d, c))), dt);
+            let grown = s.mul(d, math::exp(s, s.add(s.add(drift, drift_vol), shock)));
+            s.min(grown, c)
+        } else {
+            let drift = s.mul(log_growth, dt);
+            s.mul(d, math::exp(s, s.add(s.add(drift, drift_vol), shock)))
+        };
+        s.store(next, &mut b.demand[i..]);
+    }
+}
+
+/// Each class's uniform draw of the month for ROFR offers.
+struct OfferDraws<'a> {
+    b: &'a mut Block,
+    n_class: usize,
+}
+
+impl LaneGroups for OfferDraws<'_> {
+    #[inline(always)]
+    fn group<L: Lanes>(&mut self, s: L, i: usize) {
+        let b = &mut *self.b;
+        let lanes = b.lanes;
+        let mut stream = b.offers.load(s, i);
+        for c in 0..self.n_class {
+            s.store(stream.uniform(s), &mut b.offer_draws[c * lanes + i..]);
+        }
+        b.offers.store(s, i, &stream);
+    }
+}
+
 #[inline(always)]
 fn continue_with(active: &[bool], left: &[f64], unmet: &mut [f64]) {
     for ((u, &l), &a) in unmet.iter_mut().zip(left).zip(active) {
@@ -317,6 +411,8 @@ impl Model<'_> {
             &mut b.contract,
             &mut b.part,
             &mut b.rest,
+            &mut b.spare_shock,
+            &mut b.log_growth,
         ] {
             reset(v, lanes, 0.0);
         }
@@ -343,8 +439,8 @@ impl Model<'_> {
         b.verified.resize(lanes, None);
         b.ip_expiry.clear();
         b.ip_expiry.resize(lanes, None);
-        b.shocks.clear();
-        b.offers.clear();
+        b.shocks.reset(lanes);
+        b.offers.reset(lanes);
         b.agi.resize_with(lanes, Process::idle);
         b.offer_draws.clear();
         b.offer_draws.resize(cl, 0.0);
@@ -395,7 +491,7 @@ impl Model<'_> {
             for (pi, p) in s.providers.iter().enumerate() {
                 let i = pi * lanes + l;
                 b.organic[i] = v(p.initial_gw);
-                b.organic_step[i] = (1.0 + v(p.growth)).powf(dt);
+                b.organic_step[i] = math::pow(Scalar, 1.0 + v(p.growth), dt);
                 b.max_gw[i] = p.max_gw.map_or(f64::INFINITY, v);
                 b.prices[i] = v(p.price);
                 b.build_limit[i] = p.max_new_gw_per_year.map_or(f64::INFINITY, |x| v(x) / 12.0);
@@ -435,11 +531,12 @@ impl Model<'_> {
             let sigma = v(s.demand.volatility);
             b.drift_vol[l] = -sigma * sigma * dt / 2.0;
             b.shock_scale[l] = sigma * dt.sqrt();
-            b.shocks.push(rng::stream(seed, trial, self.shocks));
-            b.offers.push(rng::stream(seed, trial, self.offers));
-            b.revenue_step[l] = (1.0 + v(s.revenue.growth)).powf(dt);
+            b.log_growth[l] = math::ln(Scalar, 1.0 + b.growth0[l]);
+            b.shocks.seed(l, rng::key(seed, trial, self.shocks));
+            b.offers.seed(l, rng::key(seed, trial, self.offers));
+            b.revenue_step[l] = math::pow(Scalar, 1.0 + v(s.revenue.growth), dt);
             b.per_gw_year0[l] = v(s.revenue.per_gw_year);
-            b.discount_step[l] = (1.0 + v(s.microsoft.discount_rate)).powf(-dt);
+            b.discount_step[l] = math::pow(Scalar, 1.0 + v(s.microsoft.discount_rate), -dt);
             b.margin[l] = v(s.microsoft.azure_margin);
             if let Some(rs) = &s.terms.revenue_share {
                 b.share_rate[l] = v(rs.rate);
@@ -491,7 +588,7 @@ impl Model<'_> {
 
     /// [`Self::step_block`] with lanes `L`.
     #[inline(always)]
-    fn step_lanes<L: Lanes>(&self, _lanes: L, m: usize, b: &mut Block) {
+    fn step_lanes<L: Lanes>(&self, lanes_path: L, m: usize, b: &mut Block) {
         let s = self.scenario;
         let (lanes, n_prov, n_class) = (b.lanes, b.n_prov, b.n_class);
         let dt = 1.0 / 12.0;
@@ -572,27 +669,16 @@ impl Model<'_> {
 
         // 3. Demand.
         if m > 0 {
-            let has_halflife = s.demand.growth_halflife_years.is_some();
-            let has_ceiling = s.demand.ceiling_gw.is_some();
-            for l in 0..lanes {
-                let g = if has_halflife {
-                    b.growth0[l] * (-y / b.halflife[l]).exp2()
-                } else {
-                    b.growth0[l]
-                };
-                let z: f64 = StandardNormal.sample(&mut b.shocks[l]);
-                let d = b.demand[l];
-                if has_ceiling {
-                    // Growth slows as demand nears the ceiling, which also
-                    // caps the shocks.
-                    let c = b.ceiling[l];
-                    let drift = (1.0 + g).ln() * (1.0 - d / c) * dt;
-                    b.demand[l] = c.min(d * (drift + b.drift_vol[l] + b.shock_scale[l] * z).exp());
-                } else {
-                    b.demand[l] =
-                        d * ((1.0 + g).ln() * dt + b.drift_vol[l] + b.shock_scale[l] * z).exp();
-                }
-            }
+            let mut month = DemandMonth {
+                b: &mut *b,
+                y,
+                // Normals come in Box–Muller pairs: drawn in months 1, 3,
+                // 5, …, the second kept for the month after.
+                new_pair: m % 2 == 1,
+                has_halflife: s.demand.growth_halflife_years.is_some(),
+                has_ceiling: s.demand.ceiling_gw.is_some(),
+            };
+            each_group(lanes_path, lanes, &mut month);
         }
         for (demand_c, shares_c) in b
             .class_demand
@@ -627,11 +713,11 @@ impl Model<'_> {
             // One draw per class every month, whether an offer of new
             // capacity (step 6) uses it or not, so the stream stays aligned
             // across scenarios (common random numbers).
-            for (draws, offers) in b.offer_draws.chunks_exact_mut(n_class).zip(&mut b.offers) {
-                for d in draws {
-                    *d = offers.random::<f64>();
-                }
-            }
+            let mut draws = OfferDraws {
+                b: &mut *b,
+                n_class,
+            };
+            each_group(lanes_path, lanes, &mut draws);
         }
         match &self.fixed_routes {
             Some(fixed) => {
@@ -880,7 +966,7 @@ impl Model<'_> {
                     }
                     Route::Rofr(ri) => {
                         let holder = self.terms.rofr[ri].holder;
-                        let draw = b.offer_draws[l * n_class + c];
+                        let draw = b.offer_draws[c * lanes + l];
                         b.rofr_offers[l] += 1;
                         let rest = if terms::exercised(draw, b.exercise[ri * lanes + l]) {
                             signing.sign(holder, part)
@@ -916,7 +1002,7 @@ impl Model<'_> {
     /// a class without unmet need, signs 0 everywhere).
     #[inline(always)]
     fn sign_lanes(&self, m: usize, routes: &[Route], b: &mut Block) {
-        let (lanes, n_prov, n_class) = (b.lanes, b.n_prov, b.n_class);
+        let (lanes, n_prov) = (b.lanes, b.n_prov);
         let mut anyone_signs = false;
         let lane_state = b.unmet.iter().zip(&b.pipeline).zip(&b.coverage);
         let month = b.contract.iter_mut().zip(&mut b.signs).zip(lane_state);
@@ -960,7 +1046,7 @@ impl Model<'_> {
                 Route::Rofr(ri) => {
                     let holder = self.terms.rofr[ri].holder;
                     let exercise = &b.exercise[ri * lanes..(ri + 1) * lanes];
-                    let draws = b.offer_draws[c..].iter().step_by(n_class);
+                    let draws = &b.offer_draws[c * lanes..(c + 1) * lanes];
                     let answers = b.offered.iter().zip(draws).zip(exercise);
                     let counts = b.rofr_offers.iter_mut().zip(&mut b.rofr_declined);
                     let parts = b.taken_up.iter_mut().zip(&mut b.rest).zip(&b.part);

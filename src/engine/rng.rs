@@ -38,9 +38,15 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The key of the stream for (seed, trial, name): the stream is
+/// xoshiro256++ seeded with `seed_from_u64(key)`.
+pub fn key(seed: u64, trial: u64, name: StreamName) -> u64 {
+    mix(mix(mix(seed) ^ trial) ^ name.0)
+}
+
 /// The stream for (seed, trial, name).
 pub fn stream(seed: u64, trial: u64, name: StreamName) -> Stream {
-    Stream::seed_from_u64(mix(mix(mix(seed) ^ trial) ^ name.0))
+    Stream::seed_from_u64(key(seed, trial, name))
 }
 
 #[cfg(test)]
