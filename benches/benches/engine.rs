@@ -87,6 +87,91 @@ fn step(c: &mut Criterion) {
     group.finish();
 }
 
+/// The floor: only the work no engine can avoid in a baseline trial-month
+/// — its random draws (a Box–Muller pair every other month, one uniform per
+/// class for ROFR offers) and its transcendental calls (2^x for the decaying
+/// growth, ln(1 + g), e^x for the demand step) — vectorised on the CPU's
+/// widest path over a block of 1,024 lanes, state in memory as the engine
+/// keeps it. The engine's ratio to it is how close to the limit it runs.
+fn floor(c: &mut Criterion) {
+    use rofrsim::lanes::random::{LaneStreams, normal_pair};
+    use rofrsim::lanes::{Lanes, Path, WithLanes, math};
+
+    const LANES: usize = 1024;
+    const CLASSES: usize = 3;
+    struct Floor {
+        months: usize,
+        shocks: LaneStreams,
+        offers: LaneStreams,
+        demand: Vec<f64>,
+        spare: Vec<f64>,
+        growth0: Vec<f64>,
+        halflife: Vec<f64>,
+        draws: Vec<f64>,
+    }
+    impl WithLanes for &mut Floor {
+        type Output = f64;
+        #[inline(always)]
+        fn run<L: Lanes>(self, s: L) -> f64 {
+            let dt = s.splat(1.0 / 12.0);
+            for m in 1..self.months {
+                let y = s.splat(-(m as f64) / 12.0);
+                for i in (0..LANES).step_by(L::N) {
+                    let decay = math::exp2(s, s.div(y, s.load(&self.halflife[i..])));
+                    let g = s.mul(s.load(&self.growth0[i..]), decay);
+                    let log_growth = math::ln(s, s.add(s.splat(1.0), g));
+                    let z = if m % 2 == 1 {
+                        let mut st = self.shocks.load(s, i);
+                        let (u1, u2) = (st.uniform(s), st.uniform(s));
+                        self.shocks.store(s, i, &st);
+                        let (z, spare) = normal_pair(s, u1, u2);
+                        s.store(spare, &mut self.spare[i..]);
+                        z
+                    } else {
+                        s.load(&self.spare[i..])
+                    };
+                    let step = s.add(s.mul(log_growth, dt), s.mul(s.splat(0.05), z));
+                    let d = s.mul(s.load(&self.demand[i..]), math::exp(s, step));
+                    s.store(d, &mut self.demand[i..]);
+                    let mut st = self.offers.load(s, i);
+                    for c in 0..CLASSES {
+                        s.store(st.uniform(s), &mut self.draws[c * LANES + i..]);
+                    }
+                    self.offers.store(s, i, &st);
+                }
+            }
+            self.demand[0] + self.draws[0]
+        }
+    }
+    let months = Model::new(&baseline()).months();
+    let mut floor = Floor {
+        months,
+        shocks: LaneStreams::default(),
+        offers: LaneStreams::default(),
+        demand: vec![1.0; LANES],
+        spare: vec![0.0; LANES],
+        growth0: (0..LANES).map(|l| 0.5 + l as f64 / 4096.0).collect(),
+        halflife: (0..LANES).map(|l| 3.0 + l as f64 / 256.0).collect(),
+        draws: vec![0.0; CLASSES * LANES],
+    };
+    floor.shocks.reset(LANES);
+    floor.offers.reset(LANES);
+    for l in 0..LANES {
+        floor.shocks.seed(l, l as u64);
+        floor.offers.seed(l, !(l as u64));
+    }
+    let path = Path::detect().unwrap_or_else(|_| Path::widest());
+    let mut group = c.benchmark_group("floor");
+    group.throughput(Throughput::Elements((LANES * months) as u64));
+    group.bench_function(format!("block_1024_lanes_{path}"), |b| {
+        b.iter(|| {
+            floor.demand.fill(1.0);
+            black_box(path.run(&mut floor))
+        })
+    });
+    group.finish();
+}
+
 /// Formatting trials.csv rows.
 fn csv_rows(c: &mut Criterion) {
     let scenario = baseline();
@@ -144,5 +229,5 @@ fn summary(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine, step, csv_rows, summary);
+criterion_group!(benches, engine, step, floor, csv_rows, summary);
 criterion_main!(benches);
