@@ -8,6 +8,9 @@
 //!
 //! - [`scenario`]: reading and checking a scenario file (months,
 //!   distributions, `--set`), into a typed [`scenario::Scenario`];
+//! - [`lanes`]: several trials per CPU instruction: the lane type the month
+//!   step is written over (scalar, SSE2, AVX2, AVX-512, all giving the same
+//!   bits), exp / ln / 2^x and random numbers in lanes;
 //! - [`engine`]: the month step of many trials side by side, and the
 //!   contract terms it applies;
 //! - [`analysis`]: statistics over trials (summaries, percentiles, tests,
