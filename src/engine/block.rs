@@ -137,8 +137,8 @@ pub struct Block {
     shortfall_months: Vec<u32>,
     demand_gw_end: Vec<f64>,
     azure_share_end: Vec<f64>,
-    /// Whether each lane shares revenue this month.
-    sharing: Vec<bool>,
+    /// Whether each lane shares revenue this month (1 or 0).
+    sharing: Vec<f64>,
     /// Per-lane buffers of the vectorised routing.
     left: Vec<f64>,
     active: Vec<bool>,
@@ -319,6 +319,72 @@ impl LaneGroups for DemandMonth<'_> {
     }
 }
 
+/// Step 7, money, of one month (after each provider's placed GW).
+struct MonthMoney<'a> {
+    b: &'a mut Block,
+    /// Microsoft's provider.
+    ms: usize,
+}
+
+impl LaneGroups for MonthMoney<'_> {
+    #[inline(always)]
+    fn group<L: Lanes>(&mut self, s: L, i: usize) {
+        let b = &mut *self.b;
+        let ms = self.ms * b.lanes + i;
+        let dt = s.splat(1.0 / 12.0);
+        let total = s.load(&b.placed_total[i..]);
+        let revenue = s.mul(
+            s.mul(
+                s.mul(total, s.load(&b.per_gw_year0[i..])),
+                s.load(&b.revenue_factor[i..]),
+            ),
+            dt,
+        );
+        let openai_revenue = s.add(s.load(&b.openai_revenue_usd_bn[i..]), revenue);
+        s.store(openai_revenue, &mut b.openai_revenue_usd_bn[i..]);
+        // Outside the window or at the cap, nothing is shared (and adding 0
+        // leaves the running total, never −0, as it is).
+        let shared_total = s.load(&b.shared_total[i..]);
+        let cap = s.load(&b.share_cap[i..]);
+        let sharing = s.and(
+            s.eq(s.load(&b.sharing[i..]), s.splat(1.0)),
+            s.lt(shared_total, cap),
+        );
+        let uncapped = s.mul(s.load(&b.share_rate[i..]), revenue);
+        let shared = s.select(
+            sharing,
+            s.min(uncapped, s.sub(cap, shared_total)),
+            s.splat(0.0),
+        );
+        let shared_total = s.add(shared_total, shared);
+        s.store(shared_total, &mut b.shared_total[i..]);
+        s.store(shared_total, &mut b.revenue_share_usd_bn[i..]);
+        let ms_placed = s.load(&b.placed_by_provider[ms..]);
+        let ms_spend = s.mul(s.mul(ms_placed, s.load(&b.prices[ms..])), dt);
+        let discount = s.load(&b.discount[i..]);
+        let margin = s.mul(s.mul(s.load(&b.margin[i..]), ms_spend), discount);
+        s.store(
+            s.add(s.load(&b.margin_npv[i..]), margin),
+            &mut b.margin_npv[i..],
+        );
+        let share = s.mul(shared, discount);
+        s.store(
+            s.add(s.load(&b.share_npv[i..]), share),
+            &mut b.share_npv[i..],
+        );
+        let azure_share = s.select(
+            s.lt(s.splat(0.0), total),
+            s.div(ms_placed, total),
+            s.splat(0.0),
+        );
+        s.store(azure_share, &mut b.azure_share[i..]);
+        let unmet = s.add(s.load(&b.unmet_gw_months[i..]), s.load(&b.unmet[i..]));
+        s.store(unmet, &mut b.unmet_gw_months[i..]);
+        let cum = s.add(s.load(&b.cum_placed_gw_months[i..]), total);
+        s.store(cum, &mut b.cum_placed_gw_months[i..]);
+    }
+}
+
 /// Each class's uniform draw of the month for ROFR offers.
 struct OfferDraws<'a> {
     b: &'a mut Block,
@@ -433,8 +499,7 @@ impl Model<'_> {
         }
         b.arrival_at.clear();
         b.arrival_at.resize(lanes, 0);
-        b.sharing.clear();
-        b.sharing.resize(lanes, false);
+        reset(&mut b.sharing, lanes, 0.0);
         b.verified.clear();
         b.verified.resize(lanes, None);
         b.ip_expiry.clear();
@@ -605,7 +670,11 @@ impl Model<'_> {
             b.verified[l] = verified;
             b.ip_expiry[l] = expiry;
             b.agi_verified[l] = if verified.is_some() { 1.0 } else { 0.0 };
-            b.sharing[l] = self.terms.sharing(mi, verified, expiry);
+            b.sharing[l] = if self.terms.sharing(mi, verified, expiry) {
+                1.0
+            } else {
+                0.0
+            };
             let ip_active = expiry.is_none_or(|e| mi < e);
             b.ip_months[l] += u32::from(ip_active);
             b.ip_active[l] = if ip_active { 1.0 } else { 0.0 };
@@ -779,52 +848,14 @@ impl Model<'_> {
                 *d *= step;
             }
         }
-        // Over contiguous lanes without branches (the terms that hang on
-        // each lane's dates were settled in step 1).
-        let ms = s.microsoft.provider;
-        let ms_lanes = ms * lanes..(ms + 1) * lanes;
-        let (ms_placed, ms_price) = (&b.placed_by_provider[ms_lanes.clone()], &b.prices[ms_lanes]);
-        let placed_total = &b.placed_total[..lanes];
-        let (per_gw_year0, revenue_factor) = (&b.per_gw_year0[..lanes], &b.revenue_factor[..lanes]);
-        let (sharing, share_rate, share_cap) = (
-            &b.sharing[..lanes],
-            &b.share_rate[..lanes],
-            &b.share_cap[..lanes],
-        );
-        let (margin, discount, unmet) =
-            (&b.margin[..lanes], &b.discount[..lanes], &b.unmet[..lanes]);
-        let openai_revenue = &mut b.openai_revenue_usd_bn[..lanes];
-        let shared_total = &mut b.shared_total[..lanes];
-        let (margin_npv, share_npv) = (&mut b.margin_npv[..lanes], &mut b.share_npv[..lanes]);
-        let shortfall_months = &mut b.shortfall_months[..lanes];
-        let revenue_share = &mut b.revenue_share_usd_bn[..lanes];
-        let azure_share = &mut b.azure_share[..lanes];
-        let unmet_gw_months = &mut b.unmet_gw_months[..lanes];
-        let cum_placed = &mut b.cum_placed_gw_months[..lanes];
-        for l in 0..lanes {
-            let total = placed_total[l];
-            let revenue = total * per_gw_year0[l] * revenue_factor[l] * dt;
-            openai_revenue[l] += revenue;
-            // Outside the window or at the cap, nothing is shared (and adding
-            // 0 leaves the running total, never −0, as it is).
-            let shared = if sharing[l] && shared_total[l] < share_cap[l] {
-                (share_rate[l] * revenue).min(share_cap[l] - shared_total[l])
-            } else {
-                0.0
-            };
-            shared_total[l] += shared;
-            let ms_spend = ms_placed[l] * ms_price[l] * dt;
-            margin_npv[l] += margin[l] * ms_spend * discount[l];
-            share_npv[l] += shared * discount[l];
-            revenue_share[l] = shared_total[l];
-            azure_share[l] = if total > 0.0 {
-                ms_placed[l] / total
-            } else {
-                0.0
-            };
-            unmet_gw_months[l] += unmet[l];
-            shortfall_months[l] += u32::from(unmet[l] > 0.0);
-            cum_placed[l] += total;
+        // The terms that hang on each lane's dates were settled in step 1.
+        let mut money = MonthMoney {
+            b: &mut *b,
+            ms: s.microsoft.provider,
+        };
+        each_group(lanes_path, lanes, &mut money);
+        for (months, &unmet) in b.shortfall_months.iter_mut().zip(&b.unmet) {
+            *months += u32::from(unmet > 0.0);
         }
         if m + 1 == self.months {
             b.demand_gw_end.copy_from_slice(&b.demand);
