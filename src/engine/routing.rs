@@ -62,11 +62,9 @@ fn shrink_factors(totals: &mut [f64], limits: &[f64]) -> bool {
         return false;
     }
     for (t, &limit) in totals.iter_mut().zip(limits) {
-        *t = if *t > limit {
-            if *t > 0.0 { limit / *t } else { 0.0 }
-        } else {
-            1.0
-        };
+        // Both sides computed, then chosen, so the loop vectorises.
+        let factor = if *t > 0.0 { limit / *t } else { 0.0 };
+        *t = if *t > limit { factor } else { 1.0 };
     }
     true
 }
