@@ -50,6 +50,8 @@ pub struct Block {
     coverage: Vec<f64>,
     /// What each provider can sign in a month (infinite when unlimited).
     build_limit: Vec<f64>,
+    /// The same, in each lane's provider order: `[rank * lanes + lane]`.
+    build_limit_by_rank: Vec<f64>,
     /// Provider order per lane, lane-major: `[lane * providers + rank]`.
     order: Vec<usize>,
     /// The same order as each lane's slot in a provider-major array,
@@ -523,6 +525,7 @@ impl Model<'_> {
         reset(&mut b.gw_years, pl, 0.0);
         reset(&mut b.spend_usd_bn, pl, 0.0);
         reset(&mut b.build_limit, pl, f64::INFINITY);
+        reset(&mut b.build_limit_by_rank, pl, f64::INFINITY);
         reset(&mut b.new_online, pl, 0.0);
         reset(&mut b.signed_total, pl, 0.0);
         reset(&mut b.headroom, n_prov, 0.0);
@@ -590,6 +593,7 @@ impl Model<'_> {
             for (rank, &p) in order.iter().enumerate() {
                 b.order_slots[rank * lanes + l] = p * lanes + l;
                 b.rank_slots[p * lanes + l] = rank * lanes + l;
+                b.build_limit_by_rank[rank * lanes + l] = b.build_limit[p * lanes + l];
             }
             b.growth0[l] = v(s.demand.growth);
             b.halflife[l] = s.demand.growth_halflife_years.map_or(f64::NAN, v);
@@ -1053,7 +1057,7 @@ impl Model<'_> {
             order_slots: &b.order_slots,
             rank_slots: &b.rank_slots,
         };
-        signing.start(&b.build_limit);
+        signing.start(&b.build_limit_by_rank);
         for (c, route) in terms::serving_order(routes) {
             let class_unmet = &b.class_unmet[c * lanes..(c + 1) * lanes];
             let lane_state = b

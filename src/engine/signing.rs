@@ -110,12 +110,10 @@ pub struct RankedSigning<'a> {
 
 impl RankedSigning<'_> {
     /// Starts the month: each provider's headroom is its build limit
-    /// (`[provider * lanes + lane]`), and nothing is signed.
+    /// (given by rank, `[rank * lanes + lane]`), and nothing is signed.
     #[inline(always)]
-    pub fn start(&mut self, build_limit: &[f64]) {
-        for (room, &slot) in self.room_by_rank.iter_mut().zip(self.order_slots) {
-            *room = build_limit[slot];
-        }
+    pub fn start(&mut self, build_limit_by_rank: &[f64]) {
+        self.room_by_rank.copy_from_slice(build_limit_by_rank);
         self.signed_by_rank.fill(0.0);
     }
 
