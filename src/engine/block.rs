@@ -803,7 +803,7 @@ impl Model<'_> {
                     }
                     self.route_each_lane(b);
                 } else {
-                    self.route_lanes(row, b);
+                    self.route_lanes(lanes_path, row, b);
                 }
             }
             None => {
@@ -820,7 +820,7 @@ impl Model<'_> {
         if s.new_capacity.is_some() {
             match &self.fixed_routes {
                 Some(fixed) if s.policy != Policy::ProRata => {
-                    self.sign_lanes(m, fixed.routes(m), b);
+                    self.sign_lanes(lanes_path, m, fixed.routes(m), b);
                 }
                 _ => self.sign_new_capacity(m, b),
             }
@@ -913,7 +913,7 @@ impl Model<'_> {
     /// branches; each lane's arithmetic is the one [`Router`] does (a lane
     /// that skips a class, or has nothing left, takes 0 everywhere).
     #[inline(always)]
-    fn route_lanes(&self, routes: &[Route], b: &mut Block) {
+    fn route_lanes<L: Lanes>(&self, s: L, routes: &[Route], b: &mut Block) {
         let (lanes, n_prov) = (b.lanes, b.n_prov);
         b.unmet.fill(0.0);
         let mut ranked = routing::Ranked {
@@ -924,7 +924,7 @@ impl Model<'_> {
             taken: &mut b.taken,
             n_prov,
         };
-        ranked.set_free(&b.free);
+        ranked.set_free(s, &b.free);
         for (c, route) in terms::serving_order(routes) {
             // need (0 where the class needs nothing this month).
             let need = &mut b.work;
@@ -943,9 +943,9 @@ impl Model<'_> {
                     // The holder's free capacity first, always.
                     let holder = self.terms.rofr[ri].holder;
                     ranked.take(c, holder, left);
-                    ranked.spread(c, left, Some(holder));
+                    ranked.spread(s, c, left, Some(holder));
                 }
-                Route::Open => ranked.spread(c, left, None),
+                Route::Open => ranked.spread(s, c, left, None),
             }
             continue_with(&b.active, left, &mut b.unmet);
             let class_unmet = &mut b.class_unmet[c * lanes..(c + 1) * lanes];
@@ -1036,7 +1036,7 @@ impl Model<'_> {
     /// lanes without data-dependent branches (a lane that signs nothing, or
     /// a class without unmet need, signs 0 everywhere).
     #[inline(always)]
-    fn sign_lanes(&self, m: usize, routes: &[Route], b: &mut Block) {
+    fn sign_lanes<L: Lanes>(&self, s: L, m: usize, routes: &[Route], b: &mut Block) {
         let (lanes, n_prov) = (b.lanes, b.n_prov);
         let mut anyone_signs = false;
         let lane_state = b.unmet.iter().zip(&b.pipeline).zip(&b.coverage);
@@ -1107,7 +1107,7 @@ impl Model<'_> {
                 Route::Open => signing.spread(&mut b.part, None),
             }
         }
-        signing.signed_by_provider(&mut b.signed_month);
+        signing.signed_by_provider(s, &mut b.signed_month);
         // Online from month m + L; until then in the pipeline.
         for (l, (at, &lead)) in b.arrival_at.iter_mut().zip(&b.lead).enumerate() {
             *at = (m + lead) % b.ring * n_prov * lanes + l;

@@ -1,6 +1,7 @@
 //! Release and routing (docs/model.md, month steps 4 and 5): what stays placed, and
 //! where each class's new need goes under the allocation policy.
 
+use crate::lanes::{self, Lanes};
 use crate::scenario::Policy;
 
 /// Step 4, for every lane of a block. A class placed above its demand
@@ -126,10 +127,8 @@ pub struct Ranked<'a> {
 impl Ranked<'_> {
     /// Lays out free capacity (`[provider * lanes + lane]`) rank by rank.
     #[inline(always)]
-    pub fn set_free(&mut self, free: &[f64]) {
-        for (f, &slot) in self.free_by_rank.iter_mut().zip(self.order_slots) {
-            *f = free[slot];
-        }
+    pub fn set_free<L: Lanes>(&mut self, lanes: L, free: &[f64]) {
+        lanes::gather_into(lanes, self.free_by_rank, free, self.order_slots);
     }
 
     /// [`Router::take`] for every lane: up to `left` of class `c` on
@@ -153,7 +152,7 @@ impl Ranked<'_> {
     /// lane: each lane's `left` of class `c` goes to its providers in its
     /// own order, skipping `except`.
     #[inline(always)]
-    pub fn spread(&mut self, c: usize, left: &mut [f64], except: Option<usize>) {
+    pub fn spread<L: Lanes>(&mut self, s: L, c: usize, left: &mut [f64], except: Option<usize>) {
         let lanes = left.len();
         let n_prov = self.n_prov;
         // A provider-major index less its lane is its provider's first one.
@@ -183,11 +182,10 @@ impl Ranked<'_> {
                 *need -= x;
             }
         }
-        // Each provider's GW of the class gets one addition, as in Router.
+        // Each provider's GW of the class gets one addition, as in Router,
+        // read from its rank.
         let placed = &mut self.placed[c * n_prov * lanes..(c + 1) * n_prov * lanes];
-        for (&slot, &x) in self.order_slots.iter().zip(self.taken.iter()) {
-            placed[slot] += x;
-        }
+        lanes::add_gathered(s, placed, self.taken, self.rank_slots);
     }
 }
 

@@ -2,6 +2,7 @@
 //! contract of a month is split over providers, each within what it can
 //! still build this month (its headroom), under the allocation policy.
 
+use crate::lanes::{self, Lanes};
 use crate::scenario::Policy;
 
 /// One trial's signing in one month.
@@ -159,10 +160,8 @@ impl RankedSigning<'_> {
 
     /// Each provider's GW signed this month, `[provider * lanes + lane]`.
     #[inline(always)]
-    pub fn signed_by_provider(&self, out: &mut [f64]) {
-        for (&slot, &x) in self.order_slots.iter().zip(self.signed_by_rank.iter()) {
-            out[slot] = x;
-        }
+    pub fn signed_by_provider<L: Lanes>(&self, lanes: L, out: &mut [f64]) {
+        lanes::gather_into(lanes, out, self.signed_by_rank, self.rank_slots);
     }
 }
 

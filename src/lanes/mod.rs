@@ -98,6 +98,9 @@ pub trait Lanes: Copy + Send + Sync + 'static {
     fn shl<const K: i32>(self, a: Self::U) -> Self::U;
     /// `a >> K`, logical (`K` < 64).
     fn shr<const K: i32>(self, a: Self::U) -> Self::U;
+    /// `base[idx[k]]` in lane k, for `idx[0..N]` (panics when `idx` is
+    /// shorter or an index is out of `base`'s range).
+    fn gather(self, base: &[f64], idx: &[usize]) -> Self::F;
     /// `a.rotate_left(K)` (0 < `K` < 64; `L` = 64 − `K`, as const
     /// generics cannot be computed).
     #[inline(always)]
@@ -227,6 +230,10 @@ impl Lanes for Scalar {
     #[inline(always)]
     fn and_u(self, a: u64, b: u64) -> u64 {
         a & b
+    }
+    #[inline(always)]
+    fn gather(self, base: &[f64], idx: &[usize]) -> f64 {
+        base[idx[0]]
     }
     #[inline(always)]
     fn shl<const K: i32>(self, a: u64) -> u64 {
@@ -409,6 +416,33 @@ pub fn map_in_place<L: Lanes>(lanes: L, xs: &mut [f64], mut f: impl FnMut(L::F) 
     }
 }
 
+/// `out[j] = base[idx[j]]` for every j: `N` at a time, the rest one by one.
+#[inline(always)]
+pub fn gather_into<L: Lanes>(lanes: L, out: &mut [f64], base: &[f64], idx: &[usize]) {
+    let idx = &idx[..out.len()];
+    let whole = out.len() - out.len() % L::N;
+    for j in (0..whole).step_by(L::N) {
+        lanes.store(lanes.gather(base, &idx[j..]), &mut out[j..]);
+    }
+    for j in whole..out.len() {
+        out[j] = base[idx[j]];
+    }
+}
+
+/// `out[j] += base[idx[j]]` for every j: `N` at a time, the rest one by one.
+#[inline(always)]
+pub fn add_gathered<L: Lanes>(lanes: L, out: &mut [f64], base: &[f64], idx: &[usize]) {
+    let idx = &idx[..out.len()];
+    let whole = out.len() - out.len() % L::N;
+    for j in (0..whole).step_by(L::N) {
+        let sum = lanes.add(lanes.load(&out[j..]), lanes.gather(base, &idx[j..]));
+        lanes.store(sum, &mut out[j..]);
+    }
+    for j in whole..out.len() {
+        out[j] += base[idx[j]];
+    }
+}
+
 /// Lanes of every block are a multiple of this (the widest path's width),
 /// so no path needs a remainder loop.
 pub const PAD: usize = 8;
@@ -432,8 +466,8 @@ mod tests {
     /// awkward values: NaN, ±0, ±∞, subnormals, huge and tiny values.
     #[test]
     fn every_path_operates_like_scalar() {
-        const ROWS: usize = 22;
-        struct Ops<'a>(&'a [f64], &'a [f64]);
+        const ROWS: usize = 23;
+        struct Ops<'a>(&'a [f64], &'a [f64], &'a [usize]);
         impl WithLanes for Ops<'_> {
             /// Per lane, its `ROWS` results; then per vector, `any` of `lt`.
             type Output = (Vec<[u64; ROWS]>, Vec<bool>);
@@ -442,7 +476,8 @@ mod tests {
                 let (mut lanes, mut any) = (Vec::new(), Vec::new());
                 let mut buf = vec![0.0; L::N];
                 let mut ubuf = vec![0u64; L::N];
-                for (a, b) in self.0.chunks_exact(L::N).zip(self.1.chunks_exact(L::N)) {
+                let pairs = self.0.chunks_exact(L::N).zip(self.1.chunks_exact(L::N));
+                for (k, (a, b)) in pairs.enumerate() {
                     let (x, y) = (s.load(a), s.load(b));
                     let m = s.lt(x, y);
                     let results = [
@@ -467,6 +502,7 @@ mod tests {
                         s.with_bits(s.shl::<7>(s.to_bits(x))),
                         s.with_bits(s.shr::<11>(s.to_bits(x))),
                         s.with_bits(s.rotl::<45, 19>(s.to_bits(y))),
+                        s.gather(self.0, &self.2[k * L::N..]),
                     ];
                     let start = lanes.len();
                     lanes.resize(start + L::N, [0; ROWS]);
@@ -508,11 +544,13 @@ mod tests {
             }
         }
         // 144 pairs: a multiple of every width.
-        let (scalar, lt) = Path::Scalar.run(Ops(&a, &b));
+        // Gather indices all over `a`, in no order.
+        let idx: Vec<usize> = (0..a.len()).map(|j| (j * 97 + 13) % a.len()).collect();
+        let (scalar, lt) = Path::Scalar.run(Ops(&a, &b, &idx));
         assert_eq!(scalar.len(), a.len());
         let mut compared = 0;
         for path in PATHS.into_iter().filter(|p| p.available()) {
-            let (lanes, any) = path.run(Ops(&a, &b));
+            let (lanes, any) = path.run(Ops(&a, &b, &idx));
             assert_eq!(lanes, scalar, "{path}");
             let expected: Vec<bool> = lt.chunks(path.width()).map(|c| c.contains(&true)).collect();
             assert_eq!(any, expected, "{path}");

@@ -178,6 +178,11 @@ impl Lanes for Sse2 {
         unsafe { _mm_and_si128(a, b) }
     }
     #[inline(always)]
+    fn gather(self, base: &[f64], idx: &[usize]) -> __m128d {
+        let idx = &idx[..2];
+        unsafe { _mm_set_pd(base[idx[1]], base[idx[0]]) }
+    }
+    #[inline(always)]
     fn shl<const K: i32>(self, a: __m128i) -> __m128i {
         unsafe { _mm_sll_epi64(a, count(K)) }
     }
@@ -310,6 +315,18 @@ impl Lanes for Avx2 {
     #[inline(always)]
     fn and_u(self, a: __m256i, b: __m256i) -> __m256i {
         unsafe { _mm256_and_si256(a, b) }
+    }
+    #[inline(always)]
+    fn gather(self, base: &[f64], idx: &[usize]) -> __m256d {
+        let idx = &idx[..4];
+        // usize is u64 on x86-64; every index below 2⁶³, as is any length.
+        unsafe {
+            let at = _mm256_loadu_si256(idx.as_ptr().cast());
+            let len = _mm256_set1_epi64x(base.len() as i64);
+            let inside = _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(len, at)));
+            assert!(inside == 0b1111, "gather index out of range");
+            _mm256_i64gather_pd::<8>(base.as_ptr(), at)
+        }
     }
     #[inline(always)]
     fn shl<const K: i32>(self, a: __m256i) -> __m256i {
@@ -445,6 +462,19 @@ impl Lanes for Avx512 {
     #[inline(always)]
     fn and_u(self, a: __m512i, b: __m512i) -> __m512i {
         unsafe { _mm512_and_si512(a, b) }
+    }
+    #[inline(always)]
+    fn gather(self, base: &[f64], idx: &[usize]) -> __m512d {
+        let idx = &idx[..8];
+        unsafe {
+            let at = _mm512_loadu_si512(idx.as_ptr().cast());
+            let len = _mm512_set1_epi64(base.len() as i64);
+            assert!(
+                _mm512_cmplt_epu64_mask(at, len) == 0xFF,
+                "gather index out of range"
+            );
+            _mm512_i64gather_pd::<8>(at, base.as_ptr())
+        }
     }
     #[inline(always)]
     fn shl<const K: i32>(self, a: __m512i) -> __m512i {
