@@ -101,7 +101,7 @@ pub fn target_rows(
             Some(
                 sim.columns
                     .column(k)
-                    .map(|col| (t.label(), stats::summarise(&mut t.indicator(&col)))),
+                    .map(|col| (t.label(), stats::summarise(&t.indicator(&col)))),
             )
         })
         .collect()
@@ -119,9 +119,15 @@ pub fn summarise_columns(sim: &Simulation) -> Result<Vec<(String, Option<Summary
         .par_iter()
         .enumerate()
         .map(|(k, name)| {
-            let mut present = sim.columns.column(k)?.into_owned();
-            present.retain(|x| !x.is_nan());
-            let summary = stats::summarise(&mut present);
+            let column = sim.columns.column(k)?;
+            // Missing values (NaN) are left out; a column without any is
+            // summarised where it is, not copied.
+            let summary = if column.iter().any(|x| x.is_nan()) {
+                let present: Vec<f64> = column.iter().copied().filter(|x| !x.is_nan()).collect();
+                stats::summarise(&present)
+            } else {
+                stats::summarise(&column)
+            };
             if summary.as_ref().is_some_and(|s| !s.is_finite()) {
                 return Err(super::simulate::overflow_error(&format!(
                     "the spread of {name}"
