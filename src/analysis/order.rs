@@ -45,9 +45,8 @@ pub fn sorted(x: &[f64]) -> (Vec<u64>, Vec<u32>) {
             idx.into_iter().map(|i| i as u32).collect(),
         );
     }
-    let mut keys: Vec<u64> = x.iter().map(|&v| key(v)).collect();
-    let mut idx: Vec<u32> = (0..n as u32).collect();
-    bucket_sort(&mut keys, &mut idx);
+    let (mut keys, mut idx) = (vec![0u64; n], vec![0u32; n]);
+    deal(|i| key(x[i]), |i| i as u32, &mut keys, &mut idx);
     (keys, idx)
 }
 
@@ -82,24 +81,41 @@ const INSERT_BELOW: usize = 32;
 
 /// Puts (key, index) pairs, given in index order, in key order with ties
 /// in index order (a stable sort by key).
+fn bucket_sort(keys: &mut [u64], idx: &mut [u32]) {
+    let (mut keys_to, mut idx_to) = (vec![0u64; keys.len()], vec![0u32; keys.len()]);
+    deal(|i| keys[i], |i| idx[i], &mut keys_to, &mut idx_to);
+    keys.copy_from_slice(&keys_to);
+    idx.copy_from_slice(&idx_to);
+}
+
+/// The pairs (`key_at(i)`, `idx_at(i)`) for i in `0..keys.len()`, in key
+/// order with ties in the order of i, into `keys` and `idx`.
 ///
 /// About one bucket per pair, each a slice of the keys' range between the
 /// smallest and the largest (a key grows about as the logarithm of its
 /// value, so samples spread over the buckets rather evenly); the pairs are
 /// dealt into their buckets in the order given (stable), and each bucket
-/// is put in order by insertion when short, by the same method when not
+/// is put in order by insertion when short, by [`bucket_sort`] when not
 /// (its own range is narrower: a cluster, or a far value's crowded
 /// neighbours), or left as it is when every key in it is the same.
-fn bucket_sort(keys: &mut [u64], idx: &mut [u32]) {
+fn deal(
+    key_at: impl Fn(usize) -> u64,
+    idx_at: impl Fn(usize) -> u32,
+    keys: &mut [u64],
+    idx: &mut [u32],
+) {
     let n = keys.len();
-    if n < INSERT_BELOW {
-        insertion_sort(keys, idx);
-        return;
-    }
-    let (lo, hi) = keys
-        .iter()
-        .fold((u64::MAX, 0), |(lo, hi), &k| (lo.min(k), hi.max(k)));
-    if lo == hi {
+    let (lo, hi) = (0..n).fold((u64::MAX, 0), |(lo, hi), i| {
+        let k = key_at(i);
+        (lo.min(k), hi.max(k))
+    });
+    if n < INSERT_BELOW || lo == hi {
+        for i in 0..n {
+            (keys[i], idx[i]) = (key_at(i), idx_at(i));
+        }
+        if lo != hi {
+            insertion_sort(keys, idx);
+        }
         return;
     }
     let span = 64 - (hi - lo).leading_zeros();
@@ -108,8 +124,8 @@ fn bucket_sort(keys: &mut [u64], idx: &mut [u32]) {
     let bucket = |k: u64| ((k - lo) >> shift) as usize;
     // Where each bucket's pairs go, from the counts per bucket.
     let mut next = vec![0u32; 1 << bits];
-    for &k in keys.iter() {
-        next[bucket(k)] += 1;
+    for i in 0..n {
+        next[bucket(key_at(i))] += 1;
     }
     let mut sum = 0;
     for slot in next.iter_mut() {
@@ -117,11 +133,11 @@ fn bucket_sort(keys: &mut [u64], idx: &mut [u32]) {
         *slot = sum;
         sum += count;
     }
-    let (mut keys_to, mut idx_to) = (vec![0u64; n], vec![0u32; n]);
-    for (&k, &i) in keys.iter().zip(idx.iter()) {
+    for i in 0..n {
+        let k = key_at(i);
         let slot = &mut next[bucket(k)];
-        keys_to[*slot as usize] = k;
-        idx_to[*slot as usize] = i;
+        keys[*slot as usize] = k;
+        idx[*slot as usize] = idx_at(i);
         *slot += 1;
     }
     // Each bucket ends where the next one's pairs begin.
@@ -130,13 +146,11 @@ fn bucket_sort(keys: &mut [u64], idx: &mut [u32]) {
         let end = end as usize;
         match end - start {
             0 | 1 => {}
-            2..INSERT_BELOW => insertion_sort(&mut keys_to[start..end], &mut idx_to[start..end]),
-            _ => bucket_sort(&mut keys_to[start..end], &mut idx_to[start..end]),
+            2..INSERT_BELOW => insertion_sort(&mut keys[start..end], &mut idx[start..end]),
+            _ => bucket_sort(&mut keys[start..end], &mut idx[start..end]),
         }
         start = end;
     }
-    keys.copy_from_slice(&keys_to);
-    idx.copy_from_slice(&idx_to);
 }
 
 /// [`bucket_sort`] of a few pairs: stable, as only a greater key moves.
