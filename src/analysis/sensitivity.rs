@@ -4,7 +4,7 @@
 
 use rayon::prelude::*;
 
-use super::order::{average_ranks, sorted};
+use super::order::{average_ranks, key, sorted};
 
 /// Trials used for sensitivity: the first this many. A rank correlation's
 /// sampling error is about 1/√n, 0.003 here, far below any effect worth
@@ -71,28 +71,29 @@ impl Centred {
 
 /// Σ x·y of two centred rank vectors: the left-to-right sum's bits, added
 /// eight lanes at a time when every partial sum is exact
-/// ([`EXACT_RANK_SUMS`]).
-fn dot(x: &[f64], y: &[f64]) -> f64 {
+/// ([`EXACT_RANK_SUMS`]). `x` may be held as f32: a centred rank of up to
+/// 2²³ trials is exact in it.
+fn dot<X: Copy + Into<f64>>(x: &[X], y: &[f64]) -> f64 {
     if x.len() > EXACT_RANK_SUMS {
-        return x.iter().zip(y).fold(0.0, |s, (a, b)| s + a * b);
+        return x.iter().zip(y).fold(0.0, |s, (&a, b)| s + a.into() * b);
     }
     let mut lanes = [0.0f64; 8];
     let (xs, ys) = (x.chunks_exact(8), y.chunks_exact(8));
     let tail = xs.remainder().iter().zip(ys.remainder());
     for (a, b) in xs.zip(ys) {
         for j in 0..8 {
-            lanes[j] += a[j] * b[j];
+            lanes[j] += a[j].into() * b[j];
         }
     }
     let head = lanes.iter().sum::<f64>();
-    tail.fold(head, |s, (a, b)| s + a * b)
+    tail.fold(head, |s, (&a, b)| s + a.into() * b)
 }
 
-/// Pearson correlation of two centred rank vectors of the same length;
-/// `None` when either is constant.
-fn rank_correlation(x: &Centred, y: &Centred) -> Option<f64> {
-    (x.sum_sq > 0.0 && y.sum_sq > 0.0)
-        .then(|| (dot(&x.ranks, &y.ranks) / (x.sum_sq * y.sum_sq).sqrt()).clamp(-1.0, 1.0))
+/// Pearson correlation of two centred rank vectors of the same length
+/// (with their sums of squares); `None` when either is constant.
+fn rank_correlation<X: Copy + Into<f64>>(x: &[X], x_sum_sq: f64, y: &Centred) -> Option<f64> {
+    (x_sum_sq > 0.0 && y.sum_sq > 0.0)
+        .then(|| (dot(x, &y.ranks) / (x_sum_sq * y.sum_sq).sqrt()).clamp(-1.0, 1.0))
 }
 
 /// Mean of `y` over trials `ids`, added in the order given.
@@ -108,15 +109,20 @@ fn deciles(order: &[u32]) -> (&[u32], &[u32]) {
 
 /// An input with its order and ranks, computed once: one sort serves its
 /// ranks, its deciles, and (filtered) both again for a metric with missing
-/// values.
+/// values. Eight bytes a trial, for up to [`SENSITIVITY_TRIALS`] trials of
+/// every input at once.
 struct RankedInput<'a> {
     name: &'a str,
-    /// The [`crate::analysis::order::key`]s of its values, in order.
-    keys: Vec<u64>,
+    values: &'a [f64],
     /// Trial indices by value ([`f64::total_cmp`]), ties by index.
     order: Vec<u32>,
-    ranks: Centred,
+    /// Centred ranks by trial, as f32 (exact: multiples of ½ below 2²³).
+    ranks: Vec<f32>,
+    /// Their sum of squares, left to right in f64.
+    sum_sq: f64,
 }
+
+const _: () = assert!(EXACT_RANK_SUMS < 1 << 23);
 
 /// Sensitivity rows for every outcome and every non-constant input, each
 /// metric's inputs ranked by |swing|, largest first. `inputs` holds each
@@ -141,12 +147,14 @@ pub fn analyse<'a>(
         .filter(|(_, v)| v.iter().any(|&x| x != v[0]))
         .map(|(name, v)| {
             let (keys, order) = sorted(v);
-            let ranks = Centred::new(&keys, &order);
+            let Centred { ranks, sum_sq } = Centred::new(&keys, &order);
             RankedInput {
                 name,
-                keys,
+                values: v,
                 order,
-                ranks,
+                // Exact (see the field), so the products are unchanged.
+                ranks: ranks.iter().map(|&c| c as f32).collect(),
+                sum_sq,
             }
         })
         .collect();
@@ -178,7 +186,7 @@ fn metric_rows(metric: &str, column: &[f64], n: usize, inputs: &[RankedInput<'_>
         let (keys, order) = sorted(y);
         let ry = Centred::new(&keys, &order);
         for input in inputs {
-            if let Some(rho) = rank_correlation(&input.ranks, &ry) {
+            if let Some(rho) = rank_correlation(&input.ranks, input.sum_sq, &ry) {
                 let (low, high) = deciles(&input.order);
                 metric_rows.push(row(input.name, rho, low, high, n));
             }
@@ -208,16 +216,16 @@ fn metric_rows(metric: &str, column: &[f64], n: usize, inputs: &[RankedInput<'_>
             keys.clear();
             order.clear();
             kept_trials.clear();
-            for (&k, &i) in input.keys.iter().zip(&input.order) {
+            for &i in &input.order {
                 let p = place[i as usize];
                 if p != DROPPED {
-                    keys.push(k);
+                    keys.push(key(input.values[i as usize]));
                     order.push(p);
                     kept_trials.push(i);
                 }
             }
             let rx = Centred::new(&keys, &order);
-            if let Some(rho) = rank_correlation(&rx, &ry) {
+            if let Some(rho) = rank_correlation(&rx.ranks, rx.sum_sq, &ry) {
                 let (low, high) = deciles(&kept_trials);
                 metric_rows.push(row(input.name, rho, low, high, keep.len()));
             }
@@ -258,14 +266,12 @@ mod tests {
         // x = [1,2,2,3] → ranks [1, 2.5, 2.5, 4]; y = [1,3,2,4] → [1,3,2,4].
         // Mean 2.5: dx = [−1.5, 0, 0, 1.5], dy = [−1.5, .5, −.5, 1.5];
         // sxy = 4.5, sxx = 4.5, syy = 5 → ρ = 4.5/√22.5 = 0.948683.
-        let rho = rank_correlation(
-            &centred(&[1.0, 2.0, 2.0, 3.0]),
-            &centred(&[1.0, 3.0, 2.0, 4.0]),
-        )
-        .unwrap();
+        let x = centred(&[1.0, 2.0, 2.0, 3.0]);
+        let rho = rank_correlation(&x.ranks, x.sum_sq, &centred(&[1.0, 3.0, 2.0, 4.0])).unwrap();
         assert!((rho - 4.5 / 22.5f64.sqrt()).abs() < 1e-12);
+        let constant = centred(&[1.0, 1.0]);
         assert_eq!(
-            rank_correlation(&centred(&[1.0, 1.0]), &centred(&[1.0, 2.0])),
+            rank_correlation(&constant.ranks, constant.sum_sq, &centred(&[1.0, 2.0])),
             None
         );
     }
@@ -444,6 +450,10 @@ mod tests {
         let y: Vec<f64> = x.iter().rev().copied().collect();
         let serial = x.iter().zip(&y).fold(0.0, |s, (a, b)| s + a * b);
         assert_eq!(dot(&x, &y).to_bits(), serial.to_bits());
+        // Held as f32, as the inputs' ranks are: the same values.
+        let x32: Vec<f32> = x.iter().map(|&c| c as f32).collect();
+        assert!(x32.iter().zip(&x).all(|(&a, &b)| f64::from(a) == b));
+        assert_eq!(dot(&x32, &y).to_bits(), serial.to_bits());
         assert_eq!(
             dot(&x, &x).to_bits(),
             x.iter().fold(0.0, |s, a| s + a * a).to_bits()
