@@ -197,17 +197,23 @@ pub fn order_statistics(values: &[f64], ks: &[usize], out: &mut [f64]) {
     }
 }
 
+/// [`select`] by sorting every key.
+fn sort_and_pick<T>(items: &[T], key_of: impl Fn(&T) -> u64, ks: &[usize], out: &mut [u64]) {
+    let mut keys: Vec<u64> = items.iter().map(key_of).collect();
+    keys.sort_unstable();
+    for (o, &k) in out.iter_mut().zip(ks) {
+        *o = keys[k];
+    }
+}
+
 /// [`order_statistics`] over items with keys `key_of`: the keys at `ks`.
 fn select<T>(items: &[T], key_of: impl Fn(&T) -> u64 + Copy, ks: &[usize], out: &mut [u64]) {
     if ks.is_empty() {
         return;
     }
-    if items.len() < SORT_BELOW {
-        let mut keys: Vec<u64> = items.iter().map(key_of).collect();
-        keys.sort_unstable();
-        for (o, &k) in out.iter_mut().zip(ks) {
-            *o = keys[k];
-        }
+    // A few items, or more than u32 counts hold (never in a run).
+    if items.len() < SORT_BELOW || u32::try_from(items.len()).is_err() {
+        sort_and_pick(items, key_of, ks, out);
         return;
     }
     let (lo, hi) = items.iter().fold((u64::MAX, 0), |(lo, hi), item| {
@@ -248,11 +254,7 @@ fn select<T>(items: &[T], key_of: impl Fn(&T) -> u64 + Copy, ks: &[usize], out: 
     // Slot of each wanted bucket (at most 255 of them: ks are few).
     const NONE: u8 = u8::MAX;
     if wanted.len() >= usize::from(NONE) {
-        let mut keys: Vec<u64> = items.iter().map(key_of).collect();
-        keys.sort_unstable();
-        for (o, &k) in out.iter_mut().zip(ks) {
-            *o = keys[k];
-        }
+        sort_and_pick(items, key_of, ks, out);
         return;
     }
     let mut slot_of = vec![NONE; 1 << bits];
@@ -349,6 +351,26 @@ mod tests {
             .collect();
         order_statistics(&xs, &[0, 1999, 2000], &mut out);
         assert_eq!(out, [1.0, 1.0 + 3998.0 * 1e-15, 1e6]);
+    }
+
+    #[test]
+    fn order_statistics_at_many_positions() {
+        // Values spread evenly over [1, 2), so 500 positions fall in more
+        // buckets than the gather has slots (sorted instead); and values
+        // over many octaves, so they crowd a few buckets (searched again).
+        for spread in [|u: f64| 1.0 + u, |u: f64| (u * 30.0).exp2()] {
+            let xs: Vec<f64> = (0..5000u64)
+                .map(|i| spread(((i * 2_654_435_761) % 10_007) as f64 / 10_007.0))
+                .collect();
+            let ks: Vec<usize> = (0..5000).step_by(10).collect();
+            let mut out = vec![0.0; ks.len()];
+            order_statistics(&xs, &ks, &mut out);
+            let mut sorted = xs.clone();
+            sorted.sort_by(f64::total_cmp);
+            for (&k, got) in ks.iter().zip(&out) {
+                assert_eq!(got.to_bits(), sorted[k].to_bits(), "k = {k}");
+            }
+        }
     }
 
     proptest! {
