@@ -212,7 +212,7 @@ fn summary(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(values.len() as u64));
     group.bench_function("summarise_1e6", |b| {
-        b.iter(|| black_box(summarise(&mut values.clone()).map(|s| s.mean)))
+        b.iter(|| black_box(summarise(&values).map(|s| s.mean)))
     });
     let mut hist = Histogram::default();
     hist.add_all(&values);

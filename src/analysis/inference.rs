@@ -20,6 +20,7 @@
 
 use std::cmp::Ordering;
 
+use super::order;
 use super::stats::compensated_sum as sum;
 
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
@@ -314,24 +315,9 @@ pub fn ks_two_sample(a: &[f64], b: &[f64]) -> Option<(f64, f64)> {
 /// Empty input gives an empty vector; values are ordered as described in the
 /// module docs.
 pub fn ranks(x: &[f64]) -> Vec<f64> {
-    // Sorting (value, index) pairs keeps the comparisons on contiguous
-    // memory; the order within a tie does not matter, as ties share a rank.
-    let mut sorted: Vec<(f64, usize)> = x.iter().copied().zip(0..).collect();
-    sorted.sort_unstable_by(|a, b| cmp_f64(&a.0, &b.0));
+    let (keys, idx) = order::sorted(x);
     let mut r = vec![0.0; x.len()];
-    let mut start = 0;
-    while start < sorted.len() {
-        let mut end = start + 1;
-        while end < sorted.len() && cmp_f64(&sorted[end].0, &sorted[start].0) == Ordering::Equal {
-            end += 1;
-        }
-        // positions start..end hold ranks start+1 ..= end
-        let avg = (start + 1 + end) as f64 / 2.0;
-        for &(_, k) in &sorted[start..end] {
-            r[k] = avg;
-        }
-        start = end;
-    }
+    order::average_ranks(&keys, &idx, |i, rank| r[i as usize] = rank);
     r
 }
 
@@ -643,6 +629,45 @@ mod tests {
         }
         if let Some((lo, hi)) = tornado_swing(a, b) {
             assert!(lo.is_finite() && hi.is_finite());
+        }
+    }
+
+    /// The ranks as they were computed before the radix sort: (value,
+    /// index) pairs sorted by `cmp_f64`, ties averaged.
+    fn ranks_by_comparisons(x: &[f64]) -> Vec<f64> {
+        let mut sorted: Vec<(f64, usize)> = x.iter().copied().zip(0..).collect();
+        sorted.sort_unstable_by(|a, b| cmp_f64(&a.0, &b.0));
+        let mut r = vec![0.0; x.len()];
+        let mut start = 0;
+        while start < sorted.len() {
+            let mut end = start + 1;
+            while end < sorted.len() && cmp_f64(&sorted[end].0, &sorted[start].0) == Ordering::Equal
+            {
+                end += 1;
+            }
+            let avg = (start + 1 + end) as f64 / 2.0;
+            for &(_, k) in &sorted[start..end] {
+                r[k] = avg;
+            }
+            start = end;
+        }
+        r
+    }
+
+    proptest! {
+        /// Ranks from the radix order are those of the comparison sort, bit
+        /// for bit: ties, −0 tying with +0, NaNs (equal bits tie), infinities.
+        #[test]
+        fn ranks_equal_the_comparison_sort(
+            x in prop::collection::vec(prop_oneof![
+                Just(0.0), Just(-0.0), Just(f64::NAN), Just(-f64::NAN), Just(f64::INFINITY),
+                Just(f64::NEG_INFINITY), Just(1.0), (0u32..20).prop_map(f64::from), -1e6..1e6f64,
+                any::<u64>().prop_map(f64::from_bits),
+            ], 0..400)
+        ) {
+            let got: Vec<u64> = ranks(&x).iter().map(|r| r.to_bits()).collect();
+            let want: Vec<u64> = ranks_by_comparisons(&x).iter().map(|r| r.to_bits()).collect();
+            prop_assert_eq!(got, want);
         }
     }
 

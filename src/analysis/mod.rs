@@ -4,6 +4,7 @@
 
 pub mod comparison;
 pub mod inference;
+pub mod order;
 pub mod sensitivity;
 pub mod stats;
 pub mod target;

@@ -1,6 +1,8 @@
 //! Summary statistics as spreadsheets compute them, and a bounded-memory
 //! histogram for per-month percentile bands over millions of trials.
 
+use super::order;
+
 /// The percentiles reported in `summary.csv`, in column order.
 pub const SUMMARY_PERCENTILES: [f64; 9] = [0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99];
 
@@ -35,19 +37,23 @@ pub struct Summary {
     pub sem: f64,
 }
 
-/// Summarises `values` (reordered in place). `None` when empty.
+/// Summarises `values`. `None` when empty.
 ///
 /// Percentiles use PERCENTILE.INC's definition — rank h = p·(n−1), linear
-/// interpolation between the order statistics around it — found by
-/// selection rather than a full sort.
-pub fn summarise(values: &mut [f64]) -> Option<Summary> {
+/// interpolation between the order statistics around it — found by radix
+/// selection ([`percentiles_inc`]) rather than a sort.
+pub fn summarise(values: &[f64]) -> Option<Summary> {
     let n = values.len();
     if n == 0 {
         return None;
     }
     let nf = n as f64;
-    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    // One pass for both extremes (each the fold it always was) and for
+    // whether any value is NaN, which the percentiles need to know.
+    let (min, max, nan) = values.iter().fold(
+        (f64::INFINITY, f64::NEG_INFINITY, false),
+        |(lo, hi, nan), &x| (lo.min(x), hi.max(x), nan | x.is_nan()),
+    );
     // Work on values scaled by a power of two (exact) to below 2 in
     // magnitude, so squares cannot overflow even for values near f64::MAX.
     let big = min.abs().max(max.abs());
@@ -71,13 +77,16 @@ pub fn summarise(values: &mut [f64]) -> Option<Summary> {
     let sd = sd_y * scale;
     // Infinite only for spreads beyond f64::MAX: the caller refuses those.
     let variance = var_y * scale * scale;
-    // SKEW and KURT standardise with the sample sd.
+    // SKEW and KURT standardise with the sample sd; both sums in one pass
+    // (each still its own left-to-right compensated sum).
     let (m3, m4) = if sd_y > 0.0 {
         let z = |x: f64| (y(x) - mean_y) / sd_y;
-        (
-            compensated_sum(values.iter().map(|&x| z(x).powi(3))),
-            compensated_sum(values.iter().map(|&x| z(x).powi(4))),
-        )
+        let (mut m3, mut m4) = (Neumaier::default(), Neumaier::default());
+        for &x in values {
+            m3.add(z(x).powi(3));
+            m4.add(z(x).powi(4));
+        }
+        (m3.total(), m4.total())
     } else {
         (0.0, 0.0)
     };
@@ -88,10 +97,11 @@ pub fn summarise(values: &mut [f64]) -> Option<Summary> {
     });
     let cv = (mean != 0.0).then(|| sd / mean).filter(|c| c.is_finite());
     let sem = sd / nf.sqrt();
-    let mut percentiles = [0.0; 9];
-    for (out, &p) in percentiles.iter_mut().zip(&SUMMARY_PERCENTILES) {
-        *out = percentile_inc(values, p);
-    }
+    let percentiles = if nan {
+        percentiles_by_selection(values, SUMMARY_PERCENTILES)
+    } else {
+        percentiles_without_nan(values, SUMMARY_PERCENTILES)
+    };
     Some(Summary {
         n,
         mean,
@@ -107,21 +117,41 @@ pub fn summarise(values: &mut [f64]) -> Option<Summary> {
     })
 }
 
+/// Neumaier's compensated sum, one term at a time.
+#[derive(Debug, Default, Clone, Copy)]
+struct Neumaier {
+    sum: f64,
+    carry: f64,
+}
+
+impl Neumaier {
+    fn add(&mut self, x: f64) {
+        let t = self.sum + x;
+        // The same (big − t) + small either way; choosing the operands
+        // rather than the expression lets it compile without a branch,
+        // which random signs would mispredict half the time.
+        let (big, small) = if self.sum.abs() >= x.abs() {
+            (self.sum, x)
+        } else {
+            (x, self.sum)
+        };
+        self.carry += (big - t) + small;
+        self.sum = t;
+    }
+
+    fn total(self) -> f64 {
+        self.sum + self.carry
+    }
+}
+
 /// Neumaier's compensated sum: accurate to the last bit for sums whose
 /// terms cancel (plain left-to-right summation gives 0 for 1e16 + 1 − 1e16).
 pub fn compensated_sum(xs: impl IntoIterator<Item = f64>) -> f64 {
-    let mut s = 0.0_f64;
-    let mut c = 0.0_f64;
+    let mut acc = Neumaier::default();
     for x in xs {
-        let t = s + x;
-        if s.abs() >= x.abs() {
-            c += (s - t) + x;
-        } else {
-            c += (x - t) + s;
-        }
-        s = t;
+        acc.add(x);
     }
-    s + c
+    acc.total()
 }
 
 impl Summary {
@@ -157,6 +187,66 @@ pub fn percentile_inc(values: &mut [f64], p: f64) -> f64 {
     }
     let x_hi = rest.iter().copied().fold(f64::INFINITY, f64::min);
     x_lo + frac * (x_hi - x_lo)
+}
+
+/// [`percentile_inc`] of each of `ps`, without reordering `values`: the
+/// same numbers, bit for bit. NaN for each when empty.
+pub fn percentiles_inc<const N: usize>(values: &[f64], ps: [f64; N]) -> [f64; N] {
+    if values.iter().any(|x| x.is_nan()) {
+        percentiles_by_selection(values, ps)
+    } else {
+        percentiles_without_nan(values, ps)
+    }
+}
+
+/// [`percentile_inc`] of each of `ps` on a copy of `values`.
+fn percentiles_by_selection<const N: usize>(values: &[f64], ps: [f64; N]) -> [f64; N] {
+    let mut copy = values.to_vec();
+    ps.map(|p| percentile_inc(&mut copy, p))
+}
+
+/// [`percentiles_inc`] of values none of which is NaN, from their order
+/// statistics found all at once by radix selection. [`percentile_inc`]'s
+/// upper neighbour, the least value after the lower one, is then the next
+/// order statistic (a signed zero aside, which cannot change x_lo + frac ·
+/// (x_hi − x_lo): x_hi − x_lo is the same either way).
+fn percentiles_without_nan<const N: usize>(values: &[f64], ps: [f64; N]) -> [f64; N] {
+    let n = values.len();
+    if n == 0 {
+        return [f64::NAN; N];
+    }
+    let at = ps.map(|p| {
+        let h = p.clamp(0.0, 1.0) * (n - 1) as f64;
+        let lo = h.floor() as usize;
+        (lo, h - lo as f64)
+    });
+    // (position, slot): each percentile's lower order statistic in slot
+    // 2i, its upper one (when it is used) in slot 2i + 1.
+    let mut wanted: Vec<(usize, usize)> = Vec::with_capacity(2 * N);
+    for (i, &(lo, frac)) in at.iter().enumerate() {
+        wanted.push((lo, 2 * i));
+        if frac != 0.0 && lo + 1 < n {
+            wanted.push((lo + 1, 2 * i + 1));
+        }
+    }
+    wanted.sort_unstable();
+    let ks: Vec<usize> = wanted.iter().map(|&(k, _)| k).collect();
+    let mut found = vec![0.0; ks.len()];
+    order::order_statistics(values, &ks, &mut found);
+    let mut slots = vec![f64::NAN; 2 * N];
+    for (&(_, slot), &x) in wanted.iter().zip(&found) {
+        slots[slot] = x;
+    }
+    let mut out = [0.0; N];
+    for (i, (o, &(lo, frac))) in out.iter_mut().zip(&at).enumerate() {
+        let x_lo = slots[2 * i];
+        *o = if frac == 0.0 || lo + 1 >= n {
+            x_lo
+        } else {
+            x_lo + frac * (slots[2 * i + 1] - x_lo)
+        };
+    }
+    out
 }
 
 /// Sub-buckets per power of two: bucket width is 1/128 of the power, so a
@@ -541,7 +631,7 @@ mod tests {
         assert_eq!(percentile_inc(&mut v, 0.5), 2.5);
         assert_eq!(percentile_inc(&mut v, 1.0), 4.0);
         assert_eq!(percentile_inc(&mut v, 0.0), 1.0);
-        let s = summarise(&mut [1.0, 2.0, 3.0, 4.0]).unwrap();
+        let s = summarise(&[1.0, 2.0, 3.0, 4.0]).unwrap();
         assert_eq!(s.mean, 2.5);
         // STDEV.S({1,2,3,4}) = 1.2909944487358056
         assert!((s.sd - 1.290_994_448_735_805_6).abs() < 1e-12);
@@ -556,17 +646,17 @@ mod tests {
         // SKEW({1,2,3,10}): mean 4, sd √(50/3) = 4.08248; z = −0.73485,
         // −0.48990, −0.24495, 1.46969; Σz³ = −0.39683 − 0.11758 − 0.01470
         // + 3.17453 = 2.64545; 4/(3·2)·2.64545 = 1.76363.
-        let t = summarise(&mut [1.0, 2.0, 3.0, 10.0]).unwrap();
+        let t = summarise(&[1.0, 2.0, 3.0, 10.0]).unwrap();
         assert!((t.skewness.unwrap() - 1.763_632_614_803_887_7).abs() < 1e-9);
-        let c = summarise(&mut [2.0, 2.0, 2.0, 2.0]).unwrap();
+        let c = summarise(&[2.0, 2.0, 2.0, 2.0]).unwrap();
         assert_eq!((c.skewness, c.kurtosis, c.sd), (None, None, 0.0));
         // A constant that is not a sum of exact binary fractions: the mean
         // is still the value itself (naive summation gives …932 here).
         let x = 232.924_334_407_519_35;
-        let c = summarise(&mut [x; 20]).unwrap();
+        let c = summarise(&[x; 20]).unwrap();
         assert_eq!((c.mean, c.sd, c.skewness), (x, 0.0, None));
         // Near f64::MAX the squares would overflow without scaling.
-        let h = summarise(&mut [1e300, 2e300, 3e300]).unwrap();
+        let h = summarise(&[1e300, 2e300, 3e300]).unwrap();
         assert!((h.mean - 2e300).abs() <= 2e300 * 1e-15 && (h.sd - 1e300).abs() <= 1e300 * 1e-15);
         assert!(!h.variance.is_finite() && !h.is_finite());
         assert_eq!(compensated_sum([1e16, 1.0, -1e16]), 1.0);
@@ -604,6 +694,147 @@ mod tests {
         h.add_all(&[f64::NAN, f64::NAN]);
         assert!(h.percentile(0.5).is_nan());
         assert!(h.percentiles(BAND_PERCENTILES).iter().all(|x| x.is_nan()));
+    }
+
+    /// `summarise` as it was before radix selection and fused passes: the
+    /// reference its results must equal bit for bit.
+    fn summarise_by_selection(values: &mut [f64]) -> Option<Summary> {
+        let n = values.len();
+        if n == 0 {
+            return None;
+        }
+        let nf = n as f64;
+        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let big = min.abs().max(max.abs());
+        let scale = if big > 0.0 && big.is_finite() {
+            2f64.powi(big.log2().floor() as i32)
+        } else {
+            1.0
+        };
+        let y = |x: f64| x / scale;
+        let base = y(min);
+        let mean_y = base + compensated_sum(values.iter().map(|&x| y(x) - base)) / nf;
+        let mean = (mean_y * scale).clamp(min, max);
+        let var_y = if n > 1 {
+            compensated_sum(values.iter().map(|&x| (y(x) - mean_y) * (y(x) - mean_y))) / (nf - 1.0)
+        } else {
+            0.0
+        };
+        let sd_y = var_y.sqrt();
+        let sd = sd_y * scale;
+        let variance = var_y * scale * scale;
+        let (m3, m4) = if sd_y > 0.0 {
+            let z = |x: f64| (y(x) - mean_y) / sd_y;
+            (
+                compensated_sum(values.iter().map(|&x| z(x).powi(3))),
+                compensated_sum(values.iter().map(|&x| z(x).powi(4))),
+            )
+        } else {
+            (0.0, 0.0)
+        };
+        let skewness = (n > 2 && sd_y > 0.0).then(|| nf / ((nf - 1.0) * (nf - 2.0)) * m3);
+        let kurtosis = (n > 3 && sd_y > 0.0).then(|| {
+            nf * (nf + 1.0) / ((nf - 1.0) * (nf - 2.0) * (nf - 3.0)) * m4
+                - 3.0 * (nf - 1.0) * (nf - 1.0) / ((nf - 2.0) * (nf - 3.0))
+        });
+        let cv = (mean != 0.0).then(|| sd / mean).filter(|c| c.is_finite());
+        let sem = sd / nf.sqrt();
+        let mut percentiles = [0.0; 9];
+        for (out, &p) in percentiles.iter_mut().zip(&SUMMARY_PERCENTILES) {
+            *out = percentile_inc(values, p);
+        }
+        Some(Summary {
+            n,
+            mean,
+            sd,
+            min,
+            percentiles,
+            max,
+            variance,
+            skewness,
+            kurtosis,
+            cv,
+            sem,
+        })
+    }
+
+    /// Every number of a summary as bits (NaN compares equal to itself).
+    fn summary_bits(s: &Summary) -> Vec<Option<u64>> {
+        [s.mean, s.sd, s.min, s.max, s.variance, s.sem]
+            .iter()
+            .chain(&s.percentiles)
+            .map(|x| Some(x.to_bits()))
+            .chain([s.skewness, s.kurtosis, s.cv].map(|x| x.map(f64::to_bits)))
+            .chain([Some(s.n as u64)])
+            .collect()
+    }
+
+    /// A value of an outcome column, or an edge: ties on a grid, signed
+    /// zeros, huge magnitudes, infinities, NaN.
+    fn column_value() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            6 => -1e3f64..1e3,
+            3 => (0u32..8).prop_map(f64::from),
+            1 => Just(-0.0),
+            1 => Just(0.0),
+            1 => Just(1e300),
+            1 => Just(f64::INFINITY),
+            1 => Just(f64::NEG_INFINITY),
+            1 => Just(f64::NAN),
+        ]
+    }
+
+    proptest! {
+        /// The summary is that of the old code, bit for bit, with or
+        /// without NaN, infinities and signed zeros, at any length
+        /// (short samples sort, long ones go through the radix buckets).
+        #[test]
+        fn summarise_equals_the_selection_code(
+            values in prop::collection::vec(column_value(), 0..2000),
+            finite_only in any::<bool>(),
+        ) {
+            let values: Vec<f64> = if finite_only {
+                values.into_iter().filter(|x| x.is_finite()).collect()
+            } else {
+                values
+            };
+            let got = summarise(&values);
+            let want = summarise_by_selection(&mut values.clone());
+            prop_assert_eq!(got.as_ref().map(summary_bits), want.as_ref().map(summary_bits));
+        }
+
+        /// The compensated sum is the one written with a branch on the
+        /// larger magnitude, bit for bit (signs, cancellations, zeros,
+        /// infinities and NaN).
+        #[test]
+        fn compensated_sum_equals_the_branch(xs in prop::collection::vec(column_value(), 0..200), big in any::<bool>()) {
+            let xs: Vec<f64> = xs.iter().map(|x| if big { x * 1e16 } else { *x }).collect();
+            let (mut s, mut c) = (0.0f64, 0.0f64);
+            for &x in &xs {
+                let t = s + x;
+                if s.abs() >= x.abs() {
+                    c += (s - t) + x;
+                } else {
+                    c += (x - t) + s;
+                }
+                s = t;
+            }
+            prop_assert_eq!(compensated_sum(xs.iter().copied()).to_bits(), (s + c).to_bits());
+        }
+
+        /// `percentiles_inc` is `percentile_inc` of each p, bit for bit.
+        #[test]
+        fn percentiles_inc_equals_one_by_one(
+            values in prop::collection::vec(column_value(), 0..1500),
+            mut ps in prop::collection::vec(0.0f64..=1.0, 5),
+        ) {
+            ps.sort_by(f64::total_cmp);
+            let ps = [ps[0], ps[1], ps[2], ps[3], ps[4]];
+            let mut copy = values.clone();
+            let want = ps.map(|p| percentile_inc(&mut copy, p).to_bits());
+            prop_assert_eq!(percentiles_inc(&values, ps).map(f64::to_bits), want);
+        }
     }
 
     proptest! {

@@ -89,8 +89,15 @@ pub fn values(state: &MonthState<'_>, mut f: impl FnMut(usize, f64)) {
 /// The whole file from per-(month, series) sums and histograms,
 /// `[month * series + s]`.
 pub fn csv(model: &Model<'_>, trials: u64, sums: &[f64], hists: &[Histogram]) -> String {
+    use rayon::prelude::*;
     let names = series_names(model);
     let n_series = names.len();
+    // Each band's percentiles walk its histogram's buckets: independent,
+    // so on the worker threads (of the caller's pool), collected in order.
+    let bands: Vec<[f64; 5]> = hists
+        .par_iter()
+        .map(|h| h.percentiles(BAND_PERCENTILES))
+        .collect();
     let mut out = String::from("month,metric,mean,p5,p25,p50,p75,p95\n");
     for m in 0..model.months() {
         let date = model.scenario.start.plus(m as i32).first_day();
@@ -98,7 +105,7 @@ pub fn csv(model: &Model<'_>, trials: u64, sums: &[f64], hists: &[Histogram]) ->
             let k = m * n_series + s;
             let _ = write!(out, "{date},{name},");
             push_number(&mut out, sums[k] / trials as f64);
-            for x in hists[k].percentiles(BAND_PERCENTILES) {
+            for x in bands[k] {
                 out.push(',');
                 push_number(&mut out, x);
             }

@@ -7,12 +7,12 @@ use std::fmt::Write as _;
 use std::io::Read;
 use std::path::Path;
 
-use super::cells::push_number;
+use super::cells::{push_number, push_uint};
 use super::outcomes::{self, IP_EXPIRY_CAUSE, OUTCOMES};
 use super::{bad_file, open_file};
 use crate::engine::{ExpiryCause, Model, Outcome};
 use crate::error::Error;
-use crate::scenario::Uncertain;
+use crate::scenario::{Month, Uncertain};
 
 /// The file's name in an output folder.
 pub const FILE: &str = "trials.csv";
@@ -51,7 +51,7 @@ pub fn row(
     line: &mut String,
 ) {
     let start = model.scenario.start;
-    let _ = write!(line, "{trial}");
+    push_uint(line, trial, 0);
     for (k, _) in inputs {
         line.push(',');
         push_number(line, values[*k]);
@@ -63,8 +63,7 @@ pub fn row(
             outcomes::Read::Date(date) => {
                 line.push(',');
                 if let Some(m) = date(o) {
-                    let m = start.plus(m as i32);
-                    let _ = write!(line, "{:04}-{:02}-01", m.year(), m.month_of_year());
+                    push_date(line, start.plus(m as i32));
                 }
             }
             outcomes::Read::Cause => {
@@ -82,6 +81,23 @@ pub fn row(
         }
     }
     line.push('\n');
+}
+
+/// Writes the first day of month `m` as `YYYY-MM-01`, as
+/// `{:04}-{:02}-01` does.
+fn push_date(line: &mut String, m: Month) {
+    match u64::try_from(m.year()) {
+        Ok(year) => {
+            push_uint(line, year, 4);
+            line.push('-');
+            push_uint(line, u64::from(m.month_of_year()), 2);
+            line.push_str("-01");
+        }
+        // Before year 0 (no scenario starts there): the formatter's sign.
+        Err(_) => {
+            let _ = write!(line, "{:04}-{:02}-01", m.year(), m.month_of_year());
+        }
+    }
 }
 
 /// The outcomes of an output folder's `trials.csv`: every numeric column
@@ -174,5 +190,25 @@ impl Trials {
             .iter()
             .find(|(n, _)| n == name)
             .map_or(&[], |(_, v)| v.as_slice())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_as_the_formatter_writes_them() {
+        // Months from 1000-01 (the earliest a scenario names) on, and far
+        // beyond either end of the four-digit years.
+        let first = Month::new(1000, 1).unwrap();
+        for k in [
+            0, 11, 12_300, 107_999, 108_000, 108_001, -1, -12_000, -12_001, -200_000,
+        ] {
+            let m = first.plus(k);
+            let mut line = String::new();
+            push_date(&mut line, m);
+            assert_eq!(line, format!("{:04}-{:02}-01", m.year(), m.month_of_year()));
+        }
     }
 }

@@ -101,7 +101,7 @@ pub fn target_rows(
             Some(
                 sim.columns
                     .column(k)
-                    .map(|col| (t.label(), stats::summarise(&mut t.indicator(&col)))),
+                    .map(|col| (t.label(), stats::summarise(&t.indicator(&col)))),
             )
         })
         .collect()
@@ -119,9 +119,15 @@ pub fn summarise_columns(sim: &Simulation) -> Result<Vec<(String, Option<Summary
         .par_iter()
         .enumerate()
         .map(|(k, name)| {
-            let mut present = sim.columns.column(k)?.into_owned();
-            present.retain(|x| !x.is_nan());
-            let summary = stats::summarise(&mut present);
+            let column = sim.columns.column(k)?;
+            // Missing values (NaN) are left out; a column without any is
+            // summarised where it is, not copied.
+            let summary = if column.iter().any(|x| x.is_nan()) {
+                let present: Vec<f64> = column.iter().copied().filter(|x| !x.is_nan()).collect();
+                stats::summarise(&present)
+            } else {
+                stats::summarise(&column)
+            };
             if summary.as_ref().is_some_and(|s| !s.is_finite()) {
                 return Err(super::simulate::overflow_error(&format!(
                     "the spread of {name}"
@@ -274,9 +280,10 @@ pub fn run(
         }),
         &stop,
     )?;
-    // Summaries and sensitivity use the same number of threads as the run,
-    // while trials.csv and paths.csv are synced to disk (seconds of waiting
-    // on the disk for a large run, overlapped with the computing).
+    // Summaries, sensitivity and the bands' percentiles use the same number
+    // of threads as the run, while trials.csv and paths.csv are synced to
+    // disk (seconds of waiting on the disk for a large run, overlapped with
+    // the computing).
     let pool = super::simulate::thread_pool(threads)?;
     let (synced, computed) = std::thread::scope(|scope| {
         let syncing = scope.spawn(|| {
@@ -293,7 +300,8 @@ pub fn run(
                 crate::analysis::sensitivity::analyse(&sim.inputs, &sim.metric_names, |k| {
                     sim.columns.head(k)
                 });
-            Ok::<_, Error>((summary, sensitivity))
+            let timeseries = timeseries::csv(&model, opts.trials, &sim.sums, &sim.hists);
+            Ok::<_, Error>((summary, sensitivity, timeseries))
         });
         let synced = syncing
             .join()
@@ -302,15 +310,12 @@ pub fn run(
     });
     // A file that could not be written is the first thing to report.
     synced?;
-    let (summary, sensitivity) = computed?;
+    let (summary, sensitivity, timeseries) = computed?;
     let columns_spilled = sim.columns.spilled();
     sim.columns.remove_spill();
     output_dir.write(summary::FILE, &summary::csv(&summary))?;
     output_dir.write(sensitivity::FILE, &sensitivity::csv(&sensitivity))?;
-    output_dir.write(
-        timeseries::FILE,
-        &timeseries::csv(&model, opts.trials, &sim.sums, &sim.hists),
-    )?;
+    output_dir.write(timeseries::FILE, &timeseries)?;
 
     // IP expiry date percentiles over all trials (beyond-horizon sorts last):
     // the k-th smallest month, from the per-month counts.
