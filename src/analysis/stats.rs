@@ -264,13 +264,13 @@ impl PartialEq for Histogram {
     }
 }
 
-/// Where [`Histogram::add_all`]'s inner loop stopped short of the end.
+/// Why [`Histogram::add_all`]'s inner loop stopped short of the end.
 enum Stop {
-    /// The value at this position falls in this bucket, outside the range.
-    Outside(usize, i64),
-    /// The value at this position took this bucket's count past a multiple
-    /// of 256 (its byte is already 0).
-    Carry(usize, i64),
+    /// The last value taken falls in this bucket, outside the range.
+    Outside(i64),
+    /// The last value taken took this bucket's count past a multiple of 256
+    /// (its byte is already 0).
+    Carry(i64),
 }
 
 impl Histogram {
@@ -293,26 +293,27 @@ impl Histogram {
         }
         let (mut lo, mut hi) = extremes(xs);
         let mut zeros = 0;
-        let mut rest = xs;
+        let mut rest = xs.iter();
         // The bucket range and counts are held in locals while values fall
         // inside them and no count passes a multiple of 256; either case
-        // leaves the inner loop to be dealt with, rarely.
+        // leaves the inner loop to be dealt with, rarely, and the loop goes
+        // on from the next value.
         loop {
             let (offset, counts) = (self.offset, self.counts.as_mut_slice());
             let mut stop = None;
-            for (k, &x) in rest.iter().enumerate() {
+            for &x in rest.by_ref() {
                 if Self::counted(x) {
                     let b = bucket_of(x);
                     match counts.get_mut(b.wrapping_sub(offset) as usize) {
                         Some(count) => {
                             *count = count.wrapping_add(1);
                             if *count == 0 {
-                                stop = Some(Stop::Carry(k, b));
+                                stop = Some(Stop::Carry(b));
                                 break;
                             }
                         }
                         None => {
-                            stop = Some(Stop::Outside(k, b));
+                            stop = Some(Stop::Outside(b));
                             break;
                         }
                     }
@@ -320,19 +321,14 @@ impl Histogram {
                     zeros += 1;
                 }
             }
-            let k = match stop {
+            match stop {
                 None => break,
-                Some(Stop::Carry(k, b)) => {
-                    self.carry(b, 1);
-                    k
-                }
-                Some(Stop::Outside(k, b)) => {
+                Some(Stop::Carry(b)) => self.carry(b, 1),
+                Some(Stop::Outside(b)) => {
                     self.cover_with_room(b);
                     self.count_in(b, 1);
-                    k
                 }
-            };
-            rest = &rest[k + 1..];
+            }
         }
         if lo > hi {
             // Every value was NaN.
