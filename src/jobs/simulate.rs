@@ -4,7 +4,8 @@
 //! returns its `trials.csv` text, its outcome values and its per-month sums;
 //! these are combined in chunk order, so every result is byte-identical
 //! whatever the thread count. Per-month percentile bands use integer-count
-//! histograms, whose merge does not depend on order either.
+//! histograms, one set shared by the workers: the order in which they add
+//! to it does not change the counts.
 
 use std::io::Write;
 use std::sync::Mutex;
@@ -132,7 +133,7 @@ struct Plan<'a, 'm> {
 /// [`Block`]: every lane steps through month m before any steps through
 /// m + 1, so that month's series of all lanes lie together and go into each
 /// (month, series) histogram in one pass, while that histogram is in cache.
-fn run_chunk(plan: &Plan<'_, '_>, index: u64, hists: &mut [Histogram]) -> ChunkOut {
+fn run_chunk(plan: &Plan<'_, '_>, index: u64, bands: &[Mutex<Vec<Histogram>>]) -> ChunkOut {
     let (model, opts) = (plan.model, plan.opts);
     let first = index * CHUNK;
     let last = (first + CHUNK).min(opts.trials);
@@ -159,7 +160,8 @@ fn run_chunk(plan: &Plan<'_, '_>, index: u64, hists: &mut [Histogram]) -> ChunkO
         let with_paths = (0..n).take_while(|&l| trial_of(l) < opts.paths).count();
         paths.resize(with_paths, String::new());
         model.start_block(opts.seed, batch_first, n, &mut block);
-        for m in 0..months {
+        let month_sums = out.sums.chunks_exact_mut(plan.n_series);
+        for (m, (band, sums)) in bands.iter().zip(month_sums).enumerate() {
             model.step_block(m, &mut block);
             for (lane, line) in paths.iter_mut().enumerate() {
                 let mut observer = PathsObserver {
@@ -169,9 +171,11 @@ fn run_chunk(plan: &Plan<'_, '_>, index: u64, hists: &mut [Histogram]) -> ChunkO
                 };
                 model.observe(m, &mut block, lane, &mut observer);
             }
-            let cells = m * plan.n_series..(m + 1) * plan.n_series;
-            let (sums, hists) = (&mut out.sums[cells.clone()], &mut hists[cells]);
-            block.series(|s, xs| hists[s].add_all(xs));
+            {
+                // A poisoned lock (a panic elsewhere) still holds valid counts.
+                let mut hists = band.lock().unwrap_or_else(|e| e.into_inner());
+                block.series(|s, xs| hists[s].add_all(xs));
+            }
             block.add_series_sums(sums);
         }
         let csv_before = out.trials_csv.len();
@@ -301,7 +305,7 @@ pub fn simulate(
             .map(|(_, name)| (name.clone(), Vec::with_capacity(kept)))
             .collect(),
         sums: vec![0.0; cells],
-        hists: vec![Histogram::default(); cells],
+        hists: Vec::new(),
     };
 
     let n_chunks = opts.trials.div_ceil(CHUNK);
@@ -309,23 +313,22 @@ pub fn simulate(
     // held by finished-but-not-yet-written chunks.
     let wave = (opts.threads as u64 * 4).max(1);
     let progress = progress_bar(opts, n_chunks);
-    let worker_hists: Vec<Mutex<Vec<Histogram>>> = (0..opts.threads.max(1))
-        .map(|_| Mutex::new(vec![Histogram::default(); cells]))
+    // One set of (month, series) histograms for the whole run, shared by
+    // the workers rather than one per worker (a long horizon's histograms
+    // are most of a run's memory), one lock per month. A worker holds a
+    // month's lock while it adds its block's month, about a seventh of the
+    // month's work (in instructions), so workers that reach the same month
+    // together fall a little apart rather than keep waiting. Integer counts:
+    // the same histograms in any order of additions.
+    let bands: Vec<Mutex<Vec<Histogram>>> = (0..model.months())
+        .map(|_| Mutex::new(vec![Histogram::default(); plan.n_series]))
         .collect();
-    // Each worker adds into its own histograms for the whole run (integer
-    // counts: the final merge gives the same result in any order), so
-    // nothing is merged per wave; chunk results are collected in order.
+    // Chunk results are collected in order.
     let compute_wave = |range: std::ops::Range<u64>| -> Vec<ChunkOut> {
         pool.install(|| {
             range
                 .into_par_iter()
-                .map(|index| {
-                    let slot = rayon::current_thread_index().unwrap_or(0) % worker_hists.len();
-                    // Only this worker locks its slot; a poisoned lock (a panic
-                    // elsewhere) still holds valid counts.
-                    let mut hists = worker_hists[slot].lock().unwrap_or_else(|e| e.into_inner());
-                    run_chunk(&plan, index, &mut hists)
-                })
+                .map(|index| run_chunk(&plan, index, &bands))
                 .collect()
         })
     };
@@ -367,12 +370,10 @@ pub fn simulate(
         p.finish_and_clear();
     }
     sim.columns.finish()?;
-    for slot in worker_hists {
-        let hists = slot.into_inner().unwrap_or_else(|e| e.into_inner());
-        for (h, o) in sim.hists.iter_mut().zip(&hists) {
-            h.merge(o);
-        }
-    }
+    sim.hists = bands
+        .into_iter()
+        .flat_map(|month| month.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .collect();
     let names = timeseries::series_names(model);
     if let Some(k) = sim.sums.iter().position(|x| !x.is_finite()) {
         let month = model.scenario.start.plus((k / plan.n_series) as i32);
