@@ -924,7 +924,12 @@ mod tests {
                 }
                 s = t;
             }
-            prop_assert_eq!(compensated_sum(xs.iter().copied()).to_bits(), (s + c).to_bits());
+            // NaN's sign and payload depend on which operand an instruction
+            // propagates (and so on the build); no output shows them.
+            let (got, want) = (compensated_sum(xs.iter().copied()), s + c);
+            if !(got.is_nan() && want.is_nan()) {
+                prop_assert_eq!(got.to_bits(), want.to_bits());
+            }
         }
 
         /// `percentiles_inc` is `percentile_inc` of each p, bit for bit.
