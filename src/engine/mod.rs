@@ -84,17 +84,6 @@ impl<'s> Model<'s> {
         }
     }
 
-    /// Runs the month step on `path` instead of the detected one.
-    pub fn with_path(mut self, path: Path) -> Model<'s> {
-        self.path = path;
-        self
-    }
-
-    /// The instruction-set path the month step runs on.
-    pub fn path(&self) -> Path {
-        self.path
-    }
-
     /// Number of months in the horizon.
     pub fn months(&self) -> usize {
         self.months

@@ -406,16 +406,6 @@ impl fmt::Display for PathError {
 
 impl std::error::Error for PathError {}
 
-/// Applies `f` to every `N`-lane group of `xs` in place; `xs.len()` must be
-/// a multiple of `N` (blocks are padded to [`PAD`] lanes).
-#[inline(always)]
-pub fn map_in_place<L: Lanes>(lanes: L, xs: &mut [f64], mut f: impl FnMut(L::F) -> L::F) {
-    for chunk in xs.chunks_exact_mut(L::N) {
-        let x = lanes.load(chunk);
-        lanes.store(f(x), chunk);
-    }
-}
-
 /// `out[j] = base[idx[j]]` for every j: `N` at a time, the rest one by one.
 #[inline(always)]
 pub fn gather_into<L: Lanes>(lanes: L, out: &mut [f64], base: &[f64], idx: &[usize]) {
@@ -442,10 +432,6 @@ pub fn add_gathered<L: Lanes>(lanes: L, out: &mut [f64], base: &[f64], idx: &[us
         out[j] += base[idx[j]];
     }
 }
-
-/// Lanes of every block are a multiple of this (the widest path's width),
-/// so no path needs a remainder loop.
-pub const PAD: usize = 8;
 
 #[cfg(test)]
 mod tests {
