@@ -16,7 +16,7 @@ use super::signing::{RankedSigning, Signing};
 use super::terms::{self, Route};
 use super::{ExpiryCause, Model, MonthState, Observer, Outcome};
 use crate::lanes::random::{LaneStreams, normal_pair};
-use crate::lanes::{Lanes, Scalar, WithLanes, math};
+use crate::lanes::{self, Lanes, Scalar, WithLanes, math};
 use crate::scenario::{InputId, Policy};
 
 /// The state of up to `lanes` trials: their sampled inputs, the constants
@@ -91,10 +91,18 @@ pub struct Block {
     pipeline: Vec<f64>,
     /// New capacity signed so far per provider.
     signed_total: Vec<f64>,
-    /// What comes online in each month of a ring of `ring` months:
-    /// `[(slot * providers + provider) * lanes + lane]`, slot = month % ring.
-    arrivals: Vec<f64>,
+    /// What each lane signed with each provider in each month of a ring
+    /// of `ring` months (0 where it signed nothing): `[(slot * providers +
+    /// provider) * lanes + lane]`, slot = month of signing % ring. Kept by
+    /// the month of signing, so that a month's signings are one contiguous
+    /// store and its arrivals one gather (each lane's lead time differs).
+    signings: Vec<f64>,
     ring: usize,
+    /// Each lane's position in `signings` of the month whose signings come
+    /// online this month, m − L: `slot * providers * lanes + lane`.
+    arrival_at: Vec<usize>,
+    /// What comes online this month from one provider, by lane.
+    arriving: Vec<f64>,
     /// `[(class * providers + provider) * lanes + lane]`.
     placed: Vec<f64>,
     placed_by_provider: Vec<f64>,
@@ -162,9 +170,6 @@ pub struct Block {
     signs: Vec<bool>,
     offered: Vec<bool>,
     taken_up: Vec<bool>,
-    /// ... and its slot of the arrivals ring, `slot * providers * lanes +
-    /// lane`.
-    arrival_at: Vec<usize>,
     /// The classes with their routes in serving order (one lane's, or
     /// every lane's when routes are fixed).
     serving: Vec<(usize, Route)>,
@@ -499,8 +504,7 @@ impl Model<'_> {
             v.clear();
             v.resize(lanes, false);
         }
-        b.arrival_at.clear();
-        b.arrival_at.resize(lanes, 0);
+        reset(&mut b.arriving, lanes, 0.0);
         reset(&mut b.sharing, lanes, 0.0);
         b.verified.clear();
         b.verified.resize(lanes, None);
@@ -627,14 +631,24 @@ impl Model<'_> {
                 b.coverage[l] = v(nc.coverage);
             }
         }
-        // A ring long enough that no arrival overwrites another.
+        // A ring long enough that a month's signings are still there when
+        // they come online, L ≤ ring − 1 months later.
         b.ring = b.lead.iter().copied().max().unwrap_or(1) + 1;
         let ring_len = if s.new_capacity.is_some() {
             b.ring * pl
         } else {
             0
         };
-        reset(&mut b.arrivals, ring_len, 0.0);
+        reset(&mut b.signings, ring_len, 0.0);
+        // Month 0's arrivals: the slot of month −L, which nothing signed
+        // (zeros until month ring − L writes it, after month 0 has read it).
+        b.arrival_at.clear();
+        b.arrival_at.extend(
+            b.lead
+                .iter()
+                .enumerate()
+                .map(|(l, &lead)| (b.ring - lead) % b.ring * pl + l),
+        );
     }
 
     /// Steps every lane of `block` through month `m` (months must come in
@@ -713,24 +727,30 @@ impl Model<'_> {
         }
         if s.new_capacity.is_some() {
             // What was signed L months ago comes online, for good.
-            let slot = m % b.ring;
-            let arriving = &mut b.arrivals[slot * n_prov * lanes..(slot + 1) * n_prov * lanes];
-            for ((a_p, online_p), capacity_p) in arriving
-                .chunks_exact_mut(lanes)
-                .zip(b.new_online.chunks_exact_mut(lanes))
+            let providers = b.new_online.chunks_exact_mut(lanes);
+            for (p, (online_p, capacity_p)) in providers
                 .zip(b.capacity.chunks_exact_mut(lanes))
+                .enumerate()
             {
-                for (((a, online), c), q) in a_p
-                    .iter_mut()
+                let signed_p = &b.signings[p * lanes..];
+                lanes::gather_into(lanes_path, &mut b.arriving, signed_p, &b.arrival_at);
+                for (((&a, online), c), q) in b
+                    .arriving
+                    .iter()
                     .zip(online_p)
                     .zip(capacity_p)
                     .zip(&mut b.pipeline)
                 {
-                    *online += *a;
-                    *q -= *a;
-                    *a = 0.0;
+                    *online += a;
+                    *q -= a;
                     *c += *online;
                 }
+            }
+            // Next month's arrivals were signed a month later.
+            let (month, ring_len) = (n_prov * lanes, b.signings.len());
+            for at in &mut b.arrival_at {
+                *at += month;
+                *at = if *at >= ring_len { *at - ring_len } else { *at };
             }
         }
         b.capacity_total.fill(0.0);
@@ -965,6 +985,10 @@ impl Model<'_> {
             b.serving.clear();
             b.serving.extend(terms::serving_order(fixed.routes(m)));
         }
+        // This month's slot of the ring (its last signings, a ring's length
+        // ago, are online already).
+        let slot = m % b.ring * n_prov * lanes;
+        b.signings[slot..slot + n_prov * lanes].fill(0.0);
         for l in 0..lanes {
             let unmet = b.unmet[l];
             let shortfall = unmet - b.pipeline[l];
@@ -1018,13 +1042,12 @@ impl Model<'_> {
                 }
             }
             // Online from month m + L; until then in the pipeline.
-            let arrival = (m + b.lead[l]) % b.ring;
             for p in 0..n_prov {
                 let x = b.signed_now[p];
                 if x > 0.0 {
                     b.signed_total[p * lanes + l] += x;
                     b.pipeline[l] += x;
-                    b.arrivals[(arrival * n_prov + p) * lanes + l] += x;
+                    b.signings[slot + p * lanes + l] = x;
                 }
             }
         }
@@ -1048,7 +1071,12 @@ impl Model<'_> {
             *contract = if *signs { amount } else { 0.0 };
             anyone_signs |= *signs;
         }
+        // This month's slot of the ring (its last signings, a ring's length
+        // ago, are online already).
+        let slot = m % b.ring * n_prov * lanes;
+        let signings = &mut b.signings[slot..slot + n_prov * lanes];
         if !anyone_signs {
+            signings.fill(0.0);
             return;
         }
         let mut signing = RankedSigning {
@@ -1109,20 +1137,16 @@ impl Model<'_> {
         }
         signing.signed_by_provider(s, &mut b.signed_month);
         // Online from month m + L; until then in the pipeline.
-        for (l, (at, &lead)) in b.arrival_at.iter_mut().zip(&b.lead).enumerate() {
-            *at = (m + lead) % b.ring * n_prov * lanes + l;
-        }
-        for (p, signed_p) in b.signed_month.chunks_exact(lanes).enumerate() {
+        let month = b.signed_month.chunks_exact(lanes);
+        for (p, (signed_p, ring_p)) in month.zip(signings.chunks_exact_mut(lanes)).enumerate() {
             let total_p = &mut b.signed_total[p * lanes..(p + 1) * lanes];
-            let lanes_p = signed_p
-                .iter()
-                .zip(total_p)
-                .zip(&mut b.pipeline)
-                .zip(&b.arrival_at);
-            for (((&x, total), pipeline), &at) in lanes_p {
+            let lanes_p = signed_p.iter().zip(total_p).zip(&mut b.pipeline);
+            for (((&x, total), pipeline), kept) in lanes_p.zip(ring_p) {
                 *total += x;
                 *pipeline += x;
-                b.arrivals[at + p * lanes] += x;
+                // 0 + x, as the ring of arrivals (zeros, x added) gave
+                // before it was kept by month of signing: −0 becomes +0.
+                *kept = 0.0 + x;
             }
         }
     }
