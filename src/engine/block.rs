@@ -99,7 +99,8 @@ pub struct Block {
     signings: Vec<f64>,
     ring: usize,
     /// Each lane's position in `signings` of the month whose signings come
-    /// online this month, m − L: `slot * providers * lanes + lane`.
+    /// online this month, m − L: `slot * providers * lanes + lane` (plus
+    /// `provider * lanes` for a provider's). Moves on a month every step.
     arrival_at: Vec<usize>,
     /// What comes online this month from one provider, by lane.
     arriving: Vec<f64>,
@@ -1144,8 +1145,9 @@ impl Model<'_> {
             for (((&x, total), pipeline), kept) in lanes_p.zip(ring_p) {
                 *total += x;
                 *pipeline += x;
-                // 0 + x, as the ring of arrivals (zeros, x added) gave
-                // before it was kept by month of signing: −0 becomes +0.
+                // 0 + x turns a −0 into +0: what comes online is the sum
+                // of the one signing that arrives, as it was when arrivals
+                // were added into a ring of zeros, so outputs stay the same.
                 *kept = 0.0 + x;
             }
         }
