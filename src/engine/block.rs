@@ -61,6 +61,10 @@ pub struct Block {
     /// Each provider's rank per lane, provider-major: `[provider * lanes +
     /// lane] = rank * lanes + lane`.
     rank_slots: Vec<usize>,
+    /// The same order as provider indices, rank-major: `[rank * lanes +
+    /// lane] = provider` as a double, which lanes compare in one
+    /// instruction (signing skips a ROFR holder by it).
+    provider_by_rank: Vec<f64>,
     growth0: Vec<f64>,
     halflife: Vec<f64>,
     drift_vol: Vec<f64>,
@@ -449,6 +453,7 @@ impl Model<'_> {
         b.order_slots.resize(pl, 0);
         b.rank_slots.clear();
         b.rank_slots.resize(pl, 0);
+        reset(&mut b.provider_by_rank, pl, 0.0);
         for v in [
             &mut b.growth0,
             &mut b.halflife,
@@ -598,6 +603,7 @@ impl Model<'_> {
             for (rank, &p) in order.iter().enumerate() {
                 b.order_slots[rank * lanes + l] = p * lanes + l;
                 b.rank_slots[p * lanes + l] = rank * lanes + l;
+                b.provider_by_rank[rank * lanes + l] = p as f64;
                 b.build_limit_by_rank[rank * lanes + l] = b.build_limit[p * lanes + l];
             }
             b.growth0[l] = v(s.demand.growth);
@@ -1083,7 +1089,7 @@ impl Model<'_> {
         let mut signing = RankedSigning {
             room_by_rank: &mut b.room_by_rank,
             signed_by_rank: &mut b.signed_by_rank,
-            order_slots: &b.order_slots,
+            provider_by_rank: &b.provider_by_rank,
             rank_slots: &b.rank_slots,
         };
         signing.start(&b.build_limit_by_rank);
@@ -1131,9 +1137,9 @@ impl Model<'_> {
                     {
                         *rest = if taken_up { *rest } else { part };
                     }
-                    signing.spread(&mut b.rest, Some(holder));
+                    signing.spread(s, &mut b.rest, Some(holder));
                 }
-                Route::Open => signing.spread(&mut b.part, None),
+                Route::Open => signing.spread(s, &mut b.part, None),
             }
         }
         signing.signed_by_provider(s, &mut b.signed_month);

@@ -2,7 +2,7 @@
 //! contract of a month is split over providers, each within what it can
 //! still build this month (its headroom), under the allocation policy.
 
-use crate::lanes::{self, Lanes};
+use crate::lanes::{self, Lanes, Scalar};
 use crate::scenario::Policy;
 
 /// One trial's signing in one month.
@@ -101,9 +101,9 @@ pub struct RankedSigning<'a> {
     pub room_by_rank: &'a mut [f64],
     /// What each rank's provider has signed this month, GW.
     pub signed_by_rank: &'a mut [f64],
-    /// `[rank * lanes + lane]`: the lane's provider of that rank, as its
-    /// index in a provider-major array (`provider * lanes + lane`).
-    pub order_slots: &'a [usize],
+    /// `[rank * lanes + lane]`: the lane's provider of that rank, its
+    /// index as a double (so that lanes compare it with one instruction).
+    pub provider_by_rank: &'a [f64],
     /// `[provider * lanes + lane]`: the provider's rank in the lane's
     /// order, as an index in a rank-major array (`rank * lanes + lane`).
     pub rank_slots: &'a [usize],
@@ -137,24 +137,24 @@ impl RankedSigning<'_> {
     /// its own order, skipping `except`; `amount` keeps what found no
     /// headroom.
     #[inline(always)]
-    pub fn spread(&mut self, amount: &mut [f64], except: Option<usize>) {
+    pub fn spread<L: Lanes>(&mut self, s: L, amount: &mut [f64], except: Option<usize>) {
         let lanes = amount.len();
-        // A provider-major index less its lane is its provider's first one.
-        let except = except.map_or(usize::MAX, |p| p * lanes);
+        let whole = lanes - lanes % L::N;
+        // No provider's index is negative.
+        let except = except.map_or(-1.0, |p| p as f64);
         let rows = self
             .room_by_rank
             .chunks_exact_mut(lanes)
             .zip(self.signed_by_rank.chunks_exact_mut(lanes))
-            .zip(self.order_slots.chunks_exact(lanes));
-        for ((room, signed), slots) in rows {
-            let lanes = amount.iter_mut().zip(room).zip(signed).zip(slots);
-            for (l, (((a, room), signed), &slot)) in lanes.enumerate() {
-                let want = if slot - l == except { 0.0 } else { *a };
-                let x = want.min(*room).max(0.0);
-                *signed += x;
-                *room -= x;
-                *a -= x;
-            }
+            .zip(self.provider_by_rank.chunks_exact(lanes));
+        for ((room, signed), providers) in rows {
+            let (amount, amount_tail) = amount.split_at_mut(whole);
+            let (room, room_tail) = room.split_at_mut(whole);
+            let (signed, signed_tail) = signed.split_at_mut(whole);
+            let (providers, providers_tail) = providers.split_at(whole);
+            spread_rank(s, except, amount, room, signed, providers);
+            let tail = (amount_tail, room_tail, signed_tail, providers_tail);
+            spread_rank(Scalar, except, tail.0, tail.1, tail.2, tail.3);
         }
     }
 
@@ -162,6 +162,36 @@ impl RankedSigning<'_> {
     #[inline(always)]
     pub fn signed_by_provider<L: Lanes>(&self, lanes: L, out: &mut [f64]) {
         lanes::gather_into(lanes, out, self.signed_by_rank, self.rank_slots);
+    }
+}
+
+/// One rank of [`RankedSigning::spread`], `L::N` lanes at a time (the
+/// slices' length a multiple of `L::N`): each lane's provider of this rank
+/// signs what it can of the lane's amount, unless it is `except`.
+#[inline(always)]
+fn spread_rank<L: Lanes>(
+    s: L,
+    except: f64,
+    amount: &mut [f64],
+    room: &mut [f64],
+    signed: &mut [f64],
+    providers: &[f64],
+) {
+    let (zero, except) = (s.splat(0.0), s.splat(except));
+    let lanes = amount
+        .chunks_exact_mut(L::N)
+        .zip(room.chunks_exact_mut(L::N))
+        .zip(signed.chunks_exact_mut(L::N))
+        .zip(providers.chunks_exact(L::N));
+    for (((a_n, room_n), signed_n), provider_n) in lanes {
+        let a = s.load(a_n);
+        let skipped = s.eq(s.load(provider_n), except);
+        let want = s.select(skipped, zero, a);
+        let r = s.load(room_n);
+        let x = s.max(s.min(want, r), zero);
+        s.store(s.add(s.load(signed_n), x), signed_n);
+        s.store(s.sub(r, x), room_n);
+        s.store(s.sub(a, x), a_n);
     }
 }
 
