@@ -183,6 +183,22 @@ impl Process {
         }
     }
 
+    /// The first month from which [`Process::step`] may change anything:
+    /// until then a step does nothing (no state, no draw), so the month
+    /// step skips it. The hazard and compute triggers are stepped every
+    /// month: the hazard grows even while a verdict is pending.
+    pub fn wake(&self) -> i64 {
+        if self.out.verified.is_some() {
+            return i64::MAX;
+        }
+        match (&self.trigger, self.pending) {
+            (Trigger::Hazard { .. } | Trigger::Compute(_), _) => i64::MIN,
+            (_, Some(verdict)) => verdict,
+            (Trigger::Never, None) => i64::MAX,
+            (Trigger::Date(d), None) => (*d).max(self.next_allowed),
+        }
+    }
+
     /// The month AGI was verified, if it has been.
     pub fn verified(&self) -> Option<i64> {
         self.out.verified

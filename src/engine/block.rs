@@ -84,6 +84,8 @@ pub struct Block {
     /// ln(1 + g) when growth does not decay (a constant of the trial).
     log_growth: Vec<f64>,
     agi: Vec<Process>,
+    /// Each lane's [`Process::wake`]: the AGI process is stepped from then.
+    agi_wake: Vec<i64>,
     // State, lane-minor.
     organic: Vec<f64>,
     capacity: Vec<f64>,
@@ -519,6 +521,8 @@ impl Model<'_> {
         b.shocks.reset(lanes);
         b.offers.reset(lanes);
         b.agi.resize_with(lanes, Process::idle);
+        b.agi_wake.clear();
+        b.agi_wake.resize(lanes, i64::MIN);
         b.offer_draws.clear();
         b.offer_draws.resize(cl, 0.0);
         b.routes.clear();
@@ -689,7 +693,10 @@ impl Model<'_> {
         // 1. AGI and the terms that hang on it (the revenue share's window
         // and the IP rights are used in step 7).
         for l in 0..lanes {
-            b.agi[l].step(self, mi, b.cum_placed_gw_months[l]);
+            if mi >= b.agi_wake[l] {
+                b.agi[l].step(self, mi, b.cum_placed_gw_months[l]);
+                b.agi_wake[l] = b.agi[l].wake();
+            }
             let verified = b.agi[l].verified();
             let expiry = self.terms.ip_expiry(verified);
             b.verified[l] = verified;
@@ -1258,7 +1265,7 @@ impl Model<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{Override, load_file};
+    use crate::scenario::{Override, load_file, load_str};
 
     /// The series sums are each series' left-to-right sum over the lanes,
     /// bit for bit, month after month.
@@ -1281,6 +1288,58 @@ mod tests {
             let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&fast), bits(&plain), "month {m}");
         }
+    }
+
+    /// The month step skips a lane's AGI process until its
+    /// [`Process::wake`]; stepping it every month instead gives the same
+    /// declarations and verifications, under each trigger. The hazard grows
+    /// while a verdict is pending (so the hazard is stepped every month),
+    /// and short panels and likely rejections make retries common.
+    #[test]
+    fn agi_woken_only_when_it_can_change_equals_every_month() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(root.join("scenarios/early_agi.toml")).unwrap();
+        let (at, panel) = (
+            text.find("\n[agi]\n").unwrap(),
+            text.find("\n[agi.panel]").unwrap(),
+        );
+        let modes = [
+            "mode = \"date\"\nyear = { dist = \"uniform\", min = 2025.5, max = 2032 }",
+            "mode = \"hazard\"\nannual_hazard = 0.4\nhazard_growth = 0.5",
+            "mode = \"compute\"\nthreshold_gw_years = { dist = \"uniform\", min = 1, max = 30 }",
+        ];
+        let panel_draws = "\n[agi.panel]\nmonths = { dist = \"uniform\", min = 0, max = 8 }\n\
+            confirm_probability = 0.3\nretry_months = { dist = \"uniform\", min = 1, max = 6 }\n";
+        let rest = &text[panel + 1..];
+        let after_panel = rest.find("\n[").map_or("", |i| &rest[i..]);
+        let mut verified = 0;
+        for mode in modes {
+            let text = format!("{}\n[agi]\n{mode}\n{panel_draws}{after_panel}", &text[..at]);
+            let scenario = load_str("agi test", &text, &[]).unwrap();
+            let model = Model::new(&scenario);
+            let lanes = 64;
+            let mut b = Block::default();
+            model.start_block(11, 0, lanes, &mut b);
+            let mut every: Vec<Process> = (0..lanes).map(|_| Process::idle()).collect();
+            for (l, p) in every.iter_mut().enumerate() {
+                p.start(&model, 11, l as u64, b.values(l));
+            }
+            for m in 0..model.months() {
+                // What step 1 will see: placed GW-months up to m − 1.
+                let cum = b.cum_placed_gw_months.clone();
+                model.step_block(m, &mut b);
+                for (l, p) in every.iter_mut().enumerate() {
+                    p.step(&model, m as i64, cum[l]);
+                    assert_eq!(
+                        b.agi[l].outcome(),
+                        p.outcome(),
+                        "{mode}, lane {l}, month {m}"
+                    );
+                }
+            }
+            verified += every.iter().filter(|p| p.verified().is_some()).count();
+        }
+        assert!(verified > 20, "only {verified} lanes verified AGI");
     }
 
     /// Routing and signing every lane at once and lane by lane give the
