@@ -193,6 +193,29 @@ fn cmp_f64(x: &f64, y: &f64) -> Ordering {
     fold(*x).total_cmp(&fold(*y))
 }
 
+/// Average ranks (1-based, ties averaged) as they were computed before
+/// the radix sort: (value, index) pairs sorted by [`cmp_f64`]. The
+/// reference the tests of the radix ranks compare with.
+#[cfg(test)]
+pub(crate) fn ranks_by_comparisons(x: &[f64]) -> Vec<f64> {
+    let mut sorted: Vec<(f64, usize)> = x.iter().copied().zip(0..).collect();
+    sorted.sort_unstable_by(|a, b| cmp_f64(&a.0, &b.0));
+    let mut r = vec![0.0; x.len()];
+    let mut start = 0;
+    while start < sorted.len() {
+        let mut end = start + 1;
+        while end < sorted.len() && cmp_f64(&sorted[end].0, &sorted[start].0).is_eq() {
+            end += 1;
+        }
+        let avg = (start + 1 + end) as f64 / 2.0;
+        for &(_, k) in &sorted[start..end] {
+            r[k] = avg;
+        }
+        start = end;
+    }
+    r
+}
+
 fn sorted(x: &[f64]) -> Vec<f64> {
     let mut v = x.to_vec();
     v.sort_unstable_by(cmp_f64);
@@ -630,28 +653,6 @@ mod tests {
         if let Some((lo, hi)) = tornado_swing(a, b) {
             assert!(lo.is_finite() && hi.is_finite());
         }
-    }
-
-    /// The ranks as they were computed before the radix sort: (value,
-    /// index) pairs sorted by `cmp_f64`, ties averaged.
-    fn ranks_by_comparisons(x: &[f64]) -> Vec<f64> {
-        let mut sorted: Vec<(f64, usize)> = x.iter().copied().zip(0..).collect();
-        sorted.sort_unstable_by(|a, b| cmp_f64(&a.0, &b.0));
-        let mut r = vec![0.0; x.len()];
-        let mut start = 0;
-        while start < sorted.len() {
-            let mut end = start + 1;
-            while end < sorted.len() && cmp_f64(&sorted[end].0, &sorted[start].0) == Ordering::Equal
-            {
-                end += 1;
-            }
-            let avg = (start + 1 + end) as f64 / 2.0;
-            for &(_, k) in &sorted[start..end] {
-                r[k] = avg;
-            }
-            start = end;
-        }
-        r
     }
 
     proptest! {

@@ -284,27 +284,7 @@ mod tests {
         metric_names: &[String],
         columns: &[Vec<f64>],
     ) -> Vec<Row> {
-        fn cmp_f64(x: &f64, y: &f64) -> std::cmp::Ordering {
-            let fold = |v: f64| if v == 0.0 { 0.0 } else { v };
-            fold(*x).total_cmp(&fold(*y))
-        }
-        fn ranks(x: &[f64]) -> Vec<f64> {
-            let mut sorted: Vec<(f64, usize)> = x.iter().copied().zip(0..).collect();
-            sorted.sort_unstable_by(|a, b| cmp_f64(&a.0, &b.0));
-            let mut r = vec![0.0; x.len()];
-            let mut start = 0;
-            while start < sorted.len() {
-                let mut end = start + 1;
-                while end < sorted.len() && cmp_f64(&sorted[end].0, &sorted[start].0).is_eq() {
-                    end += 1;
-                }
-                for &(_, k) in &sorted[start..end] {
-                    r[k] = (start + 1 + end) as f64 / 2.0;
-                }
-                start = end;
-            }
-            r
-        }
+        use crate::analysis::inference::ranks_by_comparisons as ranks;
         fn rank_correlation(rx: &[f64], ry: &[f64]) -> Option<f64> {
             let m = (rx.len() as f64 + 1.0) / 2.0;
             let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
