@@ -44,6 +44,10 @@ pub struct Model<'s> {
     /// The instruction-set path the month step runs on (every path gives
     /// the same bits).
     path: Path,
+    /// Tests only: route and sign lane by lane, the reference the
+    /// all-lanes steps are checked against.
+    #[cfg(test)]
+    lane_by_lane: bool,
 }
 
 /// Buffers for one trial at a time: a one-lane [`Block`].
@@ -81,6 +85,8 @@ impl<'s> Model<'s> {
             // The command line reports a bad ROFRSIM_SIMD before any model
             // is built; here it falls back to the widest path.
             path: Path::detect().unwrap_or_else(|_| Path::widest()),
+            #[cfg(test)]
+            lane_by_lane: false,
         }
     }
 

@@ -2,7 +2,6 @@
 //! where each class's new need goes under the allocation policy.
 
 use crate::lanes::{self, Lanes};
-use crate::scenario::Policy;
 
 /// Step 4, for every lane of a block. A class placed above its demand
 /// shrinks pro rata across its providers; then a provider holding more than
@@ -106,7 +105,8 @@ pub fn class_total(placed: &[f64], c: usize, n_prov: usize, lanes: usize, out: &
 /// lane at once: free capacity is kept rank by rank (`[rank * lanes +
 /// lane]`), so that spreading a class down each lane's order reads and
 /// writes contiguous lanes and vectorises. Placed GW stays provider by
-/// provider. Every lane does exactly the arithmetic of [`Router`].
+/// provider. Every lane does exactly the arithmetic of routing it alone
+/// (docs/model.md, step 5).
 pub struct Ranked<'a> {
     /// Placed GW, `[(class * n_prov + provider) * lanes + lane]`.
     pub placed: &'a mut [f64],
@@ -120,19 +120,16 @@ pub struct Ranked<'a> {
     pub rank_slots: &'a [usize],
     /// A buffer of `n_prov * lanes` values: GW taken, by rank.
     pub taken: &'a mut [f64],
+    /// A buffer of `lanes` values: free GW over the providers a class may
+    /// use, under `pro_rata`.
+    pub free_total: &'a mut [f64],
     /// Number of providers.
     pub n_prov: usize,
 }
 
 impl Ranked<'_> {
-    /// Lays out free capacity (`[provider * lanes + lane]`) rank by rank.
-    #[inline(always)]
-    pub fn set_free<L: Lanes>(&mut self, lanes: L, free: &[f64]) {
-        lanes::gather_into(lanes, self.free_by_rank, free, self.order_slots);
-    }
-
-    /// [`Router::take`] for every lane: up to `left` of class `c` on
-    /// provider `p`, as free capacity allows; `left` loses what is placed.
+    /// Places up to each lane's `left` of class `c` on provider `p`, as free
+    /// capacity allows; `left` loses what is placed.
     #[inline(always)]
     pub fn take(&mut self, c: usize, p: usize, left: &mut [f64]) {
         let lanes = left.len();
@@ -148,9 +145,9 @@ impl Ranked<'_> {
         }
     }
 
-    /// [`Router::spread`] under `cheapest_first` / `in_order` for every
-    /// lane: each lane's `left` of class `c` goes to its providers in its
-    /// own order, skipping `except`.
+    /// Under `cheapest_first` / `in_order`: each lane's `left` of class `c`
+    /// goes to its providers in its own order, skipping `except`; `left`
+    /// keeps what found no capacity.
     #[inline(always)]
     pub fn spread<L: Lanes>(&mut self, s: L, c: usize, left: &mut [f64], except: Option<usize>) {
         let lanes = left.len();
@@ -182,100 +179,65 @@ impl Ranked<'_> {
                 *need -= x;
             }
         }
-        // Each provider's GW of the class gets one addition, as in Router,
-        // read from its rank.
+        // Each provider's GW of the class gets one addition, read from its
+        // rank (as routing one lane alone adds once per provider).
         let placed = &mut self.placed[c * n_prov * lanes..(c + 1) * n_prov * lanes];
         lanes::add_gathered(s, placed, self.taken, self.rank_slots);
     }
-}
 
-/// Places one lane's need on providers with free capacity.
-pub struct Router<'a> {
-    /// Placed GW, `[(class * n_prov + provider) * lanes + lane]`.
-    pub placed: &'a mut [f64],
-    /// Free GW, `[provider * lanes + lane]`.
-    pub free: &'a mut [f64],
-    /// This lane's provider order for `cheapest_first` / `in_order`.
-    pub order: &'a [usize],
-    /// Number of providers.
-    pub n_prov: usize,
-    /// Lanes in the block.
-    pub lanes: usize,
-    /// The lane routed.
-    pub lane: usize,
-    /// The allocation policy.
-    pub policy: Policy,
-}
-
-impl Router<'_> {
-    fn at(&self, c: usize, p: usize) -> usize {
-        (c * self.n_prov + p) * self.lanes + self.lane
-    }
-
-    fn free_at(&self, p: usize) -> usize {
-        p * self.lanes + self.lane
-    }
-
-    /// GW placed for class `c`.
+    /// Places each lane's `left` of class `c` under `pro_rata` on every
+    /// provider but `except`: all of their free capacity when `left` needs
+    /// it all, else shares of `left` in proportion to free capacity, so
+    /// that every provider keeps the same share of its free capacity.
+    /// `left` keeps what found none. Under `pro_rata` each lane's order is
+    /// the providers' own, so rank and provider coincide. Every step is a
+    /// choice per lane rather than a branch, so the loops vectorise; a lane
+    /// with nothing to place, or no free capacity, keeps everything as is.
     #[inline(always)]
-    pub fn class_total(&self, c: usize) -> f64 {
-        (0..self.n_prov).map(|p| self.placed[self.at(c, p)]).sum()
-    }
-
-    /// Places up to `need` of class `c` on provider `p`; returns what is left.
-    pub fn take(&mut self, c: usize, p: usize, need: f64) -> f64 {
-        let (i, f) = (self.at(c, p), self.free_at(p));
-        let x = need.min(self.free[f]).max(0.0);
-        self.placed[i] += x;
-        self.free[f] -= x;
-        need - x
-    }
-
-    /// Places `need` of class `c` under the policy on every provider but
-    /// `except`; returns what found no capacity.
-    pub fn spread(&mut self, c: usize, need: f64, except: Option<usize>) -> f64 {
-        if need <= 0.0 {
-            return need.max(0.0);
+    pub fn spread_pro_rata(&mut self, c: usize, left: &mut [f64], except: Option<usize>) {
+        let lanes = left.len();
+        let n_prov = self.n_prov;
+        let eligible = move |p: &usize| Some(*p) != except;
+        // Free GW over the eligible providers, in provider order (from −0,
+        // as `Iterator::sum` adds).
+        let total = &mut *self.free_total;
+        total.fill(-0.0);
+        let rows = self.free_by_rank.chunks_exact(lanes).enumerate();
+        for (_, free) in rows.filter(|(p, _)| eligible(p)) {
+            for (t, &f) in total.iter_mut().zip(free) {
+                *t += f;
+            }
         }
-        match self.policy {
-            Policy::CheapestFirst | Policy::InOrder => {
-                let mut left = need;
-                for i in 0..self.order.len() {
-                    if left <= 0.0 {
-                        break;
-                    }
-                    let p = self.order[i];
-                    if Some(p) != except {
-                        left = self.take(c, p, left);
-                    }
-                }
-                left
+        let placed = &mut self.placed[c * n_prov * lanes..(c + 1) * n_prov * lanes];
+        let rows = placed
+            .chunks_exact_mut(lanes)
+            .zip(self.free_by_rank.chunks_exact_mut(lanes))
+            .enumerate()
+            .filter(|(p, _)| eligible(p));
+        for (_, (placed_p, free_p)) in rows {
+            let lanes = left.iter().zip(total.iter()).zip(free_p).zip(placed_p);
+            for (((&need, &total), f), x_placed) in lanes {
+                let places = need > 0.0 && total > 0.0;
+                let all = total <= need;
+                let x = if all { *f } else { need * *f / total };
+                *x_placed = if places { *x_placed + x } else { *x_placed };
+                *f = match (places, all) {
+                    (false, _) => *f,
+                    (true, true) => 0.0,
+                    (true, false) => *f - x,
+                };
             }
-            Policy::ProRata => {
-                let total: f64 = (0..self.n_prov)
-                    .filter(|&p| Some(p) != except)
-                    .map(|p| self.free[self.free_at(p)])
-                    .sum();
-                if total <= 0.0 {
-                    return need;
-                }
-                if total <= need {
-                    for p in (0..self.n_prov).filter(|&p| Some(p) != except) {
-                        let (i, f) = (self.at(c, p), self.free_at(p));
-                        let x = self.free[f];
-                        self.placed[i] += x;
-                        self.free[f] = 0.0;
-                    }
-                    return need - total;
-                }
-                for p in (0..self.n_prov).filter(|&p| Some(p) != except) {
-                    let (i, f) = (self.at(c, p), self.free_at(p));
-                    let x = need * self.free[f] / total;
-                    self.placed[i] += x;
-                    self.free[f] -= x;
-                }
+        }
+        for (need, &total) in left.iter_mut().zip(total.iter()) {
+            *need = if *need <= 0.0 {
+                need.max(0.0)
+            } else if total <= 0.0 {
+                *need
+            } else if total <= *need {
+                *need - total
+            } else {
                 0.0
-            }
+            };
         }
     }
 }
@@ -293,32 +255,5 @@ mod tests {
         assert_eq!(placed[0], 1.0);
         assert_eq!(placed[2], 1.0);
         assert!((placed[1] - 0.75).abs() < 1e-12 && (placed[3] - 0.75).abs() < 1e-12);
-    }
-
-    #[test]
-    fn policies_spread_need() {
-        let order = [1, 0, 2];
-        for (policy, expect) in [
-            (Policy::CheapestFirst, [1.0, 3.0, 0.0]),
-            (Policy::InOrder, [1.0, 3.0, 0.0]),
-            (Policy::ProRata, [4.0 / 6.0, 2.0, 8.0 / 6.0]),
-        ] {
-            let mut placed = vec![0.0; 3];
-            let mut free = vec![1.0, 3.0, 2.0];
-            let mut r = Router {
-                placed: &mut placed,
-                free: &mut free,
-                order: &order,
-                n_prov: 3,
-                lanes: 1,
-                lane: 0,
-                policy,
-            };
-            let left = r.spread(0, 4.0, None);
-            assert_eq!(left, 0.0, "{policy:?}");
-            for (a, b) in placed.iter().zip(expect) {
-                assert!((a - b).abs() < 1e-12, "{policy:?}: {placed:?}");
-            }
-        }
     }
 }

@@ -3,104 +3,22 @@
 //! still build this month (its headroom), under the allocation policy.
 
 use crate::lanes::{self, Lanes, Scalar};
-use crate::scenario::Policy;
 
-/// One trial's signing in one month.
-pub struct Signing<'a> {
-    /// The allocation policy.
-    pub policy: Policy,
-    /// The trial's provider order for `cheapest_first` / `in_order`.
-    pub order: &'a [usize],
-    /// What each provider can still sign this month, GW (infinite when
-    /// unlimited).
-    pub headroom: &'a mut [f64],
-    /// What each provider has signed this month, GW.
-    pub signed: &'a mut [f64],
-}
-
-impl Signing<'_> {
-    /// Provider `p` signs up to `amount` within its headroom; returns what
-    /// is left.
-    pub fn sign(&mut self, p: usize, amount: f64) -> f64 {
-        let x = amount.min(self.headroom[p]).max(0.0);
-        self.signed[p] += x;
-        self.headroom[p] -= x;
-        amount - x
-    }
-
-    /// Signs `amount` under the policy over every provider but `except`;
-    /// returns what found no headroom.
-    pub fn spread(&mut self, amount: f64, except: Option<usize>) -> f64 {
-        if amount <= 0.0 {
-            return amount.max(0.0);
-        }
-        let eligible = |p: usize| Some(p) != except;
-        match self.policy {
-            Policy::CheapestFirst | Policy::InOrder => {
-                let mut left = amount;
-                for i in 0..self.order.len() {
-                    if left <= 0.0 {
-                        break;
-                    }
-                    let p = self.order[i];
-                    if eligible(p) {
-                        left = self.sign(p, left);
-                    }
-                }
-                left
-            }
-            Policy::ProRata => {
-                let n = self.headroom.len();
-                let unlimited = (0..n)
-                    .filter(|&p| eligible(p) && self.headroom[p] == f64::INFINITY)
-                    .count();
-                if unlimited > 0 {
-                    // In proportion to headroom, as some headroom grows
-                    // without bound: the unlimited providers share equally.
-                    let each = amount / unlimited as f64;
-                    for p in (0..n).filter(|&p| eligible(p) && self.headroom[p] == f64::INFINITY) {
-                        self.signed[p] += each;
-                    }
-                    return 0.0;
-                }
-                let total: f64 = (0..n)
-                    .filter(|&p| eligible(p))
-                    .map(|p| self.headroom[p])
-                    .sum();
-                if total <= 0.0 {
-                    return amount;
-                }
-                if total <= amount {
-                    for p in (0..n).filter(|&p| eligible(p)) {
-                        self.signed[p] += self.headroom[p];
-                        self.headroom[p] = 0.0;
-                    }
-                    return amount - total;
-                }
-                for p in (0..n).filter(|&p| eligible(p)) {
-                    let x = amount * self.headroom[p] / total;
-                    self.signed[p] += x;
-                    self.headroom[p] -= x;
-                }
-                0.0
-            }
-        }
-    }
-}
-
-/// [`Signing`] under `cheapest_first` / `in_order` for every lane of a
-/// block at once, laid out like [`crate::engine::routing::Ranked`]:
-/// headroom and signed GW rank by rank (`[rank * lanes + lane]`), so
-/// spreading down each lane's order reads and writes contiguous lanes and
-/// vectorises. A lane with nothing to sign passes 0, which signs 0
-/// everywhere; every other lane does exactly the arithmetic of [`Signing`]
-/// (which stops early where this goes on adding 0, and adding +0 to a sum
-/// that is never −0 leaves it as it is).
+/// One month's signing for every lane of a block at once, laid out like
+/// [`crate::engine::routing::Ranked`]: headroom and signed GW rank by rank
+/// (`[rank * lanes + lane]`), so spreading down each lane's order reads
+/// and writes contiguous lanes and vectorises. A lane with nothing to sign
+/// passes 0, which signs 0 everywhere (adding +0 to a sum that is never −0
+/// leaves it as it is).
 pub struct RankedSigning<'a> {
     /// What each rank's provider can still sign this month, GW.
     pub room_by_rank: &'a mut [f64],
     /// What each rank's provider has signed this month, GW.
     pub signed_by_rank: &'a mut [f64],
+    /// Buffers of `lanes` values for `pro_rata`: the headroom of the
+    /// providers a class may use, and how many of them are unlimited.
+    pub room_total: &'a mut [f64],
+    pub unlimited: &'a mut [f64],
     /// `[rank * lanes + lane]`: the lane's provider of that rank, its
     /// index as a double (so that lanes compare it with one instruction).
     pub provider_by_rank: &'a [f64],
@@ -118,8 +36,8 @@ impl RankedSigning<'_> {
         self.signed_by_rank.fill(0.0);
     }
 
-    /// [`Signing::sign`] for every lane: provider `p` signs up to
-    /// `amount`; `amount` loses what it signs.
+    /// Provider `p` signs up to each lane's `amount` within its headroom;
+    /// `amount` loses what it signs.
     #[inline(always)]
     pub fn sign(&mut self, p: usize, amount: &mut [f64]) {
         let lanes = amount.len();
@@ -133,7 +51,25 @@ impl RankedSigning<'_> {
         }
     }
 
-    /// [`Signing::spread`] for every lane: each lane's `amount` goes down
+    /// Signs each lane's `amount` over every provider but `except`, under
+    /// `pro_rata` or else down each lane's order; `amount` keeps what
+    /// found no headroom.
+    #[inline(always)]
+    pub fn spread_under<L: Lanes>(
+        &mut self,
+        s: L,
+        pro_rata: bool,
+        amount: &mut [f64],
+        except: Option<usize>,
+    ) {
+        if pro_rata {
+            self.spread_pro_rata(amount, except);
+        } else {
+            self.spread(s, amount, except);
+        }
+    }
+
+    /// Under `cheapest_first` / `in_order`: each lane's `amount` goes down
     /// its own order, skipping `except`; `amount` keeps what found no
     /// headroom.
     #[inline(always)]
@@ -155,6 +91,73 @@ impl RankedSigning<'_> {
             spread_rank(s, except, amount, room, signed, providers);
             let tail = (amount_tail, room_tail, signed_tail, providers_tail);
             spread_rank(Scalar, except, tail.0, tail.1, tail.2, tail.3);
+        }
+    }
+
+    /// Under `pro_rata`, each lane's `amount` over every provider but
+    /// `except`: when some have unlimited headroom, they share it equally
+    /// (in proportion to headroom, as theirs grows without bound) and the
+    /// others sign nothing; else all of their headroom when `amount` needs
+    /// it all, or shares of `amount` in proportion to headroom. `amount`
+    /// keeps what found no headroom. Under `pro_rata` rank and provider
+    /// coincide. Every step is a choice per lane, so the loops vectorise.
+    #[inline(always)]
+    pub fn spread_pro_rata(&mut self, amount: &mut [f64], except: Option<usize>) {
+        let lanes = amount.len();
+        let eligible = move |p: &usize| Some(*p) != except;
+        let (total, unlimited) = (&mut *self.room_total, &mut *self.unlimited);
+        // In provider order, from −0 as `Iterator::sum` adds; the total
+        // matters only where no headroom is unlimited.
+        total.fill(-0.0);
+        unlimited.fill(0.0);
+        let rows = self.room_by_rank.chunks_exact(lanes).enumerate();
+        for (_, room) in rows.filter(|(p, _)| eligible(p)) {
+            let lanes = total.iter_mut().zip(unlimited.iter_mut()).zip(room);
+            for ((t, n), &r) in lanes {
+                *t += r;
+                *n += if r == f64::INFINITY { 1.0 } else { 0.0 };
+            }
+        }
+        let rows = self
+            .room_by_rank
+            .chunks_exact_mut(lanes)
+            .zip(self.signed_by_rank.chunks_exact_mut(lanes))
+            .enumerate()
+            .filter(|(p, _)| eligible(p));
+        for (_, (room_p, signed_p)) in rows {
+            let state = amount.iter().zip(total.iter()).zip(unlimited.iter());
+            for (((&a, &total), &n), (room, signed)) in state.zip(room_p.iter_mut().zip(signed_p)) {
+                let signs = a > 0.0;
+                let shared = n > 0.0;
+                let all = total <= a;
+                let x = if shared {
+                    if *room == f64::INFINITY { a / n } else { 0.0 }
+                } else if all {
+                    *room
+                } else {
+                    a * *room / total
+                };
+                let adds = signs && (shared || total > 0.0);
+                *signed = if adds { *signed + x } else { *signed };
+                *room = match (adds && !shared, all) {
+                    (false, _) => *room,
+                    (true, true) => 0.0,
+                    (true, false) => *room - x,
+                };
+            }
+        }
+        for ((a, &total), &n) in amount.iter_mut().zip(total.iter()).zip(unlimited.iter()) {
+            *a = if *a <= 0.0 {
+                a.max(0.0)
+            } else if n > 0.0 {
+                0.0
+            } else if total <= 0.0 {
+                *a
+            } else if total <= *a {
+                *a - total
+            } else {
+                0.0
+            };
         }
     }
 
@@ -192,62 +195,5 @@ fn spread_rank<L: Lanes>(
         s.store(s.add(s.load(signed_n), x), signed_n);
         s.store(s.sub(r, x), room_n);
         s.store(s.sub(a, x), a_n);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn run(
-        policy: Policy,
-        headroom: &[f64],
-        amount: f64,
-        except: Option<usize>,
-    ) -> (Vec<f64>, f64) {
-        let order = [1, 0, 2];
-        let mut room = headroom.to_vec();
-        let mut signed = vec![0.0; headroom.len()];
-        let left = Signing {
-            policy,
-            order: &order,
-            headroom: &mut room,
-            signed: &mut signed,
-        }
-        .spread(amount, except);
-        (signed, left)
-    }
-
-    #[test]
-    fn each_policy_signs_within_headroom() {
-        // Walk the order 1, 0, 2: provider 1 has 1 GW of headroom, 0 has 3.
-        assert_eq!(
-            run(Policy::CheapestFirst, &[3.0, 1.0, 2.0], 4.0, None),
-            (vec![3.0, 1.0, 0.0], 0.0)
-        );
-        assert_eq!(
-            run(Policy::InOrder, &[3.0, 1.0, 2.0], 7.0, Some(2)),
-            (vec![3.0, 1.0, 0.0], 3.0)
-        );
-        // In proportion to headroom 1 : 3 : 2 (total 6) of 3 GW.
-        assert_eq!(
-            run(Policy::ProRata, &[1.0, 3.0, 2.0], 3.0, None),
-            (vec![0.5, 1.5, 1.0], 0.0)
-        );
-        // More than all the headroom: each signs all of it.
-        assert_eq!(
-            run(Policy::ProRata, &[1.0, 3.0, 2.0], 10.0, Some(1)),
-            (vec![1.0, 0.0, 2.0], 7.0)
-        );
-        // Unlimited providers share equally; the limited ones sign nothing.
-        let inf = f64::INFINITY;
-        assert_eq!(
-            run(Policy::ProRata, &[inf, 3.0, inf], 3.0, None),
-            (vec![1.5, 0.0, 1.5], 0.0)
-        );
-        assert_eq!(
-            run(Policy::CheapestFirst, &[inf, 0.0, 2.0], 3.0, None),
-            (vec![3.0, 0.0, 0.0], 0.0)
-        );
     }
 }

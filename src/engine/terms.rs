@@ -2,8 +2,8 @@
 //! 1 and 5): when a term's window is active, which route each workload
 //! class takes in a month — exclusive, then ROFR, then open, the first
 //! matching window in file order deciding —, the order classes are served
-//! in, when IP rights end, and the ROFR offer. Both routing paths (every
-//! lane at once, and lane by lane) take these rules from here.
+//! in, when IP rights end, and the ROFR offer. The month step and the
+//! tests' lane-by-lane reference take these rules from here.
 
 use crate::scenario::{InputId, Month, Scenario, Until};
 
