@@ -13,7 +13,7 @@ use super::agi::Process;
 use super::rng;
 use super::routing;
 use super::signing::RankedSigning;
-use super::terms::{self, Route};
+use super::terms::{self, InMonth, Route};
 use super::{ExpiryCause, Model, MonthState, Observer, Outcome};
 use crate::lanes::random::{LaneStreams, normal_pair};
 use crate::lanes::{self, Lanes, Scalar, WithLanes, math};
@@ -89,6 +89,12 @@ pub struct Block {
     agi: Vec<Process>,
     /// Each lane's [`Process::wake`]: the AGI process is stepped from then.
     agi_wake: Vec<i64>,
+    /// The first of them.
+    first_wake: i64,
+    /// The months AGI was verified and IP rights end, per lane, as doubles
+    /// (infinite for never), so that step 1's flags compare lanes at once.
+    verified_month: Vec<f64>,
+    expiry_month: Vec<f64>,
     // State, lane-minor.
     organic: Vec<f64>,
     capacity: Vec<f64>,
@@ -434,6 +440,11 @@ fn select_group(in_group: &mut [bool], route_group: &[usize], g: usize) {
     }
 }
 
+/// A month index as a double, infinite for never.
+fn month_or_never(m: Option<i64>) -> f64 {
+    m.map_or(f64::INFINITY, |m| m as f64)
+}
+
 #[inline(always)]
 fn continue_with(active: &[bool], left: &[f64], unmet: &mut [f64]) {
     for ((u, &l), &a) in unmet.iter_mut().zip(left).zip(active) {
@@ -532,8 +543,12 @@ impl Model<'_> {
         reset(&mut b.sharing, lanes, 0.0);
         b.verified.clear();
         b.verified.resize(lanes, None);
+        let expiry = self.terms.ip_expiry(None);
         b.ip_expiry.clear();
-        b.ip_expiry.resize(lanes, None);
+        b.ip_expiry.resize(lanes, expiry);
+        reset(&mut b.verified_month, lanes, f64::INFINITY);
+        reset(&mut b.expiry_month, lanes, month_or_never(expiry));
+        b.first_wake = i64::MIN;
         b.shocks.reset(lanes);
         b.offers.reset(lanes);
         b.agi.resize_with(lanes, Process::idle);
@@ -711,25 +726,51 @@ impl Model<'_> {
         let mf = m as f64;
 
         // 1. AGI and the terms that hang on it (the revenue share's window
-        // and the IP rights are used in step 7).
-        for l in 0..lanes {
-            if mi >= b.agi_wake[l] {
-                b.agi[l].step(self, mi, b.cum_placed_gw_months[l]);
-                b.agi_wake[l] = b.agi[l].wake();
+        // and the IP rights are used in step 7). A lane's AGI process is
+        // stepped only from the month it can next change; the block skips
+        // the lanes altogether until the first of them.
+        if mi >= b.first_wake {
+            let mut first_wake = i64::MAX;
+            for l in 0..lanes {
+                if mi >= b.agi_wake[l] {
+                    b.agi[l].step(self, mi, b.cum_placed_gw_months[l]);
+                    b.agi_wake[l] = b.agi[l].wake();
+                    let verified = b.agi[l].verified();
+                    if verified != b.verified[l] {
+                        // Once per lane at most: verification is final.
+                        b.verified[l] = verified;
+                        b.ip_expiry[l] = self.terms.ip_expiry(verified);
+                        b.verified_month[l] = month_or_never(verified);
+                        b.expiry_month[l] = month_or_never(b.ip_expiry[l]);
+                    }
+                }
+                first_wake = first_wake.min(b.agi_wake[l]);
             }
-            let verified = b.agi[l].verified();
-            let expiry = self.terms.ip_expiry(verified);
-            b.verified[l] = verified;
-            b.ip_expiry[l] = expiry;
-            b.agi_verified[l] = if verified.is_some() { 1.0 } else { 0.0 };
-            b.sharing[l] = if self.terms.sharing(mi, verified, expiry) {
-                1.0
-            } else {
-                0.0
-            };
-            let ip_active = expiry.is_none_or(|e| mi < e);
-            b.ip_months[l] += u32::from(ip_active);
-            b.ip_active[l] = if ip_active { 1.0 } else { 0.0 };
+            b.first_wake = first_wake;
+        }
+        for (flag, &verified) in b.agi_verified.iter_mut().zip(&b.verified_month) {
+            *flag = if verified <= mf { 1.0 } else { 0.0 };
+        }
+        let ip = b.ip_active.iter_mut().zip(&mut b.ip_months);
+        for ((flag, months), &expiry) in ip.zip(&b.expiry_month) {
+            let active = mf < expiry;
+            *flag = if active { 1.0 } else { 0.0 };
+            *months += u32::from(active);
+        }
+        let until = match self.terms.sharing_in(mi) {
+            InMonth::Closed => None,
+            InMonth::Open => Some(None),
+            InMonth::UntilAgiVerified => Some(Some(&b.verified_month)),
+            InMonth::UntilIpExpiry => Some(Some(&b.expiry_month)),
+        };
+        match until {
+            None => b.sharing.fill(0.0),
+            Some(None) => b.sharing.fill(1.0),
+            Some(Some(end)) => {
+                for (flag, &end) in b.sharing.iter_mut().zip(end) {
+                    *flag = if mf < end { 1.0 } else { 0.0 };
+                }
+            }
         }
 
         // 2. Capacity.
@@ -1314,6 +1355,17 @@ mod tests {
                         p.outcome(),
                         "{mode}, lane {l}, month {m}"
                     );
+                    // The flags step 1 sets for every lane at once.
+                    let expiry = model.terms.ip_expiry(p.verified());
+                    let ip_active = expiry.is_none_or(|e| (m as i64) < e);
+                    let flag = |on: bool| if on { 1.0 } else { 0.0 };
+                    assert_eq!(
+                        b.ip_active[l],
+                        flag(ip_active),
+                        "{mode}, lane {l}, month {m}"
+                    );
+                    let verified = flag(p.verified().is_some());
+                    assert_eq!(b.agi_verified[l], verified, "{mode}, lane {l}, month {m}");
                 }
             }
             verified += every.iter().filter(|p| p.verified().is_some()).count();

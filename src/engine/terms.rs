@@ -49,10 +49,38 @@ impl Window {
             }
     }
 
+    /// Where the window stands in month `m` for every trial at once.
+    fn in_month(&self, m: i64) -> InMonth {
+        if m < self.from {
+            return InMonth::Closed;
+        }
+        match self.until {
+            End::Month(u) if m < u => InMonth::Open,
+            End::Month(_) => InMonth::Closed,
+            End::Never => InMonth::Open,
+            End::AgiVerified => InMonth::UntilAgiVerified,
+            End::IpExpiry => InMonth::UntilIpExpiry,
+        }
+    }
+
     /// Whether the window's end depends on the trial (AGI or IP expiry).
     fn hangs_on_agi(&self) -> bool {
         matches!(self.until, End::AgiVerified | End::IpExpiry)
     }
+}
+
+/// Where a window stands in one month for every trial: closed or open for
+/// all, or open for a trial until its verified AGI or its IP expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InMonth {
+    /// Closed for every trial.
+    Closed,
+    /// Open for every trial.
+    Open,
+    /// Open while a trial's AGI is not verified.
+    UntilAgiVerified,
+    /// Open while a trial's IP rights have not expired.
+    UntilIpExpiry,
 }
 
 /// How a class is routed in a month.
@@ -275,11 +303,12 @@ impl Terms {
         self.ip.map(|(sunset, _)| sunset)
     }
 
-    /// Whether revenue is shared in month `m` (before the cap is reached).
-    pub fn sharing(&self, m: i64, verified: Option<i64>, ip_expiry: Option<i64>) -> bool {
+    /// Whether revenue is shared in month `m` (before the cap is reached),
+    /// for every trial at once: the revenue share's window in that month.
+    pub fn sharing_in(&self, m: i64) -> InMonth {
         self.revenue_share
             .as_ref()
-            .is_some_and(|window| window.active(m, verified, ip_expiry))
+            .map_or(InMonth::Closed, |window| window.in_month(m))
     }
 }
 
@@ -320,5 +349,41 @@ mod tests {
         let ip = Window::new(0, Until::IpExpiry, start);
         assert!(ip.active(3, None, Some(4)) && !ip.active(4, None, Some(4)));
         assert!(ip.hangs_on_agi() && !fixed.hangs_on_agi());
+    }
+
+    /// A window's standing in a month for every trial at once, resolved
+    /// per trial as the month step does (months as doubles, infinite for
+    /// never), agrees with asking it trial by trial.
+    #[test]
+    fn a_window_in_a_month_agrees_with_each_trial() {
+        let start = Month::parse("2025-01").unwrap();
+        let windows = [
+            Window::new(2, Until::Month(start.plus(5)), start),
+            Window::new(3, Until::Never, start),
+            Window::new(1, Until::AgiVerified, start),
+            Window::new(0, Until::IpExpiry, start),
+        ];
+        let months = [None, Some(0), Some(2), Some(4), Some(9)];
+        let as_double = |m: Option<i64>| m.map_or(f64::INFINITY, |m| m as f64);
+        for w in windows {
+            for m in 0..10 {
+                for verified in months {
+                    for expiry in months {
+                        let mf = m as f64;
+                        let all_at_once = match w.in_month(m) {
+                            InMonth::Closed => false,
+                            InMonth::Open => true,
+                            InMonth::UntilAgiVerified => mf < as_double(verified),
+                            InMonth::UntilIpExpiry => mf < as_double(expiry),
+                        };
+                        assert_eq!(
+                            all_at_once,
+                            w.active(m, verified, expiry),
+                            "{w:?}, month {m}, verified {verified:?}, expiry {expiry:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }
