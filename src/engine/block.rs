@@ -1022,8 +1022,8 @@ impl Model<'_> {
             let mut ranked = routing::Ranked {
                 placed: &mut b.placed,
                 free_by_rank: &mut b.free_by_rank,
-                order_slots: &b.order_slots,
                 rank_slots: &b.rank_slots,
+                provider_by_rank: &b.provider_by_rank,
                 taken: &mut b.taken,
                 free_total: &mut b.free_total,
                 n_prov,

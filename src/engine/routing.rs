@@ -1,7 +1,7 @@
 //! Release and routing (docs/model.md, month steps 4 and 5): what stays placed, and
 //! where each class's new need goes under the allocation policy.
 
-use crate::lanes::{self, Lanes};
+use crate::lanes::{self, Lanes, Scalar};
 
 /// Step 4, for every lane of a block. A class placed above its demand
 /// shrinks pro rata across its providers; then a provider holding more than
@@ -112,12 +112,12 @@ pub struct Ranked<'a> {
     pub placed: &'a mut [f64],
     /// Free GW by rank, `[rank * lanes + lane]`.
     pub free_by_rank: &'a mut [f64],
-    /// `[rank * lanes + lane]`: the lane's provider of that rank, as its
-    /// index in a provider-major array (`provider * lanes + lane`).
-    pub order_slots: &'a [usize],
     /// `[provider * lanes + lane]`: the provider's rank in the lane's
     /// order, as an index in a rank-major array (`rank * lanes + lane`).
     pub rank_slots: &'a [usize],
+    /// `[rank * lanes + lane]`: the lane's provider of that rank, its
+    /// index as a double (so that lanes compare it with one instruction).
+    pub provider_by_rank: &'a [f64],
     /// A buffer of `n_prov * lanes` values: GW taken, by rank.
     pub taken: &'a mut [f64],
     /// A buffer of `lanes` values: free GW over the providers a class may
@@ -152,32 +152,13 @@ impl Ranked<'_> {
     pub fn spread<L: Lanes>(&mut self, s: L, c: usize, left: &mut [f64], except: Option<usize>) {
         let lanes = left.len();
         let n_prov = self.n_prov;
-        // A provider-major index less its lane is its provider's first one.
-        let except = except.map_or(usize::MAX, |p| p * lanes);
         let rows = self
             .free_by_rank
             .chunks_exact_mut(lanes)
-            .zip(self.order_slots.chunks_exact(lanes))
+            .zip(self.provider_by_rank.chunks_exact(lanes))
             .zip(self.taken.chunks_exact_mut(lanes));
-        for ((free, slots), taken) in rows {
-            let lanes = left.iter_mut().zip(free).zip(taken);
-            if except == usize::MAX {
-                // The same loop without the test, for the common case.
-                for ((need, f), t) in lanes {
-                    let x = need.min(*f).max(0.0);
-                    *t = x;
-                    *f -= x;
-                    *need -= x;
-                }
-                continue;
-            }
-            for (l, (((need, f), t), &slot)) in lanes.zip(slots).enumerate() {
-                let want = if slot - l == except { 0.0 } else { *need };
-                let x = want.min(*f).max(0.0);
-                *t = x;
-                *f -= x;
-                *need -= x;
-            }
+        for ((free, providers), taken) in rows {
+            take_rank::<L, false>(s, except, left, free, taken, providers);
         }
         // Each provider's GW of the class gets one addition, read from its
         // rank (as routing one lane alone adds once per provider).
@@ -239,6 +220,61 @@ impl Ranked<'_> {
                 0.0
             };
         }
+    }
+}
+
+/// One rank of a spread down each lane's order, over all lanes: each
+/// lane's provider of this rank takes what it can of the lane's `left`
+/// from its `room` (free GW, or headroom), unless it is `except`; `left`
+/// and `room` lose it, and `took` gets it (or, when `ADD`, adds it). Lanes
+/// `L::N` at a time, the rest one by one.
+#[inline(always)]
+pub fn take_rank<L: Lanes, const ADD: bool>(
+    s: L,
+    except: Option<usize>,
+    left: &mut [f64],
+    room: &mut [f64],
+    took: &mut [f64],
+    providers: &[f64],
+) {
+    // No provider's index is negative.
+    let except = except.map_or(-1.0, |p| p as f64);
+    let whole = left.len() - left.len() % L::N;
+    let (left, left_tail) = left.split_at_mut(whole);
+    let (room, room_tail) = room.split_at_mut(whole);
+    let (took, took_tail) = took.split_at_mut(whole);
+    let (providers, providers_tail) = providers.split_at(whole);
+    take_lanes::<L, ADD>(s, except, left, room, took, providers);
+    let tail = (left_tail, room_tail, took_tail, providers_tail);
+    take_lanes::<Scalar, ADD>(Scalar, except, tail.0, tail.1, tail.2, tail.3);
+}
+
+/// [`take_rank`] over slices whose length is a multiple of `L::N`.
+#[inline(always)]
+fn take_lanes<L: Lanes, const ADD: bool>(
+    s: L,
+    except: f64,
+    left: &mut [f64],
+    room: &mut [f64],
+    took: &mut [f64],
+    providers: &[f64],
+) {
+    let (zero, except) = (s.splat(0.0), s.splat(except));
+    let lanes = left
+        .chunks_exact_mut(L::N)
+        .zip(room.chunks_exact_mut(L::N))
+        .zip(took.chunks_exact_mut(L::N))
+        .zip(providers.chunks_exact(L::N));
+    for (((left_n, room_n), took_n), provider_n) in lanes {
+        let a = s.load(left_n);
+        let skipped = s.eq(s.load(provider_n), except);
+        let want = s.select(skipped, zero, a);
+        let r = s.load(room_n);
+        let x = s.max(s.min(want, r), zero);
+        let took = if ADD { s.add(s.load(took_n), x) } else { x };
+        s.store(took, took_n);
+        s.store(s.sub(r, x), room_n);
+        s.store(s.sub(a, x), left_n);
     }
 }
 

@@ -2,7 +2,8 @@
 //! contract of a month is split over providers, each within what it can
 //! still build this month (its headroom), under the allocation policy.
 
-use crate::lanes::{self, Lanes, Scalar};
+use super::routing::take_rank;
+use crate::lanes::{self, Lanes};
 
 /// One month's signing for every lane of a block at once, laid out like
 /// [`crate::engine::routing::Ranked`]: headroom and signed GW rank by rank
@@ -75,22 +76,13 @@ impl RankedSigning<'_> {
     #[inline(always)]
     pub fn spread<L: Lanes>(&mut self, s: L, amount: &mut [f64], except: Option<usize>) {
         let lanes = amount.len();
-        let whole = lanes - lanes % L::N;
-        // No provider's index is negative.
-        let except = except.map_or(-1.0, |p| p as f64);
         let rows = self
             .room_by_rank
             .chunks_exact_mut(lanes)
             .zip(self.signed_by_rank.chunks_exact_mut(lanes))
             .zip(self.provider_by_rank.chunks_exact(lanes));
         for ((room, signed), providers) in rows {
-            let (amount, amount_tail) = amount.split_at_mut(whole);
-            let (room, room_tail) = room.split_at_mut(whole);
-            let (signed, signed_tail) = signed.split_at_mut(whole);
-            let (providers, providers_tail) = providers.split_at(whole);
-            spread_rank(s, except, amount, room, signed, providers);
-            let tail = (amount_tail, room_tail, signed_tail, providers_tail);
-            spread_rank(Scalar, except, tail.0, tail.1, tail.2, tail.3);
+            take_rank::<L, true>(s, except, amount, room, signed, providers);
         }
     }
 
@@ -165,35 +157,5 @@ impl RankedSigning<'_> {
     #[inline(always)]
     pub fn signed_by_provider<L: Lanes>(&self, lanes: L, out: &mut [f64]) {
         lanes::gather_into(lanes, out, self.signed_by_rank, self.rank_slots);
-    }
-}
-
-/// One rank of [`RankedSigning::spread`], `L::N` lanes at a time (the
-/// slices' length a multiple of `L::N`): each lane's provider of this rank
-/// signs what it can of the lane's amount, unless it is `except`.
-#[inline(always)]
-fn spread_rank<L: Lanes>(
-    s: L,
-    except: f64,
-    amount: &mut [f64],
-    room: &mut [f64],
-    signed: &mut [f64],
-    providers: &[f64],
-) {
-    let (zero, except) = (s.splat(0.0), s.splat(except));
-    let lanes = amount
-        .chunks_exact_mut(L::N)
-        .zip(room.chunks_exact_mut(L::N))
-        .zip(signed.chunks_exact_mut(L::N))
-        .zip(providers.chunks_exact(L::N));
-    for (((a_n, room_n), signed_n), provider_n) in lanes {
-        let a = s.load(a_n);
-        let skipped = s.eq(s.load(provider_n), except);
-        let want = s.select(skipped, zero, a);
-        let r = s.load(room_n);
-        let x = s.max(s.min(want, r), zero);
-        s.store(s.add(s.load(signed_n), x), signed_n);
-        s.store(s.sub(r, x), room_n);
-        s.store(s.sub(a, x), a_n);
     }
 }

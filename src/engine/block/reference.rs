@@ -436,8 +436,8 @@ mod tests {
             Ranked {
                 placed: &mut placed,
                 free_by_rank: &mut free_by_rank,
-                order_slots: &identity,
                 rank_slots: &identity,
+                provider_by_rank: &(0..n_prov * lanes).map(|i| (i / lanes) as f64).collect::<Vec<_>>(),
                 taken: &mut vec![0.0; n_prov * lanes],
                 free_total: &mut vec![0.0; lanes],
                 n_prov,
