@@ -858,7 +858,7 @@ impl Model<'_> {
             }
         }
 
-        // 4. Release.
+        // 4. Release, which leaves each provider's total in `free`.
         routing::release(
             &mut b.placed,
             &b.class_demand,
@@ -866,16 +866,12 @@ impl Model<'_> {
             n_prov,
             lanes,
             &mut b.work,
+            &mut b.free,
         );
 
         // 5. Route each class's need.
-        for p in 0..n_prov {
-            let free = &mut b.free[p * lanes..(p + 1) * lanes];
-            routing::provider_total(&b.placed, p, n_prov, n_class, lanes, free);
-            let capacity = &b.capacity[p * lanes..(p + 1) * lanes];
-            for (f, &cap) in free.iter_mut().zip(capacity) {
-                *f = (cap - *f).max(0.0);
-            }
+        for (f, &cap) in b.free.iter_mut().zip(&b.capacity) {
+            *f = (cap - *f).max(0.0);
         }
         if !self.terms.rofr.is_empty() {
             // One draw per class every month, whether an offer of new

@@ -7,7 +7,9 @@ use crate::lanes::{self, Lanes, Scalar};
 /// shrinks pro rata across its providers; then a provider holding more than
 /// its capacity sheds pro rata across its classes. `placed` is
 /// `[(class * n_prov + provider) * lanes + lane]`, `class_demand` and
-/// `capacity` are lane-minor; `k` is a buffer of `lanes` values.
+/// `capacity` are lane-minor; `k` is a buffer of `lanes` values. Leaves in
+/// `provider_totals` (`[provider * lanes + lane]`) what each provider holds
+/// after the release, as [`provider_total`] gives it.
 #[inline(always)]
 pub fn release(
     placed: &mut [f64],
@@ -16,6 +18,7 @@ pub fn release(
     n_prov: usize,
     lanes: usize,
     k: &mut [f64],
+    provider_totals: &mut [f64],
 ) {
     let n_class = class_demand.len() / lanes.max(1);
     for c in 0..n_class {
@@ -36,19 +39,21 @@ pub fn release(
             }
         }
     }
-    for p in 0..n_prov {
-        provider_total(placed, p, n_prov, n_class, lanes, k);
+    for (p, total) in provider_totals.chunks_exact_mut(lanes).enumerate() {
+        provider_total(placed, p, n_prov, n_class, lanes, total);
         // Capacity shrinks only with negative growth: usually no lane
-        // holds more than its capacity.
-        if !shrink_factors(k, &capacity[p * lanes..(p + 1) * lanes]) {
+        // holds more than its capacity, and the total stands.
+        if !shrink_factors(total, &capacity[p * lanes..(p + 1) * lanes]) {
             continue;
         }
+        // The totals are now the factors.
         for c in 0..n_class {
             let row = &mut placed[(c * n_prov + p) * lanes..(c * n_prov + p + 1) * lanes];
-            for (x, &f) in row.iter_mut().zip(k.iter()) {
+            for (x, &f) in row.iter_mut().zip(total.iter()) {
                 *x *= f;
             }
         }
+        provider_total(placed, p, n_prov, n_class, lanes, total);
     }
 }
 
@@ -286,10 +291,22 @@ mod tests {
     fn release_shrinks_classes_then_providers() {
         // 2 classes × 2 providers.
         let mut placed = vec![2.0, 2.0, 1.0, 1.0];
-        release(&mut placed, &[2.0, 5.0], &[10.0, 1.5], 2, 1, &mut [0.0]);
+        let mut totals = [0.0; 2];
+        release(
+            &mut placed,
+            &[2.0, 5.0],
+            &[10.0, 1.5],
+            2,
+            1,
+            &mut [0.0],
+            &mut totals,
+        );
         // Class 0 shrinks from 4 to 2 pro rata; provider 1 holds 1 + 1 > 1.5.
         assert_eq!(placed[0], 1.0);
         assert_eq!(placed[2], 1.0);
         assert!((placed[1] - 0.75).abs() < 1e-12 && (placed[3] - 0.75).abs() < 1e-12);
+        // What each provider holds after: 1 + 1, and 1.5.
+        assert_eq!(totals[0], 2.0);
+        assert!((totals[1] - 1.5).abs() < 1e-12);
     }
 }
