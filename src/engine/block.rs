@@ -177,7 +177,7 @@ pub struct Block {
     active: Vec<bool>,
     /// Under `pro_rata`, per lane: free GW or headroom over the providers a
     /// class may use, and how many of them have unlimited headroom.
-    free_total: Vec<f64>,
+    pro_rata_total: Vec<f64>,
     unlimited: Vec<f64>,
     /// Buffers of step 6 for every lane at once: headroom and signed GW
     /// by rank (`[rank * lanes + lane]`), signed GW by provider, ...
@@ -573,7 +573,7 @@ impl Model<'_> {
         reset(&mut b.build_limit_by_rank, pl, f64::INFINITY);
         reset(&mut b.new_online, pl, 0.0);
         reset(&mut b.signed_total, pl, 0.0);
-        reset(&mut b.free_total, lanes, 0.0);
+        reset(&mut b.pro_rata_total, lanes, 0.0);
         reset(&mut b.unlimited, lanes, 0.0);
         b.route_group.clear();
         b.route_group.resize(lanes, 0);
@@ -950,7 +950,8 @@ impl Model<'_> {
     /// lane is in the one group of the month's fixed routes. Else a lane's
     /// routes hang only on whether its verified AGI and its IP expiry have
     /// passed (a window ending at either is active until then), so there
-    /// are at most four rows, each looked up once.
+    /// are at most four rows (two in practice: lanes without verified AGI
+    /// all share the IP sunset), each looked up once.
     fn group_routes(&self, m: usize, b: &mut Block) {
         let n_class = b.n_class;
         b.route_rows.clear();
@@ -1021,7 +1022,7 @@ impl Model<'_> {
                 rank_slots: &b.rank_slots,
                 provider_by_rank: &b.provider_by_rank,
                 taken: &mut b.taken,
-                free_total: &mut b.free_total,
+                free_total: &mut b.pro_rata_total,
                 n_prov,
             };
             let routes = &b.route_rows[g * n_class..(g + 1) * n_class];
@@ -1104,7 +1105,7 @@ impl Model<'_> {
         let mut signing = RankedSigning {
             room_by_rank: &mut b.room_by_rank,
             signed_by_rank: &mut b.signed_by_rank,
-            room_total: &mut b.free_total,
+            room_total: &mut b.pro_rata_total,
             unlimited: &mut b.unlimited,
             provider_by_rank: &b.provider_by_rank,
             rank_slots: &b.rank_slots,
@@ -1362,6 +1363,14 @@ mod tests {
                     );
                     let verified = flag(p.verified().is_some());
                     assert_eq!(b.agi_verified[l], verified, "{mode}, lane {l}, month {m}");
+                    let mi = m as i64;
+                    let sharing = match model.terms.sharing_in(mi) {
+                        InMonth::Closed => false,
+                        InMonth::Open => true,
+                        InMonth::UntilAgiVerified => p.verified().is_none_or(|v| mi < v),
+                        InMonth::UntilIpExpiry => ip_active,
+                    };
+                    assert_eq!(b.sharing[l], flag(sharing), "{mode}, lane {l}, month {m}");
                 }
             }
             verified += every.iter().filter(|p| p.verified().is_some()).count();
@@ -1374,8 +1383,9 @@ mod tests {
     /// scenario, under its own policy and under `pro_rata`; on seed_terms
     /// with its exclusivity ending at a date, so that an exclusive class
     /// and new-capacity offers (taken up and declined) are compared too;
-    /// and on early_agi with the hazard trigger. The scenarios whose
-    /// windows end with AGI route lanes in several groups.
+    /// on early_agi with the hazard trigger; and on that with windows
+    /// ending at IP expiry. The scenarios whose windows end with AGI or at
+    /// IP expiry route lanes in several groups.
     #[test]
     fn routing_all_lanes_at_once_equals_lane_by_lane() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -1415,12 +1425,29 @@ mod tests {
         ));
         cases.push(("early_agi, hazard", hazard.clone(), None));
         let pro_rata = Some(set("allocation.policy", "\"pro_rata\""));
-        cases.push(("early_agi, hazard", hazard, pro_rata));
+        cases.push(("early_agi, hazard", hazard.clone(), pro_rata));
+        let mut ip_cases = Vec::new();
+        for (name, text, extra) in cases {
+            ip_cases.push((name, text, extra.into_iter().collect::<Vec<_>>()));
+        }
+        // Windows that end at each lane's IP expiry, which AGI brings
+        // forward in some lanes and not in others.
+        ip_cases.push((
+            "early_agi, hazard, exclusivity to IP expiry",
+            hazard,
+            vec![
+                set("terms.ip.ends_at_agi", "false"),
+                set("terms.ip.sunset", "\"2028-01\""),
+                set("terms.exclusivity.0.until", "\"ip_expiry\""),
+                set("terms.rofr.0.until", "\"agi_verified\""),
+            ],
+        ));
+        let cases = ip_cases;
         for (name, text, extra) in cases {
             // A shorter horizon keeps the test quick; every term window
             // still opens and closes within it.
             let mut overrides = vec![set("time.end", "\"2030-12\"")];
-            overrides.extend(extra.clone());
+            overrides.extend(extra);
             let scenario = load_str(name, &text, &overrides).unwrap();
             let name = format!("{name} {:?}", scenario.policy);
             let fast = Model::new(&scenario);

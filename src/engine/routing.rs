@@ -182,6 +182,13 @@ impl Ranked<'_> {
     #[inline(always)]
     pub fn spread_pro_rata(&mut self, c: usize, left: &mut [f64], except: Option<usize>) {
         let lanes = left.len();
+        debug_assert!(
+            self.rank_slots
+                .iter()
+                .enumerate()
+                .all(|(i, &slot)| slot == i),
+            "pro_rata keeps each lane's providers in their own order"
+        );
         let n_prov = self.n_prov;
         let eligible = move |p: &usize| Some(*p) != except;
         // Free GW over the eligible providers, in provider order (from −0,

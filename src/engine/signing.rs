@@ -16,9 +16,11 @@ pub struct RankedSigning<'a> {
     pub room_by_rank: &'a mut [f64],
     /// What each rank's provider has signed this month, GW.
     pub signed_by_rank: &'a mut [f64],
-    /// Buffers of `lanes` values for `pro_rata`: the headroom of the
-    /// providers a class may use, and how many of them are unlimited.
+    /// A buffer of `lanes` values for `pro_rata`: the headroom of the
+    /// providers a class may use.
     pub room_total: &'a mut [f64],
+    /// A buffer of `lanes` values for `pro_rata`: how many of those
+    /// providers have unlimited headroom.
     pub unlimited: &'a mut [f64],
     /// `[rank * lanes + lane]`: the lane's provider of that rank, its
     /// index as a double (so that lanes compare it with one instruction).
@@ -96,6 +98,13 @@ impl RankedSigning<'_> {
     #[inline(always)]
     pub fn spread_pro_rata(&mut self, amount: &mut [f64], except: Option<usize>) {
         let lanes = amount.len();
+        debug_assert!(
+            self.rank_slots
+                .iter()
+                .enumerate()
+                .all(|(i, &slot)| slot == i),
+            "pro_rata keeps each lane's providers in their own order"
+        );
         let eligible = move |p: &usize| Some(*p) != except;
         let (total, unlimited) = (&mut *self.room_total, &mut *self.unlimited);
         // In provider order, from −0 as `Iterator::sum` adds; the total

@@ -399,8 +399,9 @@ mod tests {
 
     /// Up to 5 providers' values for up to 9 lanes, `[provider * lanes +
     /// lane]`, with zeros (and, for headroom, unlimited ones) among them;
-    /// each lane's need or amount, zero or negative at times; a provider
-    /// to skip, or none.
+    /// each lane's need or amount, zero or negative at times, and at times
+    /// the first lane's exactly the total it may use (the boundary between
+    /// taking all and taking shares); a provider to skip, or none.
     fn lanes_and_providers(
         with_unlimited: bool,
     ) -> impl Strategy<Value = (usize, Vec<f64>, Vec<f64>, Option<usize>)> {
@@ -416,7 +417,17 @@ mod tests {
                 proptest::collection::vec(value, n_prov * lanes),
                 proptest::collection::vec(need, lanes),
                 proptest::option::of(0..n_prov),
+                proptest::bool::ANY,
             )
+                .prop_map(move |(n_prov, values, mut need, except, exact)| {
+                    if exact {
+                        // In provider order from −0, as the totals are summed.
+                        need[0] = (0..n_prov)
+                            .filter(|&p| Some(p) != except)
+                            .fold(-0.0, |t, p| t + values[p * lanes]);
+                    }
+                    (n_prov, values, need, except)
+                })
         })
     }
 
