@@ -147,8 +147,6 @@ pub struct Block {
     ip_active: Vec<f64>,
     rofr_active: Vec<f64>,
     agi_verified: Vec<f64>,
-    verified: Vec<Option<i64>>,
-    ip_expiry: Vec<Option<i64>>,
     unmet_gw_months: Vec<f64>,
     cum_placed_gw_months: Vec<f64>,
     revenue_factor: Vec<f64>,
@@ -541,13 +539,12 @@ impl Model<'_> {
         }
         reset(&mut b.arriving, lanes, 0.0);
         reset(&mut b.sharing, lanes, 0.0);
-        b.verified.clear();
-        b.verified.resize(lanes, None);
-        let expiry = self.terms.ip_expiry(None);
-        b.ip_expiry.clear();
-        b.ip_expiry.resize(lanes, expiry);
         reset(&mut b.verified_month, lanes, f64::INFINITY);
-        reset(&mut b.expiry_month, lanes, month_or_never(expiry));
+        reset(
+            &mut b.expiry_month,
+            lanes,
+            month_or_never(self.terms.ip_expiry(None)),
+        );
         b.first_wake = i64::MIN;
         b.shocks.reset(lanes);
         b.offers.reset(lanes);
@@ -736,12 +733,10 @@ impl Model<'_> {
                     b.agi[l].step(self, mi, b.cum_placed_gw_months[l]);
                     b.agi_wake[l] = b.agi[l].wake();
                     let verified = b.agi[l].verified();
-                    if verified != b.verified[l] {
+                    if verified.is_some() && b.verified_month[l] == f64::INFINITY {
                         // Once per lane at most: verification is final.
-                        b.verified[l] = verified;
-                        b.ip_expiry[l] = self.terms.ip_expiry(verified);
                         b.verified_month[l] = month_or_never(verified);
-                        b.expiry_month[l] = month_or_never(b.ip_expiry[l]);
+                        b.expiry_month[l] = month_or_never(self.terms.ip_expiry(verified));
                     }
                 }
                 first_wake = first_wake.min(b.agi_wake[l]);
@@ -963,14 +958,13 @@ impl Model<'_> {
                 b.route_group.fill(0);
             }
             None => {
-                let mi = m as i64;
+                let (mi, mf) = (m as i64, m as f64);
                 // Group and ROFR activity by (AGI passed, IP expiry passed).
                 let mut by_key: [Option<(usize, f64)>; 4] = [None; 4];
-                let lanes = b.verified.iter().zip(&b.ip_expiry);
+                let lanes = b.verified_month.iter().zip(&b.expiry_month);
                 let groups = b.route_group.iter_mut().zip(&mut b.rofr_active);
                 for ((&verified, &expiry), (group, rofr_active)) in lanes.zip(groups) {
-                    let agi = verified.is_some_and(|v| v <= mi);
-                    let ip = expiry.is_some_and(|e| e <= mi);
+                    let (agi, ip) = (verified <= mf, expiry <= mf);
                     let key = usize::from(agi) | usize::from(ip) << 1;
                     let (g, active) = *by_key[key].get_or_insert_with(|| {
                         // Any month passed is the same to every window.
@@ -1039,23 +1033,15 @@ impl Model<'_> {
                 }
                 let left = &mut b.left;
                 left.copy_from_slice(need);
-                let except = match route {
-                    Route::Exclusive(p) => {
-                        ranked.take(c, p, left);
-                        None
-                    }
+                match route {
+                    Route::Exclusive(p) => ranked.take(c, p, left),
                     // The holder's free capacity first, always.
                     Route::Rofr(ri) => {
                         let holder = self.terms.rofr[ri].holder;
                         ranked.take(c, holder, left);
-                        Some(Some(holder))
+                        ranked.spread_under(s, pro_rata, c, left, Some(holder));
                     }
-                    Route::Open => Some(None),
-                };
-                match except {
-                    None => {}
-                    Some(except) if pro_rata => ranked.spread_pro_rata(c, left, except),
-                    Some(except) => ranked.spread(s, c, left, except),
+                    Route::Open => ranked.spread_under(s, pro_rata, c, left, None),
                 }
                 continue_with(&b.active, left, &mut b.unmet);
                 let class_unmet = &mut b.class_unmet[c * lanes..(c + 1) * lanes];

@@ -150,6 +150,25 @@ impl Ranked<'_> {
         }
     }
 
+    /// Places each lane's `left` of class `c` on every provider but
+    /// `except`, under `pro_rata` or else down each lane's order; `left`
+    /// keeps what found no capacity.
+    #[inline(always)]
+    pub fn spread_under<L: Lanes>(
+        &mut self,
+        s: L,
+        pro_rata: bool,
+        c: usize,
+        left: &mut [f64],
+        except: Option<usize>,
+    ) {
+        if pro_rata {
+            self.spread_pro_rata(c, left, except);
+        } else {
+            self.spread(s, c, left, except);
+        }
+    }
+
     /// Under `cheapest_first` / `in_order`: each lane's `left` of class `c`
     /// goes to its providers in its own order, skipping `except`; `left`
     /// keeps what found no capacity.
@@ -157,14 +176,8 @@ impl Ranked<'_> {
     pub fn spread<L: Lanes>(&mut self, s: L, c: usize, left: &mut [f64], except: Option<usize>) {
         let lanes = left.len();
         let n_prov = self.n_prov;
-        let rows = self
-            .free_by_rank
-            .chunks_exact_mut(lanes)
-            .zip(self.provider_by_rank.chunks_exact(lanes))
-            .zip(self.taken.chunks_exact_mut(lanes));
-        for ((free, providers), taken) in rows {
-            take_rank::<L, false>(s, except, left, free, taken, providers);
-        }
+        let (free, taken) = (&mut *self.free_by_rank, &mut *self.taken);
+        take_down_order::<L, false>(s, except, left, free, taken, self.provider_by_rank);
         // Each provider's GW of the class gets one addition, read from its
         // rank (as routing one lane alone adds once per provider).
         let placed = &mut self.placed[c * n_prov * lanes..(c + 1) * n_prov * lanes];
@@ -182,13 +195,7 @@ impl Ranked<'_> {
     #[inline(always)]
     pub fn spread_pro_rata(&mut self, c: usize, left: &mut [f64], except: Option<usize>) {
         let lanes = left.len();
-        debug_assert!(
-            self.rank_slots
-                .iter()
-                .enumerate()
-                .all(|(i, &slot)| slot == i),
-            "pro_rata keeps each lane's providers in their own order"
-        );
+        debug_assert!(in_provider_order(self.rank_slots));
         let n_prov = self.n_prov;
         let eligible = move |p: &usize| Some(*p) != except;
         // Free GW over the eligible providers, in provider order (from −0,
@@ -235,13 +242,14 @@ impl Ranked<'_> {
     }
 }
 
-/// One rank of a spread down each lane's order, over all lanes: each
-/// lane's provider of this rank takes what it can of the lane's `left`
-/// from its `room` (free GW, or headroom), unless it is `except`; `left`
-/// and `room` lose it, and `took` gets it (or, when `ADD`, adds it). Lanes
-/// `L::N` at a time, the rest one by one.
+/// A spread down each lane's order, over all lanes, rank by rank: each
+/// lane's provider of the rank takes what it can of the lane's `left` from
+/// its `room` (free GW, or headroom), unless it is `except`; `left` and
+/// `room` lose it, and `took` gets it (or, when `ADD`, adds it). `room`,
+/// `took` and `providers` (each rank's provider as a double) are
+/// rank-major, `[rank * lanes + lane]`.
 #[inline(always)]
-pub fn take_rank<L: Lanes, const ADD: bool>(
+pub fn take_down_order<L: Lanes, const ADD: bool>(
     s: L,
     except: Option<usize>,
     left: &mut [f64],
@@ -251,17 +259,26 @@ pub fn take_rank<L: Lanes, const ADD: bool>(
 ) {
     // No provider's index is negative.
     let except = except.map_or(-1.0, |p| p as f64);
-    let whole = left.len() - left.len() % L::N;
+    let lanes = left.len();
+    let ranks = room
+        .chunks_exact_mut(lanes)
+        .zip(took.chunks_exact_mut(lanes))
+        .zip(providers.chunks_exact(lanes));
+    // Whole vectors of lanes, then the rest one by one.
+    let whole = lanes - lanes % L::N;
     let (left, left_tail) = left.split_at_mut(whole);
-    let (room, room_tail) = room.split_at_mut(whole);
-    let (took, took_tail) = took.split_at_mut(whole);
-    let (providers, providers_tail) = providers.split_at(whole);
-    take_lanes::<L, ADD>(s, except, left, room, took, providers);
-    let tail = (left_tail, room_tail, took_tail, providers_tail);
-    take_lanes::<Scalar, ADD>(Scalar, except, tail.0, tail.1, tail.2, tail.3);
+    for ((room, took), providers) in ranks {
+        let (room, room_tail) = room.split_at_mut(whole);
+        let (took, took_tail) = took.split_at_mut(whole);
+        let (providers, providers_tail) = providers.split_at(whole);
+        take_lanes::<L, ADD>(s, except, left, room, took, providers);
+        let tail = (&mut *left_tail, room_tail, took_tail, providers_tail);
+        take_lanes::<Scalar, ADD>(Scalar, except, tail.0, tail.1, tail.2, tail.3);
+    }
 }
 
-/// [`take_rank`] over slices whose length is a multiple of `L::N`.
+/// One rank of [`take_down_order`] over slices whose length is a multiple
+/// of `L::N`.
 #[inline(always)]
 fn take_lanes<L: Lanes, const ADD: bool>(
     s: L,
@@ -288,6 +305,13 @@ fn take_lanes<L: Lanes, const ADD: bool>(
         s.store(s.sub(r, x), room_n);
         s.store(s.sub(a, x), left_n);
     }
+}
+
+/// Whether every lane's rank of every provider is the provider itself, as
+/// under `pro_rata` (only `cheapest_first` reorders providers), which
+/// spreads in proportion without an order.
+pub fn in_provider_order(rank_slots: &[usize]) -> bool {
+    rank_slots.iter().enumerate().all(|(i, &slot)| slot == i)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! contract of a month is split over providers, each within what it can
 //! still build this month (its headroom), under the allocation policy.
 
-use super::routing::take_rank;
+use super::routing::{in_provider_order, take_down_order};
 use crate::lanes::{self, Lanes};
 
 /// One month's signing for every lane of a block at once, laid out like
@@ -77,15 +77,8 @@ impl RankedSigning<'_> {
     /// headroom.
     #[inline(always)]
     pub fn spread<L: Lanes>(&mut self, s: L, amount: &mut [f64], except: Option<usize>) {
-        let lanes = amount.len();
-        let rows = self
-            .room_by_rank
-            .chunks_exact_mut(lanes)
-            .zip(self.signed_by_rank.chunks_exact_mut(lanes))
-            .zip(self.provider_by_rank.chunks_exact(lanes));
-        for ((room, signed), providers) in rows {
-            take_rank::<L, true>(s, except, amount, room, signed, providers);
-        }
+        let (room, signed) = (&mut *self.room_by_rank, &mut *self.signed_by_rank);
+        take_down_order::<L, true>(s, except, amount, room, signed, self.provider_by_rank);
     }
 
     /// Under `pro_rata`, each lane's `amount` over every provider but
@@ -98,13 +91,7 @@ impl RankedSigning<'_> {
     #[inline(always)]
     pub fn spread_pro_rata(&mut self, amount: &mut [f64], except: Option<usize>) {
         let lanes = amount.len();
-        debug_assert!(
-            self.rank_slots
-                .iter()
-                .enumerate()
-                .all(|(i, &slot)| slot == i),
-            "pro_rata keeps each lane's providers in their own order"
-        );
+        debug_assert!(in_provider_order(self.rank_slots));
         let eligible = move |p: &usize| Some(*p) != except;
         let (total, unlimited) = (&mut *self.room_total, &mut *self.unlimited);
         // In provider order, from −0 as `Iterator::sum` adds; the total

@@ -27,8 +27,9 @@ impl Model<'_> {
         let (lanes, n_prov, n_class) = (b.lanes, b.n_prov, b.n_class);
         for l in 0..lanes {
             let routes = &mut vec![Route::Open; n_class];
-            self.terms
-                .routes(m as i64, b.verified[l], b.ip_expiry[l], routes);
+            let verified = b.agi[l].verified();
+            let expiry = self.terms.ip_expiry(verified);
+            self.terms.routes(m as i64, verified, expiry, routes);
             let mut router = Router {
                 placed: &mut b.placed,
                 free: &mut b.free,
@@ -87,8 +88,9 @@ impl Model<'_> {
                 signed_now[p] = 0.0;
             }
             let routes = &mut vec![Route::Open; n_class];
-            self.terms
-                .routes(m as i64, b.verified[l], b.ip_expiry[l], routes);
+            let verified = b.agi[l].verified();
+            let expiry = self.terms.ip_expiry(verified);
+            self.terms.routes(m as i64, verified, expiry, routes);
             let mut signing = Signing {
                 policy: self.scenario.policy,
                 order: &b.order[l * n_prov..(l + 1) * n_prov],
