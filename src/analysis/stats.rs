@@ -54,6 +54,12 @@ pub fn summarise(values: &[f64]) -> Option<Summary> {
         (f64::INFINITY, f64::NEG_INFINITY, false),
         |(lo, hi, nan), &x| (lo.min(x), hi.max(x), nan | x.is_nan()),
     );
+    // Every value NaN: no extremes, and no mean.
+    let (min, max) = if min > max {
+        (f64::NAN, f64::NAN)
+    } else {
+        (min, max)
+    };
     // Work on values scaled by a power of two (exact) to below 2 in
     // magnitude, so squares cannot overflow even for values near f64::MAX.
     let big = min.abs().max(max.abs());
@@ -67,7 +73,12 @@ pub fn summarise(values: &[f64]) -> Option<Summary> {
     // a constant sample, and never outside [min, max].
     let base = y(min);
     let mean_y = base + compensated_sum(values.iter().map(|&x| y(x) - base)) / nf;
-    let mean = (mean_y * scale).clamp(min, max);
+    let mean = mean_y * scale;
+    let mean = if min <= max {
+        mean.clamp(min, max)
+    } else {
+        mean
+    };
     let var_y = if n > 1 {
         compensated_sum(values.iter().map(|&x| (y(x) - mean_y) * (y(x) - mean_y))) / (nf - 1.0)
     } else {
@@ -697,6 +708,14 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// A sample of NaN only has no extremes and no mean (it used to panic
+    /// clamping the mean between infinite bounds), and its size is kept.
+    #[test]
+    fn summarise_nan_only() {
+        let s = summarise(&[f64::NAN, f64::NAN]).unwrap();
+        assert_eq!(s.n, 2);
+        assert!(s.mean.is_nan() && s.min.is_nan() && s.max.is_nan(), "{s:?}");
+    }
     #[test]
     fn percentile_inc_matches_spreadsheet() {
         // PERCENTILE.INC({1,2,3,4}, 0.1) = 1.3; (…, 0.5) = 2.5; (…, 1) = 4.
@@ -810,6 +829,11 @@ mod tests {
         let nf = n as f64;
         let min = values.iter().copied().fold(f64::INFINITY, f64::min);
         let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let (min, max) = if min > max {
+            (f64::NAN, f64::NAN)
+        } else {
+            (min, max)
+        };
         let big = min.abs().max(max.abs());
         let scale = if big > 0.0 && big.is_finite() {
             2f64.powi(big.log2().floor() as i32)
@@ -819,7 +843,12 @@ mod tests {
         let y = |x: f64| x / scale;
         let base = y(min);
         let mean_y = base + compensated_sum(values.iter().map(|&x| y(x) - base)) / nf;
-        let mean = (mean_y * scale).clamp(min, max);
+        let mean = mean_y * scale;
+        let mean = if min <= max {
+            mean.clamp(min, max)
+        } else {
+            mean
+        };
         let var_y = if n > 1 {
             compensated_sum(values.iter().map(|&x| (y(x) - mean_y) * (y(x) - mean_y))) / (nf - 1.0)
         } else {
