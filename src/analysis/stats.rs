@@ -48,11 +48,20 @@ pub fn summarise(values: &[f64]) -> Option<Summary> {
         return None;
     }
     let nf = n as f64;
-    // One pass for both extremes (each the fold it always was) and for
-    // whether any value is NaN, which the percentiles need to know.
+    // One pass for both extremes and for whether any value is NaN, which
+    // the percentiles need to know. Plain comparisons skip NaN, as
+    // `f64::min` does, and keep the first of equal values, so a minimum of
+    // −0 and +0 is whichever came first (`f64::min` leaves that to the
+    // compiled code, which differed between two loops written alike).
     let (min, max, nan) = values.iter().fold(
         (f64::INFINITY, f64::NEG_INFINITY, false),
-        |(lo, hi, nan), &x| (lo.min(x), hi.max(x), nan | x.is_nan()),
+        |(lo, hi, nan), &x| {
+            (
+                if x < lo { x } else { lo },
+                if x > hi { x } else { hi },
+                nan | x.is_nan(),
+            )
+        },
     );
     // Every value NaN: no extremes, and no mean.
     let (min, max) = if min > max {
@@ -827,8 +836,12 @@ mod tests {
             return None;
         }
         let nf = n as f64;
-        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let min = values
+            .iter()
+            .fold(f64::INFINITY, |a, &x| if x < a { x } else { a });
+        let max = values
+            .iter()
+            .fold(f64::NEG_INFINITY, |a, &x| if x > a { x } else { a });
         let (min, max) = if min > max {
             (f64::NAN, f64::NAN)
         } else {
