@@ -1293,6 +1293,63 @@ mod tests {
         }
     }
 
+    /// A block that ran other trials, more or fewer of them, starts new
+    /// ones as a new block does: the month after month state and every
+    /// lane's outcome are the same bits (simulate reuses its blocks from
+    /// chunk to chunk, the last chunk of a run often shorter).
+    #[test]
+    fn a_used_block_starts_as_a_new_one() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let read =
+            |name: &str| std::fs::read_to_string(root.join(format!("scenarios/{name}.toml")));
+        let hazard = {
+            let text = read("early_agi").unwrap();
+            let (at, panel) = (
+                text.find("\n[agi]\n").unwrap(),
+                text.find("\n[agi.panel]").unwrap(),
+            );
+            let mode = "mode = \"hazard\"\nannual_hazard = 0.3\nhazard_growth = 0.5\n";
+            format!("{}\n[agi]\n{mode}{}", &text[..at], &text[panel..])
+        };
+        let cases = [
+            ("early_agi", read("early_agi").unwrap()),
+            ("early_agi, hazard", hazard),
+            ("seed_terms", read("seed_terms").unwrap()),
+            ("baseline", read("baseline").unwrap()),
+        ];
+        for (name, text) in cases {
+            let scenario = load_str(name, &text, &[]).unwrap();
+            let model = Model::new(&scenario);
+            for (before, lanes) in [(100, 37), (37, 100)] {
+                let mut used = Block::default();
+                model.start_block(5, 0, before, &mut used);
+                (0..model.months()).for_each(|m| model.step_block(m, &mut used));
+                let mut fresh = Block::default();
+                model.start_block(5, 5_000, lanes, &mut used);
+                model.start_block(5, 5_000, lanes, &mut fresh);
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                for m in 0..model.months() {
+                    model.step_block(m, &mut used);
+                    model.step_block(m, &mut fresh);
+                    let what = format!("{name}, {before} then {lanes} lanes, month {m}");
+                    assert_eq!(bits(&used.placed), bits(&fresh.placed), "{what}");
+                    assert_eq!(bits(&used.signings), bits(&fresh.signings), "{what}");
+                    let series = |b: &Block| b.series_slices().flat_map(bits).collect::<Vec<_>>();
+                    assert_eq!(series(&used), series(&fresh), "{what}");
+                }
+                for l in 0..lanes {
+                    let (x, y) = (model.finish_lane(&used, l), model.finish_lane(&fresh, l));
+                    assert_eq!(format!("{x:?}"), format!("{y:?}"), "{name}, lane {l}");
+                    assert_eq!(
+                        bits(used.values(l)),
+                        bits(fresh.values(l)),
+                        "{name}, lane {l}"
+                    );
+                }
+            }
+        }
+    }
+
     /// The month step skips a lane's AGI process until its
     /// [`Process::wake`]; stepping it every month instead gives the same
     /// declarations and verifications, under each trigger. The hazard grows
