@@ -314,29 +314,32 @@ fn spilled_columns_give_identical_outputs() {
 fn outputs_do_not_depend_on_threads_and_follow_the_seed() {
     let tmp = tempdir();
     let base = scenario("baseline.toml");
-    // 3000 trials = three 1024-trial chunks; paths of the first 1030
-    // trials span the first chunk boundary.
+    // 6,500 trials = seven 1024-trial chunks, the last short: on one
+    // thread, more chunks than a wave (4 a thread), so later chunks reuse
+    // the blocks and result buffers of earlier ones. Paths of the first
+    // 1030 trials span the first chunk boundary.
     let paths = ["--paths", "1030"];
+    let many = 6500;
     let one = tmp.path().join("threads1");
     let two = tmp.path().join("threads2");
     let again = tmp.path().join("again");
     let other = tmp.path().join("other_seed");
     run_ok(
         &base,
-        3000,
+        many,
         &one,
         &[&paths[..], &["--threads", "1", "--seed", "5"]].concat(),
     );
     run_ok(
         &base,
-        3000,
+        many,
         &two,
         &[&paths[..], &["--threads", "2", "--seed", "5"]].concat(),
     );
     assert_same_files(&one, &two, &CSVS, "--threads 1 vs --threads 2");
     run_ok(
         &base,
-        3000,
+        many,
         &again,
         &[&paths[..], &["--threads", "2", "--seed", "5"]].concat(),
     );
@@ -354,7 +357,7 @@ fn outputs_do_not_depend_on_threads_and_follow_the_seed() {
     let short = fs::read_to_string(short.join("trials.csv")).unwrap();
     assert!(
         long.starts_with(&short),
-        "the first 1500 trials of a 3000-trial run differ from a 1500-trial run"
+        "the first 1500 trials of a 6500-trial run differ from a 1500-trial run"
     );
 }
 

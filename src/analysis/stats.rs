@@ -19,11 +19,12 @@ pub struct Summary {
     pub mean: f64,
     /// Sample standard deviation (n − 1), as STDEV.S; 0 for n < 2.
     pub sd: f64,
-    /// Smallest value.
+    /// Smallest value, NaN skipped (of equal values, −0 and +0, the
+    /// first).
     pub min: f64,
     /// The [`SUMMARY_PERCENTILES`], as PERCENTILE.INC.
     pub percentiles: [f64; 9],
-    /// Largest value.
+    /// Largest value, NaN skipped (of equal values the first).
     pub max: f64,
     /// Sample variance (VAR.S); 0 for n < 2.
     pub variance: f64,
@@ -725,6 +726,31 @@ mod tests {
         assert_eq!(s.n, 2);
         assert!(s.mean.is_nan() && s.min.is_nan() && s.max.is_nan(), "{s:?}");
     }
+
+    /// The extremes skip NaN and keep the first of equal values, so the
+    /// sign of a zero minimum or maximum is the first zero's.
+    #[test]
+    fn summarise_extremes_skip_nan_and_keep_the_first_zero() {
+        let (inf, nan) = (f64::INFINITY, f64::NAN);
+        for (values, min, max) in [
+            (vec![1.0, -0.0, 0.0, 0.0], -0.0, 1.0),
+            (vec![0.0, -0.0], 0.0, 0.0),
+            (vec![-0.0, 0.0], -0.0, -0.0),
+            (vec![nan, 2.0, nan, 1.0], 1.0, 2.0),
+            (vec![inf, nan], inf, inf),
+            (vec![-inf], -inf, -inf),
+        ] {
+            let s = summarise(&values).unwrap();
+            assert_eq!(
+                (s.min.to_bits(), s.max.to_bits()),
+                (min.to_bits(), max.to_bits()),
+                "{values:?}: {} {}",
+                s.min,
+                s.max
+            );
+        }
+    }
+
     #[test]
     fn percentile_inc_matches_spreadsheet() {
         // PERCENTILE.INC({1,2,3,4}, 0.1) = 1.3; (…, 0.5) = 2.5; (…, 1) = 4.

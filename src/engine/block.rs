@@ -1293,6 +1293,19 @@ mod tests {
         }
     }
 
+    /// scenarios/early_agi.toml with AGI declared by the hazard trigger (a
+    /// hazard of 0.3 a year growing by half a year), its panel kept.
+    fn early_agi_under_hazard() -> String {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(root.join("scenarios/early_agi.toml")).unwrap();
+        let (at, panel) = (
+            text.find("\n[agi]\n").unwrap(),
+            text.find("\n[agi.panel]").unwrap(),
+        );
+        let mode = "mode = \"hazard\"\nannual_hazard = 0.3\nhazard_growth = 0.5\n";
+        format!("{}\n[agi]\n{mode}{}", &text[..at], &text[panel..])
+    }
+
     /// A block that ran other trials, more or fewer of them, starts new
     /// ones as a new block does: the month after month state and every
     /// lane's outcome are the same bits (simulate reuses its blocks from
@@ -1302,33 +1315,65 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let read =
             |name: &str| std::fs::read_to_string(root.join(format!("scenarios/{name}.toml")));
-        let hazard = {
+        let set = |key: &str, value: &str| Override {
+            path: key.into(),
+            value: value.into(),
+        };
+        let compute = {
             let text = read("early_agi").unwrap();
             let (at, panel) = (
                 text.find("\n[agi]\n").unwrap(),
                 text.find("\n[agi.panel]").unwrap(),
             );
-            let mode = "mode = \"hazard\"\nannual_hazard = 0.3\nhazard_growth = 0.5\n";
+            let mode = "mode = \"compute\"\nthreshold_gw_years = { dist = \"uniform\", min = 1, max = 30 }\n";
             format!("{}\n[agi]\n{mode}{}", &text[..at], &text[panel..])
         };
+        let policy = |p: &str| vec![set("allocation.policy", &format!("\"{p}\""))];
         let cases = [
-            ("early_agi", read("early_agi").unwrap()),
-            ("early_agi, hazard", hazard),
-            ("seed_terms", read("seed_terms").unwrap()),
-            ("baseline", read("baseline").unwrap()),
+            ("early_agi", read("early_agi").unwrap(), vec![]),
+            ("early_agi, hazard", early_agi_under_hazard(), vec![]),
+            ("early_agi, compute", compute, vec![]),
+            (
+                "early_agi, pro_rata",
+                read("early_agi").unwrap(),
+                policy("pro_rata"),
+            ),
+            ("seed_terms", read("seed_terms").unwrap(), vec![]),
+            (
+                "seed_terms, in_order",
+                read("seed_terms").unwrap(),
+                policy("in_order"),
+            ),
+            ("baseline", read("baseline").unwrap(), vec![]),
         ];
-        for (name, text) in cases {
-            let scenario = load_str(name, &text, &[]).unwrap();
+        /// Every month of every lane as a path observer sees it.
+        struct Seen(Vec<String>);
+        impl Observer for Seen {
+            fn month(&mut self, state: &MonthState<'_>) {
+                self.0.push(format!("{state:?}"));
+            }
+        }
+        for (name, text, overrides) in cases {
+            let scenario = load_str(name, &text, &overrides).unwrap();
             let model = Model::new(&scenario);
-            for (before, lanes) in [(100, 37), (37, 100)] {
+            // (lanes before, lanes after, months the first trials ran): as
+            // many lanes again (every chunk but a run's last), fewer, more,
+            // and a block left part-way through its months.
+            let months = model.months();
+            for (before, lanes, stepped) in [
+                (64, 64, months),
+                (100, 37, months),
+                (37, 100, months),
+                (100, 37, 20),
+            ] {
                 let mut used = Block::default();
                 model.start_block(5, 0, before, &mut used);
-                (0..model.months()).for_each(|m| model.step_block(m, &mut used));
+                (0..stepped).for_each(|m| model.step_block(m, &mut used));
                 let mut fresh = Block::default();
                 model.start_block(5, 5_000, lanes, &mut used);
                 model.start_block(5, 5_000, lanes, &mut fresh);
                 let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-                for m in 0..model.months() {
+                for m in 0..months {
                     model.step_block(m, &mut used);
                     model.step_block(m, &mut fresh);
                     let what = format!("{name}, {before} then {lanes} lanes, month {m}");
@@ -1336,6 +1381,12 @@ mod tests {
                     assert_eq!(bits(&used.signings), bits(&fresh.signings), "{what}");
                     let series = |b: &Block| b.series_slices().flat_map(bits).collect::<Vec<_>>();
                     assert_eq!(series(&used), series(&fresh), "{what}");
+                    let (mut x, mut y) = (Seen(Vec::new()), Seen(Vec::new()));
+                    for l in 0..lanes {
+                        model.observe(m, &mut used, l, &mut x);
+                        model.observe(m, &mut fresh, l, &mut y);
+                    }
+                    assert_eq!(x.0, y.0, "{what}, as observed");
                 }
                 for l in 0..lanes {
                     let (x, y) = (model.finish_lane(&used, l), model.finish_lane(&fresh, l));
@@ -1437,15 +1488,7 @@ mod tests {
             path: key.into(),
             value: value.into(),
         };
-        let hazard = {
-            let text = std::fs::read_to_string(root.join("scenarios/early_agi.toml")).unwrap();
-            let (at, panel) = (
-                text.find("\n[agi]\n").unwrap(),
-                text.find("\n[agi.panel]").unwrap(),
-            );
-            let mode = "mode = \"hazard\"\nannual_hazard = 0.3\nhazard_growth = 0.5\n";
-            format!("{}\n[agi]\n{mode}{}", &text[..at], &text[panel..])
-        };
+        let hazard = early_agi_under_hazard();
         let mut cases = Vec::new();
         for name in [
             "baseline",

@@ -129,9 +129,10 @@ struct Plan<'a, 'm> {
     n_series: usize,
     stop: &'a AtomicBool,
     /// Blocks and chunk results done with, for the next chunks to reuse:
-    /// a block (1.6 MB at 1,024 lanes) and a chunk's rows (1.6 MB) taken
-    /// fresh from the allocator every chunk cost a page fault every 4 KB
-    /// (about 3 s of system time at 1,000,000 trials).
+    /// a block (1.6 MB at 1,024 lanes) and a chunk's rows and outcome
+    /// values (about 2 MB on the baseline) taken fresh from the allocator
+    /// every chunk cost a page fault every 4 KB (0.8 s of system time
+    /// measured at 1,000,000 trials).
     blocks: Mutex<Vec<Block>>,
     spare: Mutex<Vec<ChunkOut>>,
 }
@@ -153,8 +154,10 @@ impl Plan<'_, '_> {
     }
 
     /// Keeps `out`'s buffers for a later chunk (a few at most: a wave's
-    /// worth, the rest dropped).
-    fn done_with(&self, out: ChunkOut) {
+    /// worth, the rest dropped). Not its `paths.csv` rows: only the first
+    /// chunks have any, and they can be large (50 MB a chunk), so they go.
+    fn done_with(&self, mut out: ChunkOut) {
+        out.paths_csv = String::new();
         let mut spare = self.spare.lock().unwrap_or_else(|e| e.into_inner());
         if spare.len() < 4 * self.opts.threads.max(1) {
             spare.push(out);
@@ -413,6 +416,9 @@ pub fn simulate(
     if let Some(p) = &progress {
         p.finish_and_clear();
     }
+    // The pooled buffers are not needed while the columns are finished.
+    let n_series = plan.n_series;
+    drop(plan);
     sim.columns.finish()?;
     sim.hists = bands
         .into_iter()
@@ -420,10 +426,10 @@ pub fn simulate(
         .collect();
     let names = timeseries::series_names(model);
     if let Some(k) = sim.sums.iter().position(|x| !x.is_finite()) {
-        let month = model.scenario.start.plus((k / plan.n_series) as i32);
+        let month = model.scenario.start.plus((k / n_series) as i32);
         return Err(overflow_error(&format!(
             "{} in {month}",
-            names[k % plan.n_series]
+            names[k % n_series]
         )));
     }
     Ok(sim)
