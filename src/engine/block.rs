@@ -1293,17 +1293,20 @@ mod tests {
         }
     }
 
-    /// scenarios/early_agi.toml with AGI declared by the hazard trigger (a
-    /// hazard of 0.3 a year growing by half a year), its panel kept.
-    fn early_agi_under_hazard() -> String {
+    /// AGI declared by the hazard trigger: 0.3 a year, growing by half a
+    /// year.
+    const HAZARD: &str = "mode = \"hazard\"\nannual_hazard = 0.3\nhazard_growth = 0.5\n";
+
+    /// scenarios/early_agi.toml with its `[agi]` trigger replaced by
+    /// `trigger` (the keys of the table), its panel kept.
+    fn early_agi_with(trigger: &str) -> String {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(root.join("scenarios/early_agi.toml")).unwrap();
         let (at, panel) = (
             text.find("\n[agi]\n").unwrap(),
             text.find("\n[agi.panel]").unwrap(),
         );
-        let mode = "mode = \"hazard\"\nannual_hazard = 0.3\nhazard_growth = 0.5\n";
-        format!("{}\n[agi]\n{mode}{}", &text[..at], &text[panel..])
+        format!("{}\n[agi]\n{trigger}{}", &text[..at], &text[panel..])
     }
 
     /// A block that ran other trials, more or fewer of them, starts new
@@ -1319,19 +1322,13 @@ mod tests {
             path: key.into(),
             value: value.into(),
         };
-        let compute = {
-            let text = read("early_agi").unwrap();
-            let (at, panel) = (
-                text.find("\n[agi]\n").unwrap(),
-                text.find("\n[agi.panel]").unwrap(),
-            );
-            let mode = "mode = \"compute\"\nthreshold_gw_years = { dist = \"uniform\", min = 1, max = 30 }\n";
-            format!("{}\n[agi]\n{mode}{}", &text[..at], &text[panel..])
-        };
+        let compute = early_agi_with(
+            "mode = \"compute\"\nthreshold_gw_years = { dist = \"uniform\", min = 1, max = 30 }\n",
+        );
         let policy = |p: &str| vec![set("allocation.policy", &format!("\"{p}\""))];
         let cases = [
             ("early_agi", read("early_agi").unwrap(), vec![]),
-            ("early_agi, hazard", early_agi_under_hazard(), vec![]),
+            ("early_agi, hazard", early_agi_with(HAZARD), vec![]),
             ("early_agi, compute", compute, vec![]),
             (
                 "early_agi, pro_rata",
@@ -1488,7 +1485,7 @@ mod tests {
             path: key.into(),
             value: value.into(),
         };
-        let hazard = early_agi_under_hazard();
+        let hazard = early_agi_with(HAZARD);
         let mut cases = Vec::new();
         for name in [
             "baseline",

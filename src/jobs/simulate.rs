@@ -142,14 +142,24 @@ impl Plan<'_, '_> {
     fn chunk_out(&self) -> ChunkOut {
         let spare = self.spare.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut out = spare.unwrap_or_default();
-        out.trials_csv.clear();
-        out.paths_csv.clear();
-        out.metrics.clear();
-        out.expiry.clear();
-        out.inputs.clear();
-        out.sums.clear();
-        out.sums.resize(self.model.months() * self.n_series, 0.0);
-        out.overflow = None;
+        // Every field named, so that a new one cannot be left as it was.
+        let ChunkOut {
+            trials_csv,
+            paths_csv,
+            metrics,
+            expiry,
+            inputs,
+            sums,
+            overflow,
+        } = &mut out;
+        trials_csv.clear();
+        paths_csv.clear();
+        metrics.clear();
+        expiry.clear();
+        inputs.clear();
+        sums.clear();
+        sums.resize(self.model.months() * self.n_series, 0.0);
+        *overflow = None;
         out
     }
 
