@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use super::text::{Align, render, short};
-use super::{Control, DEFAULT_TRIALS, Ended, MAX_TRIALS, print};
+use super::{Control, DEFAULT_TRIALS, Ended, paired_trials, print};
 use crate::analysis::comparison::Comparison;
 use crate::jobs::compare::{CompareOptions, RunData, compare, paired};
 use crate::scenario::Override;
@@ -17,7 +17,7 @@ pub struct Args {
     #[arg(required = true, num_args = 2.., value_name = "A B [C…]")]
     inputs: Vec<PathBuf>,
     /// Trials for scenario files (default: the first folder's count, else 100000).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(2..=MAX_TRIALS))]
+    #[arg(long, value_parser = paired_trials)]
     trials: Option<u64>,
     /// Seed for scenario files (default: the first folder's, else the first scenario's).
     #[arg(long)]

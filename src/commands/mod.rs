@@ -76,6 +76,65 @@ pub const DEFAULT_TRIALS: u64 = 100_000;
 /// Most trials `--trials` accepts.
 pub const MAX_TRIALS: u64 = 1_000_000_000;
 
+/// `--trials` of `run` and `sweep`: a whole number from 1 to [`MAX_TRIALS`].
+fn trials(s: &str) -> Result<u64, String> {
+    trials_from(s, 1)
+}
+
+/// `--trials` of `compare`: at least 2, for the spread of a difference.
+fn paired_trials(s: &str) -> Result<u64, String> {
+    trials_from(s, 2)
+}
+
+/// A trial count as analysts write it: `100000`, `1_000_000`, `1e6` or
+/// `2.5e5`, as long as it is a whole number from `min` to [`MAX_TRIALS`].
+fn trials_from(s: &str, min: u64) -> Result<u64, String> {
+    let n = whole_number(s.trim()).ok_or_else(|| {
+        format!("expected a whole number of trials such as 100000, 1_000_000 or 1e6 (given {s:?})")
+    })?;
+    if n < u128::from(min) || n > u128::from(MAX_TRIALS) {
+        return Err(format!(
+            "expected {min} to {MAX_TRIALS} trials (given {s}{})",
+            if s.trim().parse::<u128>().is_ok() {
+                String::new()
+            } else {
+                format!(" = {n}")
+            }
+        ));
+    }
+    u64::try_from(n).map_err(|e| e.to_string())
+}
+
+/// Digits with `_` between them, optionally with a decimal fraction and an
+/// exponent (`2.5e5`), read exactly; `None` unless the value is whole.
+fn whole_number(s: &str) -> Option<u128> {
+    let grouped = |part: &str| -> Option<String> {
+        // Underscores group digits: never first, last or doubled.
+        if part.starts_with('_') || part.ends_with('_') || part.contains("__") {
+            return None;
+        }
+        let digits: String = part.chars().filter(|&c| c != '_').collect();
+        digits.bytes().all(|b| b.is_ascii_digit()).then_some(digits)
+    };
+    let (mantissa, exponent) = match s.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.strip_prefix('+').unwrap_or(e).parse::<u32>().ok()?),
+        None => (s, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let (int, frac) = (grouped(int)?, grouped(frac)?);
+    if int.is_empty() || exponent > 30 {
+        return None;
+    }
+    // The fraction's digits beyond the exponent must all be zero.
+    let shift = exponent as usize;
+    let (kept, dropped) = frac.split_at(frac.len().min(shift));
+    if dropped.bytes().any(|b| b != b'0') {
+        return None;
+    }
+    let digits = format!("{int}{kept}{}", "0".repeat(shift - kept.len()));
+    digits.parse::<u128>().ok()
+}
+
 /// Writes a command's result to standard output.
 fn print(text: &str) -> Result<(), Ended> {
     let mut out = std::io::stdout().lock();
@@ -144,5 +203,44 @@ fn dispatch(cli: Cli) -> Result<(), Ended> {
         Command::Sensitivity(args) => sensitivity::run(args),
         Command::Report(args) => report::run(args),
         Command::Validate(args) => validate::run(args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trial_counts_read_as_analysts_write_them() {
+        for (given, n) in [
+            ("100000", 100_000),
+            ("1_000_000", 1_000_000),
+            ("1e6", 1_000_000),
+            ("1E6", 1_000_000),
+            ("1e+6", 1_000_000),
+            ("2.5e5", 250_000),
+            ("1.000e3", 1_000),
+            ("12_500", 12_500),
+            ("1e9", MAX_TRIALS),
+            ("1", 1),
+        ] {
+            assert_eq!(trials(given), Ok(n), "{given}");
+        }
+    }
+
+    #[test]
+    fn trial_counts_that_are_not_whole_or_out_of_range_are_refused() {
+        for given in [
+            "", "1.5", "2.5e0", "1e-3", "_1000", "1000_", "1__000", "1,000", "-5", "1e", "e6",
+            "0x10", "1.e", "ten",
+        ] {
+            let e = trials(given).expect_err(given);
+            assert!(e.contains("whole number"), "{given}: {e}");
+        }
+        assert!(trials("0").expect_err("0").contains("1 to 1000000000"));
+        let e = trials("2e9").expect_err("2e9");
+        assert!(e.contains("= 2000000000"), "{e}");
+        assert!(paired_trials("1").is_err());
+        assert_eq!(paired_trials("2"), Ok(2));
     }
 }

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use super::text::short;
-use super::{Control, DEFAULT_TRIALS, Ended, MAX_TRIALS, print};
+use super::{Control, DEFAULT_TRIALS, Ended, print, trials};
 use crate::analysis::stats::Summary;
 use crate::analysis::target::Target;
 use crate::error::Error;
@@ -32,7 +32,7 @@ pub struct Args {
     #[arg(long, value_name = "MANIFEST", conflicts_with_all = ["scenario", "trials", "seed", "set", "paths", "target"])]
     from_manifest: Option<PathBuf>,
     /// Number of trials.
-    #[arg(long, default_value_t = DEFAULT_TRIALS, value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
+    #[arg(long, default_value_t = DEFAULT_TRIALS, value_parser = trials)]
     trials: u64,
     /// Seed of every random stream (default: the scenario's `seed`).
     #[arg(long)]

@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use super::{Control, Ended, MAX_TRIALS, print};
+use super::{Control, Ended, print, trials};
 use crate::analysis::target::Target;
 use crate::jobs::sweep::{MAX_COMBINATIONS, SweepOptions, Vary, sweep};
 use crate::scenario::Override;
@@ -24,7 +24,7 @@ pub struct Args {
     #[arg(long, value_name = "KEY=VALUES", required = true, value_parser = parse_vary)]
     vary: Vec<Vary>,
     /// Trials per combination.
-    #[arg(long, default_value_t = DEFAULT_TRIALS, value_parser = clap::value_parser!(u64).range(1..=MAX_TRIALS))]
+    #[arg(long, default_value_t = DEFAULT_TRIALS, value_parser = trials)]
     trials: u64,
     /// Seed of every random stream (default: the scenario's `seed`).
     #[arg(long)]
