@@ -362,6 +362,63 @@ fn outputs_do_not_depend_on_threads_and_follow_the_seed() {
 }
 
 #[test]
+fn scaling_an_input_multiplies_every_draw_and_the_manifest_repeats_it() {
+    let tmp = tempdir();
+    let file = scenario("baseline.toml");
+    let (plain, scaled, again) = (
+        tmp.path().join("plain"),
+        tmp.path().join("scaled"),
+        tmp.path().join("again"),
+    );
+    run_ok(&file, 300, &plain, &[]);
+    let sets = [
+        "--set",
+        "providers.azure.growth*=2",
+        "--set",
+        "demand.initial_gw+=0.5",
+    ];
+    run_ok(&file, 300, &scaled, &sets);
+    let a = Csv::read(&plain.join("trials.csv"));
+    let b = Csv::read(&scaled.join("trials.csv"));
+    let doubled: Vec<f64> = a
+        .numbers("providers.azure.growth")
+        .iter()
+        .map(|x| x * 2.0)
+        .collect();
+    assert_eq!(b.numbers("providers.azure.growth"), doubled);
+    let shifted: Vec<f64> = a
+        .numbers("demand.initial_gw")
+        .iter()
+        .map(|x| x + 0.5)
+        .collect();
+    assert_eq!(b.numbers("demand.initial_gw"), shifted);
+    // Every other input keeps its draws: the what-if is paired.
+    assert_eq!(
+        a.numbers("providers.oracle.growth"),
+        b.numbers("providers.oracle.growth")
+    );
+    let manifest = fs::read_to_string(scaled.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"providers.azure.growth*=2\"")
+            && manifest.contains("\"demand.initial_gw+=0.5\""),
+        "{manifest}"
+    );
+    let args = os_args(&[
+        "run".as_ref(),
+        "--from-manifest".as_ref(),
+        scaled.join("manifest.json").as_os_str(),
+        "--out".as_ref(),
+        again.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    finish(spawn(&args), &args).assert_ok();
+    assert_eq!(
+        fs::read(scaled.join("trials.csv")).unwrap(),
+        fs::read(again.join("trials.csv")).unwrap()
+    );
+}
+
+#[test]
 fn common_random_numbers_across_an_exercise_probability() {
     let tmp = tempdir();
     let file = scenario("seed_terms.toml");

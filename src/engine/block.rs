@@ -1318,10 +1318,7 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let read =
             |name: &str| std::fs::read_to_string(root.join(format!("scenarios/{name}.toml")));
-        let set = |key: &str, value: &str| Override {
-            path: key.into(),
-            value: value.into(),
-        };
+        let set = Override::set;
         let compute = early_agi_with(
             "mode = \"compute\"\nthreshold_gw_years = { dist = \"uniform\", min = 1, max = 30 }\n",
         );
@@ -1481,10 +1478,7 @@ mod tests {
     fn routing_all_lanes_at_once_equals_lane_by_lane() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let (mut offers, mut declined, mut grouped_months) = (0, 0, 0);
-        let set = |key: &str, value: &str| Override {
-            path: key.into(),
-            value: value.into(),
-        };
+        let set = Override::set;
         let hazard = early_agi_with(HAZARD);
         let mut cases = Vec::new();
         for name in [

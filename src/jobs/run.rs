@@ -62,10 +62,7 @@ impl Provenance {
         Ok(Provenance {
             scenario_path: path.display().to_string(),
             scenario_sha256: manifest::sha256_hex(&bytes),
-            overrides: overrides
-                .iter()
-                .map(|o| format!("{}={}", o.path, o.value))
-                .collect(),
+            overrides: overrides.iter().map(Override::to_string).collect(),
             final_out: None,
         })
     }

@@ -62,10 +62,7 @@ fn combinations(vary: &[Vary]) -> Vec<Vec<Override>> {
             .flat_map(|c| {
                 v.values.iter().map(move |value| {
                     let mut next = c.clone();
-                    next.push(Override {
-                        path: v.path.clone(),
-                        value: value.clone(),
-                    });
+                    next.push(Override::set(&v.path, value));
                     next
                 })
             })
@@ -121,10 +118,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<PathBuf, Error> {
     let mut csv = sweep_csv::header(&keys);
     for (i, (combo, scenario)) in scenarios.iter().enumerate() {
         if !opts.quiet {
-            let label: Vec<String> = combo
-                .iter()
-                .map(|o| format!("{}={}", o.path, o.value))
-                .collect();
+            let label: Vec<String> = combo.iter().map(Override::to_string).collect();
             super::progress(&format!(
                 "[{}/{}] {}",
                 i + 1,
@@ -174,11 +168,7 @@ fn sweep_manifest(
         out: out.display().to_string(),
         rofrsim_version: env!("CARGO_PKG_VERSION").into(),
         scenario: SweepScenario {
-            overrides: opts
-                .set
-                .iter()
-                .map(|o| format!("{}={}", o.path, o.value))
-                .collect(),
+            overrides: opts.set.iter().map(Override::to_string).collect(),
             path: opts.scenario.display().to_string(),
             sha256: manifest::sha256_hex(&bytes),
         },

@@ -151,6 +151,19 @@ pub struct Dist {
     kind: Kind,
     /// Precomputed truncation data, `None` when not truncated.
     trunc: Option<Truncation>,
+    /// `--set key*=k` / `key+=d`: every draw `x` becomes `x·scale + shift`
+    /// (after truncation). `None`, not (1, 0), when unscaled: `x·1 + 0`
+    /// would turn a draw of −0 into +0.
+    affine: Option<Affine>,
+}
+
+/// A positive scale and a shift applied to every draw of a distribution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Affine {
+    /// Multiplies every draw; finite and > 0, so quantiles keep their order.
+    pub scale: f64,
+    /// Then added to it; finite.
+    pub shift: f64,
 }
 
 /// The family in the form the hot paths need: derived parameters plus the
@@ -324,7 +337,49 @@ impl Dist {
             truncate,
             kind,
             trunc,
+            affine: None,
         })
+    }
+
+    /// This distribution with every draw multiplied by `scale` (finite and
+    /// positive) and then shifted by `shift` (finite), on top of any earlier
+    /// scaling: `x·s₁ + c₁` then times k is `x·(s₁k) + c₁k`, plus d is
+    /// `x·s₁ + (c₁ + d)`.
+    pub fn transformed(mut self, scale: f64, shift: f64) -> Result<Dist, String> {
+        if !(scale.is_finite() && scale > 0.0) {
+            return Err(format!(
+                "a distribution can only be scaled by a finite factor > 0 (given {}); a factor ≤ 0 would reverse or collapse it",
+                num(scale)
+            ));
+        }
+        if !shift.is_finite() {
+            return Err(format!(
+                "a distribution can only be shifted by a finite amount (given {})",
+                num(shift)
+            ));
+        }
+        let a = self.affine.unwrap_or(Affine {
+            scale: 1.0,
+            shift: 0.0,
+        });
+        self.affine = Some(Affine {
+            scale: a.scale * scale,
+            shift: a.shift * scale + shift,
+        });
+        Ok(self)
+    }
+
+    /// The scale and shift applied to every draw, if any.
+    pub fn affine(&self) -> Option<Affine> {
+        self.affine
+    }
+
+    /// A value of the family (truncated) as a value of this distribution.
+    fn out(&self, x: f64) -> f64 {
+        match self.affine {
+            None => x,
+            Some(a) => x * a.scale + a.shift,
+        }
     }
 
     /// The family as written.
@@ -345,10 +400,11 @@ impl Dist {
     /// value with positive weight inside the interval).
     pub fn support(&self) -> (f64, f64) {
         let (lo, hi) = self.kind.support();
-        match self.trunc {
+        let (lo, hi) = match self.trunc {
             Some(t) if t.method != TruncMethod::Restricted => (lo.max(t.lo), hi.min(t.hi)),
             _ => (lo, hi),
-        }
+        };
+        (self.out(lo), self.out(hi))
     }
 
     /// Quantile of the (truncated) distribution, p in [0, 1].
@@ -362,10 +418,10 @@ impl Dist {
             return f64::NAN;
         }
         let p = p.clamp(0.0, 1.0);
-        match self.trunc {
+        self.out(match self.trunc {
             Some(t) if t.method != TruncMethod::Restricted => self.truncated_quantile(t, p),
             _ => self.kind.quantile(p),
-        }
+        })
     }
 
     /// CDF of the (truncated) distribution: P(X ≤ x). NaN gives NaN.
@@ -373,6 +429,10 @@ impl Dist {
         if x.is_nan() {
             return f64::NAN;
         }
+        let x = match self.affine {
+            None => x,
+            Some(a) => (x - a.shift) / a.scale,
+        };
         match self.trunc {
             Some(t) if t.method != TruncMethod::Restricted => {
                 if x < t.lo {
@@ -387,8 +447,18 @@ impl Dist {
         }
     }
 
-    /// Analytic mean of the (untruncated) family.
+    /// Analytic mean of the (untruncated) family, scaled and shifted.
     pub fn mean(&self) -> f64 {
+        self.out(self.family_mean())
+    }
+
+    /// Analytic variance of the (untruncated) family, scaled.
+    pub fn variance(&self) -> f64 {
+        let v = self.family_variance();
+        self.affine.map_or(v, |a| v * a.scale * a.scale)
+    }
+
+    fn family_mean(&self) -> f64 {
         match &self.family {
             Family::Uniform { min, max } => min + (max - min) / 2.0,
             Family::Normal { mean, .. } => *mean,
@@ -410,8 +480,7 @@ impl Dist {
         }
     }
 
-    /// Analytic variance of the (untruncated) family.
-    pub fn variance(&self) -> f64 {
+    fn family_variance(&self) -> f64 {
         match &self.family {
             Family::Uniform { min, max } => (max - min) * (max - min) / 12.0,
             Family::Normal { sd, .. } => sd * sd,
@@ -426,7 +495,7 @@ impl Dist {
                 (b * b + c * c - b * c) / 18.0
             }
             Family::Pert { min, max, .. } => {
-                let mean = self.mean();
+                let mean = self.family_mean();
                 (mean - min) * (max - mean) / 7.0
             }
             Family::Beta { alpha, beta } => {
@@ -435,7 +504,7 @@ impl Dist {
             }
             Family::Discrete { values, weights } => {
                 let total: f64 = weights.iter().sum();
-                let mean = self.mean();
+                let mean = self.family_mean();
                 values
                     .iter()
                     .zip(weights)
@@ -446,7 +515,7 @@ impl Dist {
             Family::Quantiles { points } => {
                 // X is uniform on each segment: E[(X−m)²] over [a, b] is
                 // (a² + ab + b²)/3 with a, b measured from the mean m.
-                let mean = self.mean();
+                let mean = self.family_mean();
                 points
                     .windows(2)
                     .map(|s| {
@@ -462,6 +531,10 @@ impl Dist {
     ///
     /// See the module documentation for how truncated draws are made.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        self.out(self.family_sample(rng))
+    }
+
+    fn family_sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         let Some(t) = self.trunc else {
             return self.kind.sample(rng);
         };
@@ -534,6 +607,15 @@ impl Dist {
         if let Some((lo, hi)) = self.truncate {
             // Writing to a String cannot fail.
             let _ = write!(s, " truncated to [{}, {}]", num(lo), num(hi));
+        }
+        if let Some(a) = self.affine {
+            if a.scale != 1.0 {
+                let _ = write!(s, " × {}", num(a.scale));
+            }
+            if a.shift != 0.0 {
+                let sign = if a.shift < 0.0 { '−' } else { '+' };
+                let _ = write!(s, " {sign} {}", num(a.shift.abs()));
+            }
         }
         s
     }
@@ -1185,6 +1267,70 @@ mod tests {
             Ok(_) => vec![],
             Err(errors) => errors.into_iter().map(|e| e.message).collect(),
         }
+    }
+
+    #[test]
+    fn a_scaled_distribution_draws_the_family_times_the_scale_plus_the_shift() {
+        let families = [
+            (Family::Lognormal { p5: 0.5, p95: 1.3 }, None),
+            (Family::Normal { mean: 0.5, sd: 0.1 }, Some((0.0, 2.0))),
+            (
+                Family::Discrete {
+                    values: vec![1.0, 3.0],
+                    weights: vec![1.0, 3.0],
+                },
+                None,
+            ),
+        ];
+        for (family, truncate) in families {
+            let base = Dist::new(family, truncate).unwrap();
+            let scaled = base.clone().transformed(2.0, 0.0).unwrap();
+            let both = scaled.clone().transformed(1.0, 0.25).unwrap();
+            assert_eq!(
+                both.affine(),
+                Some(Affine {
+                    scale: 2.0,
+                    shift: 0.25
+                })
+            );
+            let (mut r1, mut r2) = (
+                Xoshiro256PlusPlus::seed_from_u64(9),
+                Xoshiro256PlusPlus::seed_from_u64(9),
+            );
+            for _ in 0..1000 {
+                assert_eq!(both.sample(&mut r2), base.sample(&mut r1) * 2.0 + 0.25);
+            }
+            for p in [0.0, 0.05, 0.5, 0.95, 1.0] {
+                assert_eq!(scaled.quantile(p), base.quantile(p) * 2.0);
+                assert_eq!(both.quantile(p), base.quantile(p) * 2.0 + 0.25);
+            }
+            let (lo, hi) = base.support();
+            assert_eq!(both.support(), (lo * 2.0 + 0.25, hi * 2.0 + 0.25));
+            assert_eq!(both.mean(), base.mean() * 2.0 + 0.25);
+            assert_eq!(both.variance(), base.variance() * 4.0);
+            let x = base.quantile(0.3);
+            assert_eq!(both.cdf(x * 2.0 + 0.25), base.cdf(x));
+        }
+        // Scaling after a shift scales the shift too: (x + 1)·3.
+        let base = Dist::new(uniform(0.0, 1.0), None).unwrap();
+        let d = base
+            .transformed(1.0, 1.0)
+            .unwrap()
+            .transformed(3.0, 0.0)
+            .unwrap();
+        assert_eq!(d.support(), (3.0, 6.0));
+        assert!(d.describe().ends_with("× 3 + 3"), "{}", d.describe());
+    }
+
+    #[test]
+    fn a_distribution_is_not_scaled_by_zero_a_negative_or_a_non_finite_factor() {
+        let d = Dist::new(uniform(0.0, 1.0), None).unwrap();
+        for k in [0.0, -1.0, f64::INFINITY, f64::NAN] {
+            let e = d.clone().transformed(k, 0.0).unwrap_err();
+            assert!(e.contains("finite factor > 0"), "{k}: {e}");
+        }
+        let e = d.transformed(1.0, f64::NAN).unwrap_err();
+        assert!(e.contains("finite amount"), "{e}");
     }
 
     fn uniform(min: f64, max: f64) -> Family {

@@ -17,7 +17,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 
 use super::diag::{Diagnostics, Sources};
 use super::dist::{Dist, Family};
-use super::overrides::{self, Override};
+use super::overrides::{self, Op, Override};
 use super::schema::{self, Shape};
 use super::*;
 use crate::error::{Diagnostic, Error};
@@ -90,8 +90,24 @@ pub fn load_str(
     }
     let root_span = root.span();
     let mut root = Spanned::new(root_span, DeValue::Table(root.into_inner()));
+    // `=` edits the file's tree; `*=` and `+=` act on the inputs as they
+    // are registered, in the order given, after every `=`.
+    let mut transforms = Vec::new();
     for (o, offset) in overrides.iter().zip(override_offsets) {
-        overrides::apply(&mut root, o, offset, &mut diags);
+        match o.op {
+            Op::Set => overrides::apply(&mut root, o, offset, &mut diags),
+            Op::Scale | Op::Shift => match o.factor() {
+                Ok(factor) => transforms.push(Transform {
+                    written: o.to_string(),
+                    path: o.path.clone(),
+                    op: o.op,
+                    factor,
+                    span: offset..offset + o.value.len(),
+                    used: false,
+                }),
+                Err(e) => diags.error(&(offset..offset + o.value.len()), &o.path, e),
+            },
+        }
     }
     if !diags.is_empty() {
         return Err(diags.into_sorted());
@@ -100,8 +116,14 @@ pub fn load_str(
     let mut reader = Reader {
         diags,
         inputs: Inputs::default(),
+        transforms,
     };
     let scenario = reader.scenario(&root);
+    if reader.transforms.iter().any(|t| !t.used) {
+        let inputs = scenario.as_ref().map_or(&reader.inputs, |s| &s.inputs);
+        let paths: Vec<String> = inputs.all().iter().map(|i| i.path.clone()).collect();
+        reader.unused_transforms(&paths);
+    }
     match scenario {
         Some(s) if reader.diags.is_empty() => Ok(s),
         _ => {
@@ -327,9 +349,130 @@ fn join(path: &str, key: &str) -> String {
 struct Reader {
     diags: Diagnostics,
     inputs: Inputs,
+    /// The `*=` / `+=` overrides, applied to inputs as they are registered.
+    transforms: Vec<Transform>,
+}
+
+/// A `--set key*=k` or `key+=d` override waiting for its input.
+struct Transform {
+    /// As written, for messages.
+    written: String,
+    path: String,
+    op: Op,
+    factor: f64,
+    /// Where the factor is in the sources, for messages.
+    span: Range<usize>,
+    /// It found its input.
+    used: bool,
 }
 
 impl Reader {
+    /// Applies the `*=` / `+=` overrides of input `path` to its value, in
+    /// order; the first one that cannot apply is reported.
+    fn transform(
+        &mut self,
+        path: &str,
+        mut value: Uncertain,
+    ) -> Option<(Uncertain, Option<usize>)> {
+        let mut last = None;
+        for (i, t) in self.transforms.iter_mut().enumerate() {
+            if t.path != path {
+                continue;
+            }
+            t.used = true;
+            last = Some(i);
+            let (scale, shift) = match t.op {
+                Op::Scale => (t.factor, 0.0),
+                _ => (1.0, t.factor),
+            };
+            value = match value {
+                // A constant is scaled exactly as a user writing the product would get.
+                Uncertain::Const(x) => Uncertain::Const(match t.op {
+                    Op::Scale => x * t.factor,
+                    _ => x + t.factor,
+                }),
+                Uncertain::Dist(d) => match d.transformed(scale, shift) {
+                    Ok(d) => Uncertain::Dist(Box::new(d)),
+                    Err(e) => {
+                        self.diags.error(&t.span, path, e);
+                        return None;
+                    }
+                },
+            };
+        }
+        Some((value, last))
+    }
+
+    /// Reports every `*=` / `+=` override that named none of the inputs
+    /// at `paths`.
+    fn unused_transforms(&mut self, paths: &[String]) {
+        for t in self.transforms.iter().filter(|t| !t.used) {
+            let near = schema::nearest(&t.path, paths.iter().map(String::as_str), 3);
+            let hint = if near.is_empty() {
+                String::new()
+            } else {
+                format!("; nearest inputs: {}", near.join(", "))
+            };
+            self.diags.error(
+                &t.span,
+                &t.path,
+                format!(
+                    "`{}` scales or shifts an uncertain input, and `{}` is none in this scenario (`rofrsim validate` lists them{hint})",
+                    t.written, t.path
+                ),
+            );
+        }
+    }
+
+    /// Registers input `path` after its `*=` / `+=` overrides, checking
+    /// it lies in `domain`; `at` is where the value was written.
+    fn register(
+        &mut self,
+        path: &str,
+        value: Uncertain,
+        domain: Domain,
+        at: &Range<usize>,
+    ) -> Option<InputId> {
+        let (value, transformed) = self.transform(path, value)?;
+        let (lo, mut hi) = value.support();
+        // A magnitude ceiling guards against overflow, not against tails: an
+        // unbounded family is held to it at its 1 − 1e-9 quantile (a rarer
+        // draw that overflows is caught when the run computes it).
+        if hi == f64::INFINITY && domain.hi.is_finite() {
+            hi = value.quantile(1.0 - 1e-9);
+        }
+        if !domain.contains(lo, hi) {
+            let message = match &value {
+                Uncertain::Const(x) => {
+                    format!(
+                        "must lie in {} ({}); given {}",
+                        domain.describe(),
+                        domain.what,
+                        fmt_num(*x)
+                    )
+                }
+                Uncertain::Dist(_) => format!(
+                    "must lie in {} ({}), but the distribution can draw values in [{}, {}]; choose a family or parameters inside the range, or add truncate = [lo, hi]",
+                    domain.describe(),
+                    domain.what,
+                    fmt_num(lo),
+                    fmt_num(hi)
+                ),
+            };
+            match transformed {
+                Some(i) => {
+                    let t = &self.transforms[i];
+                    let (span, written) = (t.span.clone(), t.written.clone());
+                    self.diags
+                        .error(&span, path, format!("after `{written}`: {message}"));
+                }
+                None => self.diags.error(at, path, message),
+            }
+            return None;
+        }
+        Some(self.inputs.push(path.to_string(), value))
+    }
+
     /// Checks that `value` is a table whose keys are all in `fields`.
     fn table<'t, 'a>(
         &mut self,
@@ -548,35 +691,7 @@ impl Reader {
                 return None;
             }
         };
-        let (lo, mut hi) = value.support();
-        // A magnitude ceiling guards against overflow, not against tails: an
-        // unbounded family is held to it at its 1 − 1e-9 quantile (a rarer
-        // draw that overflows is caught when the run computes it).
-        if hi == f64::INFINITY && domain.hi.is_finite() {
-            hi = value.quantile(1.0 - 1e-9);
-        }
-        if !domain.contains(lo, hi) {
-            let message = match &value {
-                Uncertain::Const(x) => {
-                    format!(
-                        "must lie in {} ({}); given {}",
-                        domain.describe(),
-                        domain.what,
-                        fmt_num(*x)
-                    )
-                }
-                Uncertain::Dist(_) => format!(
-                    "must lie in {} ({}), but the distribution can draw values in [{}, {}]; choose a family or parameters inside the range, or add truncate = [lo, hi]",
-                    domain.describe(),
-                    domain.what,
-                    fmt_num(lo),
-                    fmt_num(hi)
-                ),
-            };
-            self.diags.error(&v.span(), path, message);
-            return None;
-        }
-        Some(self.inputs.push(path.to_string(), value))
+        self.register(path, value, domain, &v.span())
     }
 
     fn distribution(
@@ -717,7 +832,7 @@ impl Reader {
     ) -> Option<InputId> {
         match get(table, key) {
             Some(v) => self.uncertain(v, &join(path, key), domain),
-            None => Some(self.inputs.push(join(path, key), Uncertain::Const(default))),
+            None => self.register(&join(path, key), Uncertain::Const(default), domain, &(0..0)),
         }
     }
 
@@ -1416,21 +1531,29 @@ impl Reader {
                 }
             }
             Some(None) => {
-                let months = self
-                    .inputs
-                    .push("agi.panel.months".into(), Uncertain::Const(0.0));
-                let confirm_probability = self.inputs.push(
-                    "agi.panel.confirm_probability".into(),
+                let none = 0..0;
+                let months =
+                    self.register("agi.panel.months", Uncertain::Const(0.0), MONTHS, &none);
+                let confirm = self.register(
+                    "agi.panel.confirm_probability",
                     Uncertain::Const(1.0),
+                    PROBABILITY,
+                    &none,
                 );
-                let retry_months = self
-                    .inputs
-                    .push("agi.panel.retry_months".into(), Uncertain::Const(12.0));
-                Some(Panel {
-                    months,
-                    confirm_probability,
-                    retry_months,
-                })
+                let retry = self.register(
+                    "agi.panel.retry_months",
+                    Uncertain::Const(12.0),
+                    RETRY_MONTHS,
+                    &none,
+                );
+                match (months, confirm, retry) {
+                    (Some(months), Some(confirm_probability), Some(retry_months)) => Some(Panel {
+                        months,
+                        confirm_probability,
+                        retry_months,
+                    }),
+                    _ => None,
+                }
             }
             None => None,
         };
@@ -1441,5 +1564,101 @@ impl Reader {
             mode: mode?,
             panel: panel?,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = include_str!("../../tests/fixtures/minimal.toml");
+
+    fn load(sets: &[&str]) -> Result<Scenario, Vec<Diagnostic>> {
+        let overrides: Vec<Override> = sets.iter().map(|s| s.parse().unwrap()).collect();
+        load_str("minimal.toml", MINIMAL, &overrides)
+    }
+
+    fn input<'s>(s: &'s Scenario, path: &str) -> &'s Uncertain {
+        let found = s.inputs.all().iter().find(|i| i.path == path);
+        &found.unwrap_or_else(|| panic!("no input {path}")).value
+    }
+
+    fn constant(s: &Scenario, path: &str) -> f64 {
+        match input(s, path) {
+            Uncertain::Const(x) => *x,
+            other => panic!("{path} is {other:?}"),
+        }
+    }
+
+    fn problems(sets: &[&str]) -> Vec<Diagnostic> {
+        match load(sets) {
+            Ok(_) => panic!("{sets:?} loaded"),
+            Err(d) => d,
+        }
+    }
+
+    #[test]
+    fn scaling_and_shifting_apply_in_order_after_every_replacement() {
+        // Constants: 0.5 × 2 = 1, then + 0.25; the other order gives 1.5.
+        let s = load(&["providers.azure.growth*=2", "providers.azure.growth+=0.25"]).unwrap();
+        assert_eq!(constant(&s, "providers.azure.growth"), 1.25);
+        let s = load(&["providers.azure.growth+=0.25", "providers.azure.growth*=2"]).unwrap();
+        assert_eq!(constant(&s, "providers.azure.growth"), 1.5);
+        // `=` applies first wherever it is given: 0.3 × 2.
+        let s = load(&["providers.azure.growth*=2", "providers.azure.growth=0.3"]).unwrap();
+        assert_eq!(constant(&s, "providers.azure.growth"), 0.6);
+        // A default (agi.panel.retry_months is 12 when not written) scales too.
+        let s = load(&["agi.panel.retry_months*=0.5"]).unwrap();
+        assert_eq!(constant(&s, "agi.panel.retry_months"), 6.0);
+        // A distribution keeps its family and scales every quantile.
+        let plain = load(&[]).unwrap();
+        let s = load(&["providers.azure.price*=1.5", "providers.azure.price+=-1"]).unwrap();
+        for p in [0.0, 0.1, 0.5, 0.9, 1.0] {
+            let base = input(&plain, "providers.azure.price").quantile(p);
+            assert_eq!(
+                input(&s, "providers.azure.price").quantile(p),
+                base * 1.5 - 1.0
+            );
+        }
+        // Inputs keep their order (each names a random stream).
+        let order = |s: &Scenario| -> Vec<String> {
+            s.inputs.all().iter().map(|i| i.path.clone()).collect()
+        };
+        assert_eq!(order(&s), order(&plain));
+    }
+
+    #[test]
+    fn a_scaled_input_outside_its_domain_names_the_override() {
+        // A share of 0.6 × 2 is no share; the message names the override.
+        let d = problems(&["workloads.training.share*=2"]);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].origin, "--set workloads.training.share");
+        assert_eq!(d[0].path, "workloads.training.share");
+        assert!(
+            d[0].message
+                .starts_with("after `workloads.training.share*=2`: must lie in [0, 1]"),
+            "{}",
+            d[0].message
+        );
+        let d = problems(&["providers.azure.price*=-1"]);
+        assert!(d[0].message.contains("finite factor > 0"), "{d:?}");
+    }
+
+    #[test]
+    fn scaling_what_is_not_an_uncertain_input_is_refused_with_the_nearest_inputs() {
+        for (set, near) in [
+            ("providers.azure.grwth*=2", "providers.azure.growth"),
+            ("seed*=2", ""),
+            ("time.start+=1", ""),
+        ] {
+            let d = problems(&[set]);
+            assert_eq!(d.len(), 1, "{set}: {d:?}");
+            assert!(
+                d[0].message.contains("scales or shifts an uncertain input")
+                    && d[0].message.contains(near),
+                "{set}: {}",
+                d[0].message
+            );
+        }
     }
 }

@@ -16,8 +16,64 @@ use super::schema::{self, Shape, Value};
 pub struct Override {
     /// Dotted path, e.g. `providers.azure.price` or `terms.rofr.0.until`.
     pub path: String,
-    /// The value as written after `=`.
+    /// What to do with the value: replace it, scale it or shift it.
+    pub op: Op,
+    /// The value as written after `=` (`*=`, `+=`).
     pub value: String,
+}
+
+/// How an override changes its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `key=VALUE`: replace the value (TOML).
+    Set,
+    /// `key*=k`: multiply every draw of an uncertain input by the number k.
+    Scale,
+    /// `key+=d`: add the number d to every draw of an uncertain input.
+    Shift,
+}
+
+impl Op {
+    /// The operator as written: `=`, `*=` or `+=`.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Set => "=",
+            Op::Scale => "*=",
+            Op::Shift => "+=",
+        }
+    }
+}
+
+impl Override {
+    /// `path=value`.
+    pub fn set(path: &str, value: &str) -> Override {
+        Override {
+            path: path.to_string(),
+            op: Op::Set,
+            value: value.to_string(),
+        }
+    }
+
+    /// The number a `*=` or `+=` override applies, or why it is not one.
+    pub fn factor(&self) -> Result<f64, String> {
+        let x = self.value.replace('_', "").parse::<f64>().ok();
+        match x {
+            Some(x) if x.is_finite() => Ok(x),
+            _ => Err(format!(
+                "`{}` needs a finite number after it, such as 2 or 0.5 (given {:?})",
+                self.op.symbol(),
+                self.value
+            )),
+        }
+    }
+}
+
+/// As written on the command line and recorded in manifests:
+/// `key.path=VALUE`, `key.path*=k`, `key.path+=d`.
+impl std::fmt::Display for Override {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}{}", self.path, self.op.symbol(), self.value)
+    }
 }
 
 impl std::str::FromStr for Override {
@@ -25,18 +81,33 @@ impl std::str::FromStr for Override {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let Some((path, value)) = s.split_once('=') else {
-            return Err(format!("expected key.path=VALUE (given {s:?})"));
+            return Err(format!(
+                "expected key.path=VALUE, key.path*=FACTOR or key.path+=AMOUNT (given {s:?})"
+            ));
         };
         let path = path.trim();
+        let (path, op) = if let Some(p) = path.strip_suffix('*') {
+            (p.trim_end(), Op::Scale)
+        } else if let Some(p) = path.strip_suffix('+') {
+            (p.trim_end(), Op::Shift)
+        } else {
+            (path, Op::Set)
+        };
         if path.is_empty() || path.split('.').any(str::is_empty) {
             return Err(format!(
-                "expected a dotted key path before '=' (given {path:?})"
+                "expected a dotted key path before '{}' (given {path:?})",
+                op.symbol()
             ));
         }
-        Ok(Override {
+        let o = Override {
             path: path.to_string(),
+            op,
             value: value.trim().to_string(),
-        })
+        };
+        if op != Op::Set {
+            o.factor()?;
+        }
+        Ok(o)
     }
 }
 
