@@ -1068,6 +1068,171 @@ fn output_folders_compare_like_their_scenario_files() {
     }
 }
 
+#[test]
+fn a_what_if_runs_paired_with_its_scenario_under_its_label() {
+    let base = root().join("scenarios/baseline.toml");
+    let dir = tempdir();
+    let what_ifs = dir.path().join("what_ifs");
+    let run = ok([
+        "compare",
+        &s(&base),
+        "--what-if",
+        "faster: providers.azure.growth*=2",
+        "--what-if",
+        "cheaper azure: providers.azure.price*=0.5 demand.initial_gw+=0.1",
+        "--trials",
+        "400",
+        "--out",
+        &s(&what_ifs),
+        "-q",
+    ]);
+    // Each run with its overrides, then each what-if against the baseline.
+    for line in [
+        "A     baseline       (as the file has it)",
+        "B     faster         providers.azure.growth*=2",
+        "B     cheaper azure  providers.azure.price*=0.5  demand.initial_gw+=0.1",
+        "faster vs baseline (paired",
+        "cheaper azure vs baseline (paired",
+    ] {
+        assert!(
+            run.stdout.contains(line),
+            "{line:?} missing:\n{}",
+            run.dump()
+        );
+    }
+    let runs = what_ifs.join("runs");
+    assert_eq!(
+        listing(&runs),
+        ["baseline", "cheaper-azure", "faster"]
+            .into_iter()
+            .map(String::from)
+            .collect()
+    );
+    let plain = Table::read(&runs.join("baseline/trials.csv"));
+    let faster = Table::read(&runs.join("faster/trials.csv"));
+    let doubled: Vec<f64> = plain
+        .column("providers.azure.growth")
+        .iter()
+        .map(|x| x * 2.0)
+        .collect();
+    assert_eq!(faster.column("providers.azure.growth"), doubled);
+    assert_eq!(
+        faster.column("demand.growth"),
+        plain.column("demand.growth")
+    );
+    let manifest = fs::read_to_string(runs.join("cheaper-azure/manifest.json")).expect("manifest");
+    assert!(
+        manifest.contains("\"label\": \"cheaper azure\""),
+        "{manifest}"
+    );
+    let cmp = Table::read(&what_ifs.join("compare.csv"));
+    let pairs: BTreeSet<(String, String)> = cmp
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                cmp.cell(r, "scenario_a").into(),
+                cmp.cell(r, "scenario_b").into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pairs,
+        [("baseline", "cheaper azure"), ("baseline", "faster")]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    );
+
+    // The same what-if as two runs: compare names them by their labels
+    // (once "baseline" and "baseline-2") and finds the same differences.
+    let (ra, rb) = (dir.path().join("ra"), dir.path().join("rb"));
+    run_scenario(&base, 400, 20250101, &ra, &[]);
+    run_scenario(
+        &base,
+        400,
+        20250101,
+        &rb,
+        &["--set", "providers.azure.growth*=2"],
+    );
+    let folders = dir.path().join("folders");
+    let run = ok(["compare", &s(&ra), &s(&rb), "--out", &s(&folders), "-q"]);
+    assert!(
+        run.stdout
+            .contains("baseline (azure.growth×2) vs baseline (paired"),
+        "{}",
+        run.dump()
+    );
+    let rows = |dir: &Path, b: &str| -> Vec<String> {
+        let text = fs::read_to_string(dir.join("compare.csv")).expect("compare.csv");
+        text.lines()
+            .filter(|l| l.starts_with(&format!("baseline,{b},")))
+            .map(|l| l.replacen(b, "B", 1))
+            .collect()
+    };
+    let by_folders = rows(&folders, "baseline (azure.growth×2)");
+    assert!(
+        !by_folders.is_empty(),
+        "{}",
+        fs::read_to_string(folders.join("compare.csv")).unwrap_or_default()
+    );
+    assert_eq!(by_folders, rows(&what_ifs, "faster"));
+}
+
+#[test]
+fn what_ifs_that_cannot_run_are_refused_before_anything_runs() {
+    let base = root().join("scenarios/baseline.toml");
+    let dir = tempdir();
+    let out = dir.path().join("out");
+    for (args, expect) in [
+        (
+            vec!["nolabel providers.azure.growth*=2"],
+            "expected 'LABEL: KEY=VALUE",
+        ),
+        (vec!["x:"], "changes nothing"),
+        (vec![": a.b=1"], "needs a label"),
+        (
+            vec!["x: providers.azure.growth*=two"],
+            "needs a finite number",
+        ),
+        (
+            vec!["x: a.b=1", "x: a.b=2"],
+            "two what-ifs are labelled \"x\"",
+        ),
+        (
+            vec!["x: providers.azure.grwth*=2"],
+            "nearest inputs: providers.azure.growth",
+        ),
+    ] {
+        let mut cmd = vec!["compare".to_string(), s(&base)];
+        for a in args {
+            cmd.push("--what-if".into());
+            cmd.push(a.into());
+        }
+        cmd.extend(["--trials", "10", "-q", "--out"].map(String::from));
+        cmd.push(s(&out));
+        let run = rofrsim(&cmd);
+        assert_eq!(run.code, Some(2), "{}", run.dump());
+        assert!(run.crash_signs().is_empty(), "{}", run.dump());
+        assert!(run.stderr.contains(expect), "{expect:?}:\n{}", run.dump());
+        assert!(!out.exists(), "a refused compare wrote {}", out.display());
+    }
+    // A what-if varies one scenario file, not a folder or two files.
+    let run = rofrsim([
+        "compare",
+        &s(&base),
+        &s(&base),
+        "--what-if",
+        "x: providers.azure.growth*=2",
+    ]);
+    assert_eq!(run.code, Some(2), "{}", run.dump());
+    assert!(
+        run.stderr.contains("exactly one scenario file"),
+        "{}",
+        run.dump()
+    );
+}
+
 /// Copies the files of a run folder.
 fn copy_run(from: &Path, to: &Path) {
     fs::create_dir_all(to).expect("create copy");

@@ -419,6 +419,80 @@ fn scaling_an_input_multiplies_every_draw_and_the_manifest_repeats_it() {
 }
 
 #[test]
+fn a_label_names_the_run_its_default_folder_and_its_repeat() {
+    let tmp = tempdir();
+    let file = scenario("baseline.toml").display().to_string();
+    let run = |args: &[&str]| {
+        let mut all = vec!["run", file.as_str(), "--trials", "50", "--threads", "1"];
+        all.extend(args);
+        let r = common::rofrsim_in(tmp.path(), &all);
+        assert_eq!(r.code, Some(0), "{}", r.dump());
+        r
+    };
+    // Without --label: the name and the overrides, folder named after them.
+    let r = run(&["--set", "providers.azure.growth*=2"]);
+    assert!(
+        r.stdout.starts_with("baseline (azure.growth×2): 50 trials"),
+        "{}",
+        r.dump()
+    );
+    let folder = tmp.path().join("output/baseline-azure.growth-x2");
+    let manifest = fs::read_to_string(folder.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains(r#""label": "baseline (azure.growth×2)""#),
+        "{manifest}"
+    );
+    assert!(
+        !manifest.contains("--label"),
+        "a default label is not repeated: {manifest}"
+    );
+    // With --label: that name, its folder, and the manifest repeats it.
+    let r = run(&[
+        "--label",
+        "Azure twice as fast",
+        "--set",
+        "providers.azure.growth*=2",
+    ]);
+    assert!(
+        r.stdout.starts_with("Azure twice as fast: 50 trials"),
+        "{}",
+        r.dump()
+    );
+    let folder = tmp.path().join("output/Azure-twice-as-fast");
+    let manifest = fs::read_to_string(folder.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains(r#""label": "Azure twice as fast""#)
+            && manifest.contains("--label 'Azure twice as fast'"),
+        "{manifest}"
+    );
+    let again = tmp.path().join("again");
+    let r = common::rofrsim_in(
+        tmp.path(),
+        [
+            "run",
+            "--from-manifest",
+            &folder.display().to_string(),
+            "--out",
+            &again.display().to_string(),
+        ],
+    );
+    assert!(
+        r.stdout.starts_with("Azure twice as fast: 50 trials"),
+        "{}",
+        r.dump()
+    );
+    for bad in ["", "  ", "two\nlines"] {
+        let r = common::rofrsim_in(tmp.path(), ["run", file.as_str(), "--label", bad]);
+        assert_eq!(r.code, Some(2), "{bad:?}: {}", r.dump());
+        assert!(
+            r.stderr.contains("expected a name for the run"),
+            "{}",
+            r.dump()
+        );
+    }
+}
+
+#[test]
 fn common_random_numbers_across_an_exercise_probability() {
     let tmp = tempdir();
     let file = scenario("seed_terms.toml");

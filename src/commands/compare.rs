@@ -7,15 +7,20 @@ use std::path::PathBuf;
 use super::text::{Align, render, short};
 use super::{Control, DEFAULT_TRIALS, Ended, paired_trials, print};
 use crate::analysis::comparison::Comparison;
-use crate::jobs::compare::{CompareOptions, RunData, compare, paired};
+use crate::jobs::compare::{CompareOptions, RunData, WhatIf, compare, paired};
 use crate::scenario::Override;
 
 /// Options of `rofrsim compare`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Scenario files or output folders; the first is the baseline A.
-    #[arg(required = true, num_args = 2.., value_name = "A B [C…]")]
+    /// Scenario files or output folders; the first is the baseline A
+    /// (one scenario file with --what-if).
+    #[arg(required = true, num_args = 1.., value_name = "A B [C…]")]
     inputs: Vec<PathBuf>,
+    /// A variant of the scenario, run paired with it:
+    /// 'LABEL: KEY=VALUE [KEY*=FACTOR KEY+=AMOUNT…]' (repeatable).
+    #[arg(long = "what-if", value_name = "LABEL: KEY=VALUE…")]
+    what_if: Vec<WhatIf>,
     /// Trials for scenario files (default: the first folder's count, else 100000).
     #[arg(long, value_parser = paired_trials)]
     trials: Option<u64>,
@@ -42,12 +47,13 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
         default_trials: DEFAULT_TRIALS,
         seed: args.seed,
         set: args.set,
+        what_ifs: args.what_if,
         out: args.out,
         threads: args.control.threads(),
         force: args.control.force,
         quiet: args.control.quiet,
     })?;
-    let mut text = String::new();
+    let mut text = runs(&compared.runs);
     if let Some((base, others)) = compared.runs.split_first() {
         for (b, rows) in others.iter().zip(&compared.pairs) {
             text.push_str(&table(base, b, rows));
@@ -56,6 +62,33 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
     }
     let _ = writeln!(text, "compare.csv: {}", compared.csv.display());
     print(&text)
+}
+
+/// The runs compared, each with its overrides, the baseline first.
+fn runs(runs: &[RunData]) -> String {
+    let cells: Vec<[String; 3]> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            [
+                if i == 0 { "A".into() } else { "B".into() },
+                r.label.clone(),
+                if r.overrides.is_empty() {
+                    "(as the file has it)".into()
+                } else {
+                    r.overrides.join("  ")
+                },
+            ]
+        })
+        .collect();
+    let mut out = render(
+        "  ",
+        ["role", "run", "overrides"],
+        [Align::Left, Align::Left, Align::Left],
+        &cells,
+    );
+    out.push('\n');
+    out
 }
 
 /// The readable table: metrics whose difference is significant, largest

@@ -37,9 +37,13 @@ pub struct Args {
     /// Seed of every random stream (default: the scenario's `seed`).
     #[arg(long)]
     seed: Option<u64>,
-    /// Output folder (default: output/<scenario name>).
+    /// Output folder (default: output/<label as a folder name>).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// What to call the run in compare, report and charts (default: the
+    /// scenario name and a short form of the --set overrides).
+    #[arg(long, value_name = "NAME", value_parser = parse_label)]
+    label: Option<String>,
     /// Override a value: key.path=VALUE, VALUE in TOML syntax.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<Override>,
@@ -68,12 +72,16 @@ pub(super) fn run(mut args: Args) -> Result<(), Ended> {
     };
     let scenario = scenario::load_file(&scenario_path, &args.set)?;
     let provenance = Provenance::of_file(&scenario_path, &args.set)?;
+    let label = args
+        .label
+        .unwrap_or_else(|| scenario::default_label(&scenario.name, &args.set));
     let opts = RunOptions {
         trials: args.trials,
         seed: args.seed.unwrap_or(scenario.seed),
         out: args
             .out
-            .unwrap_or_else(|| PathBuf::from("output").join(&scenario.name)),
+            .unwrap_or_else(|| PathBuf::from("output").join(scenario::folder_name(&label))),
+        label,
         paths: args.paths,
         threads: args.control.threads(),
         force: args.control.force,
@@ -92,6 +100,17 @@ pub(super) fn run(mut args: Args) -> Result<(), Ended> {
         text.push_str(&format!("report: {}\n", written.html.display()));
     }
     print(&text)
+}
+
+/// A `--label`: some visible text on one line.
+fn parse_label(s: &str) -> Result<String, String> {
+    let label = s.trim();
+    if label.is_empty() || label.chars().any(char::is_control) {
+        return Err(format!(
+            "expected a name for the run on one line, such as \"cap doubled\" (given {s:?})"
+        ));
+    }
+    Ok(label.to_string())
 }
 
 /// Sets `args` to repeat the run recorded in `manifest` (the file, or the
@@ -132,6 +151,9 @@ fn repeat(args: &mut Args, manifest: &Path) -> Result<(), Error> {
     args.trials = m.trials;
     args.seed = Some(m.seed);
     args.paths = m.paths;
+    if args.label.is_none() && !m.label.is_empty() {
+        args.label = Some(m.label.clone());
+    }
     if args.out.is_none() && !m.out.is_empty() {
         args.out = Some(PathBuf::from(m.out));
     }
@@ -153,7 +175,7 @@ fn headline(scenario: &Scenario, opts: &RunOptions, r: &RunResult) -> String {
     };
     let mut out = format!(
         "{}: {} trials, seed {}, {}..{}, {:.2} s on {} thread{}\n\n",
-        scenario.name,
+        opts.label,
         r.trials,
         opts.seed,
         scenario.start,

@@ -60,6 +60,10 @@ pub struct RunManifest {
     /// Always [`Kind::Run`].
     #[serde(default = "run_kind")]
     pub kind: Kind,
+    /// What the run is called wherever it is named (`--label`, else the
+    /// scenario's name and its overrides); empty before labels existed.
+    #[serde(default)]
+    pub label: String,
     /// Months in the horizon.
     #[serde(default)]
     pub months: usize,
@@ -232,6 +236,18 @@ impl RunManifest {
             .map_err(|e| bad_file(path, format!("not a manifest of `rofrsim run`: {e}")))
     }
 
+    /// What to call the run of folder `dir`: its label; for a manifest
+    /// from before labels, the scenario's name, else the folder.
+    pub fn label(&self, dir: &Path) -> String {
+        if !self.label.is_empty() {
+            self.label.clone()
+        } else if !self.scenario.name.is_empty() {
+            self.scenario.name.clone()
+        } else {
+            dir.display().to_string()
+        }
+    }
+
     /// The `--set` overrides it records, as run.
     pub fn overrides(&self, path: &Path) -> Result<Vec<Override>, Error> {
         self.scenario
@@ -292,6 +308,7 @@ mod tests {
             files: vec!["trials.csv".into()],
             format_version: FORMAT_VERSION,
             kind: Kind::Run,
+            label: "x".into(),
             months: 132,
             out: "output/x".into(),
             paths: 0,

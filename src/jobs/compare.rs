@@ -25,8 +25,10 @@ use crate::scenario::{self, Override};
 /// One run's per-trial outcomes, as read from its folder.
 #[derive(Debug, Clone)]
 pub struct RunData {
-    /// Label: the scenario name (made unique among the inputs).
+    /// Label: the run's label (made unique among the inputs).
     pub label: String,
+    /// The `--set` overrides it was run with, as written.
+    pub overrides: Vec<String>,
     /// The folder it was read from.
     pub folder: PathBuf,
     /// Seed from the manifest.
@@ -48,15 +50,9 @@ pub fn read_run(folder: &Path) -> Result<RunData, Error> {
 
 impl RunData {
     fn new(folder: &Path, manifest: RunManifest, outcomes: Trials) -> RunData {
-        // A manifest of an early version may lack the name: the folder
-        // names the run then.
-        let name = manifest.scenario.name;
         RunData {
-            label: if name.is_empty() {
-                folder.display().to_string()
-            } else {
-                name
-            },
+            label: manifest.label(folder),
+            overrides: manifest.scenario.overrides,
             folder: folder.to_path_buf(),
             seed: manifest.seed,
             trials: manifest.trials,
@@ -135,6 +131,8 @@ pub struct CompareOptions {
     pub seed: Option<u64>,
     /// Overrides applied to every scenario file.
     pub set: Vec<Override>,
+    /// Variants of the one scenario file, each run paired with it.
+    pub what_ifs: Vec<WhatIf>,
     /// Output folder.
     pub out: Option<PathBuf>,
     /// Worker threads.
@@ -143,6 +141,85 @@ pub struct CompareOptions {
     pub force: bool,
     /// No progress bar.
     pub quiet: bool,
+}
+
+/// A scenario file to run: loaded with its overrides, and its label.
+struct Planned {
+    path: PathBuf,
+    label: String,
+    set: Vec<Override>,
+    scenario: scenario::Scenario,
+}
+
+/// `--what-if 'LABEL: KEY=VALUE…'`: the scenario with more overrides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WhatIf {
+    /// What to call it.
+    pub label: String,
+    /// Its overrides, applied after `--set`.
+    pub set: Vec<Override>,
+}
+
+impl std::str::FromStr for WhatIf {
+    type Err = String;
+
+    /// `LABEL: KEY=VALUE [KEY*=FACTOR …]`: overrides are separated by
+    /// spaces outside quotes, braces and brackets, so an inline table may
+    /// hold spaces.
+    fn from_str(s: &str) -> Result<WhatIf, String> {
+        let Some((label, rest)) = s.split_once(':') else {
+            return Err(format!(
+                "expected 'LABEL: KEY=VALUE [KEY=VALUE…]', e.g. 'cap2x: terms.revenue_share.cap_usd_bn*=2' (given {s:?})"
+            ));
+        };
+        let label = label.trim();
+        if label.is_empty() || label.chars().any(char::is_control) {
+            return Err(format!("a what-if needs a label before ':' (given {s:?})"));
+        }
+        let set = split_overrides(rest)
+            .iter()
+            .map(|o| {
+                o.parse::<Override>()
+                    .map_err(|e| format!("what-if {label:?}: {e}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if set.is_empty() {
+            return Err(format!(
+                "what-if {label:?} changes nothing: give KEY=VALUE, KEY*=FACTOR or KEY+=AMOUNT after ':'"
+            ));
+        }
+        Ok(WhatIf {
+            label: label.to_string(),
+            set,
+        })
+    }
+}
+
+/// Splits at spaces that are outside quotes, `{}` and `[]`.
+fn split_overrides(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut current, mut depth, mut quote) = (String::new(), 0i32, None);
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '{' | '[') => depth += 1,
+            (None, '}' | ']') => depth -= 1,
+            (None, c) if c.is_whitespace() && depth <= 0 => {
+                if !current.is_empty() {
+                    out.push(std::mem::take(&mut current));
+                }
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
 }
 
 /// What a comparison found.
@@ -159,10 +236,24 @@ pub struct Compared {
 /// Runs `compare`: writes `compare.csv` (and the runs of scenario files
 /// under `runs/`) into the output folder.
 pub fn compare(opts: &CompareOptions) -> Result<Compared, Error> {
-    if opts.inputs.len() < 2 {
+    if opts.what_ifs.is_empty() && opts.inputs.len() < 2 {
         return Err(Error::Usage(
-            "compare needs at least two scenario files or output folders".into(),
+            "compare needs at least two scenario files or output folders, or one scenario file and --what-if".into(),
         ));
+    }
+    if !opts.what_ifs.is_empty() && (opts.inputs.len() != 1 || opts.inputs[0].is_dir()) {
+        return Err(Error::Usage(
+            "--what-if varies one scenario file: give exactly one scenario file (not a folder) with it".into(),
+        ));
+    }
+    let mut labels = HashSet::new();
+    for w in &opts.what_ifs {
+        if !labels.insert(w.label.as_str()) {
+            return Err(Error::Usage(format!(
+                "two what-ifs are labelled {:?}: give each its own label",
+                w.label
+            )));
+        }
     }
     // Folders first: their seed and trial count are the defaults for
     // scenario files, so that a file compared with a folder pairs with it.
@@ -178,16 +269,33 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, Error> {
         }
     }
     let first_folder = folders.first().map(|(_, r)| r);
-    let scenarios: Vec<(PathBuf, scenario::Scenario)> = opts
-        .inputs
-        .iter()
-        .filter(|p| !p.is_dir())
-        .map(|p| scenario::load_file(p, &opts.set).map(|s| (p.clone(), s)))
-        .collect::<Result<_, _>>()?;
+    // Every scenario to run, in order: each file with `--set`, then each
+    // what-if of the one file with its own overrides after `--set`.
+    let mut scenarios: Vec<Planned> = Vec::new();
+    for p in opts.inputs.iter().filter(|p| !p.is_dir()) {
+        let s = scenario::load_file(p, &opts.set)?;
+        scenarios.push(Planned {
+            path: p.clone(),
+            label: s.name.clone(),
+            set: opts.set.clone(),
+            scenario: s,
+        });
+    }
+    if let Some(path) = opts.inputs.first().filter(|_| !opts.what_ifs.is_empty()) {
+        for w in &opts.what_ifs {
+            let set: Vec<Override> = opts.set.iter().chain(&w.set).cloned().collect();
+            scenarios.push(Planned {
+                path: path.clone(),
+                label: w.label.clone(),
+                scenario: scenario::load_file(path, &set)?,
+                set,
+            });
+        }
+    }
     let seed = opts
         .seed
         .or(first_folder.map(|r| r.seed))
-        .or(scenarios.first().map(|(_, s)| s.seed))
+        .or(scenarios.first().map(|p| p.scenario.seed))
         .unwrap_or(0);
     let trials = opts
         .trials
@@ -195,7 +303,7 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, Error> {
         .unwrap_or(opts.default_trials);
 
     let default_out = {
-        let names: Vec<String> = opts
+        let mut names: Vec<String> = opts
             .inputs
             .iter()
             .map(|p| {
@@ -203,6 +311,11 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, Error> {
                     .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned())
             })
             .collect();
+        names.extend(
+            opts.what_ifs
+                .iter()
+                .map(|w| scenario::folder_name(&w.label)),
+        );
         PathBuf::from("output").join(format!("compare-{}", names.join("-vs-")))
     };
     let out = opts.out.clone().unwrap_or(default_out);
@@ -218,23 +331,37 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, Error> {
         }
         label
     };
+    let mut folder_names: HashSet<String> = HashSet::new();
     let mut runs = Vec::new();
     let mut scenario_iter = scenarios.iter();
-    for p in &opts.inputs {
+    let what_if_runs = opts.what_ifs.len();
+    let inputs = opts.inputs.iter().chain(std::iter::repeat_n(
+        opts.inputs.first().unwrap_or(&out),
+        what_if_runs,
+    ));
+    for p in inputs {
         let mut data = if p.is_dir() {
             match folders.iter().find(|(f, _)| f == p) {
                 Some((_, r)) => r.clone(),
                 None => read_run(p)?,
             }
         } else {
-            let Some((path, s)) = scenario_iter.next() else {
+            let Some(planned) = scenario_iter.next() else {
                 return Err(Error::Other("internal: scenario list out of step".into()));
             };
-            let label = unique(&s.name);
-            let folder = output_dir.dir.join("runs").join(&label);
-            let mut provenance = Provenance::of_file(path, &opts.set)?;
-            provenance.final_out = Some(out.join("runs").join(&label));
+            let label = unique(&planned.label);
+            let base = scenario::folder_name(&label);
+            let mut name = base.clone();
+            let mut k = 2;
+            while !folder_names.insert(name.clone()) {
+                name = format!("{base}-{k}");
+                k += 1;
+            }
+            let folder = output_dir.dir.join("runs").join(&name);
+            let mut provenance = Provenance::of_file(&planned.path, &planned.set)?;
+            provenance.final_out = Some(out.join("runs").join(&name));
             let run_opts = RunOptions {
+                label: label.clone(),
                 trials,
                 seed,
                 out: folder.clone(),
@@ -246,15 +373,14 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, Error> {
             };
             if !opts.quiet {
                 super::progress(&format!(
-                    "running {} ({} trials, seed {seed})",
-                    path.display(),
-                    trials
+                    "running {label} ({}, {trials} trials, seed {seed})",
+                    planned.path.display(),
                 ));
             }
-            run::run(s, &run_opts, &provenance)?;
+            run::run(&planned.scenario, &run_opts, &provenance)?;
             let mut data = read_run(&folder)?;
             data.label = label;
-            data.folder = out.join("runs").join(&data.label);
+            data.folder = out.join("runs").join(&name);
             data
         };
         if p.is_dir() {
@@ -280,4 +406,29 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, Error> {
         pairs,
         csv: out.join(compare_csv::FILE),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_what_if_reads_its_label_and_overrides() {
+        let w: WhatIf = "cap 2x: terms.revenue_share.cap_usd_bn*=2  demand.growth={ dist = \"normal\", mean = 0.5, sd = 0.1 } policy.x=\"a b\""
+            .parse()
+            .unwrap();
+        assert_eq!(w.label, "cap 2x");
+        let written: Vec<String> = w.set.iter().map(Override::to_string).collect();
+        assert_eq!(
+            written,
+            [
+                "terms.revenue_share.cap_usd_bn*=2",
+                "demand.growth={ dist = \"normal\", mean = 0.5, sd = 0.1 }",
+                "policy.x=\"a b\""
+            ]
+        );
+        for bad in ["no colon a.b=1", " : a.b=1", "x:", "x:   ", "x: a.b*=y"] {
+            assert!(bad.parse::<WhatIf>().is_err(), "{bad}");
+        }
+    }
 }

@@ -17,11 +17,13 @@ use crate::error::Error;
 use crate::folder::manifest::{self, RunManifest, ScenarioRecord};
 use crate::folder::staging::OutputDir;
 use crate::folder::{Kind, outcomes, paths, sensitivity, summary, timeseries, trials};
-use crate::scenario::{Override, Scenario};
+use crate::scenario::{Override, Scenario, default_label};
 
 /// What `run` was asked to do.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
+    /// What the run is called wherever it is named.
+    pub label: String,
     /// Number of trials.
     pub trials: u64,
     /// Seed of every random stream.
@@ -392,6 +394,16 @@ fn run_manifest(
         "--out".into(),
         shell_quote(&out),
     ];
+    // Overrides are recorded as written, so they parse back.
+    let overrides: Vec<Override> = prov
+        .overrides
+        .iter()
+        .filter_map(|o| o.parse().ok())
+        .collect();
+    if opts.label != default_label(&scenario.name, &overrides) {
+        command.push("--label".into());
+        command.push(shell_quote(&opts.label));
+    }
     for o in &prov.overrides {
         command.push("--set".into());
         command.push(shell_quote(o));
@@ -419,6 +431,7 @@ fn run_manifest(
         files: files.into_iter().map(String::from).collect(),
         format_version: manifest::FORMAT_VERSION,
         kind: Kind::Run,
+        label: opts.label.clone(),
         months: scenario.months(),
         out,
         paths: opts.paths,

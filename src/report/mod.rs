@@ -279,11 +279,7 @@ pub fn build(inputs: &[PathBuf]) -> Result<Report, Error> {
     let mut runs = Vec::new();
     for dir in &dirs {
         let data = RunData::read(dir)?;
-        // A manifest of an early version may lack the name.
-        let name = match data.manifest.scenario.name.as_str() {
-            "" => dir.display().to_string(),
-            name => name.to_string(),
-        };
+        let name = data.manifest.label(dir);
         let mut label = name.clone();
         let mut k = 2;
         while runs.iter().any(|r: &RunReport| r.label == label) {

@@ -76,6 +76,66 @@ impl std::fmt::Display for Override {
     }
 }
 
+impl Override {
+    /// A short form for labels: the last segments of the path that name
+    /// the value (`azure.growth`, `rofr.0.until`), the operator (`×` for a
+    /// scale) and the value, unquoted and cut to a few characters.
+    pub fn short(&self) -> String {
+        let segments: Vec<&str> = self.path.split('.').collect();
+        // Keep the element (name or index) the key belongs to, and the
+        // list's name too when the element is only an index.
+        let mut keep = 2.min(segments.len());
+        if segments.len() > keep
+            && segments[segments.len() - keep]
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        {
+            keep += 1;
+        }
+        let key = segments[segments.len() - keep..].join(".");
+        let value: String = self.value.chars().filter(|&c| c != '"').collect();
+        let value = if value.chars().count() > 20 {
+            format!("{}…", value.chars().take(19).collect::<String>())
+        } else {
+            value
+        };
+        let op = match self.op {
+            Op::Set => "=",
+            Op::Scale => "×",
+            Op::Shift if value.starts_with('-') => "",
+            Op::Shift => "+",
+        };
+        format!("{key}{op}{value}")
+    }
+}
+
+/// A run's default label: the scenario's name, then the short form of
+/// each override, e.g. `baseline (azure.growth×2, cap_usd_bn=76)`.
+pub fn default_label(name: &str, overrides: &[Override]) -> String {
+    if overrides.is_empty() {
+        return name.to_string();
+    }
+    let shorts: Vec<String> = overrides.iter().map(Override::short).collect();
+    format!("{name} ({})", shorts.join(", "))
+}
+
+/// A label as a folder name: letters, digits, `.`, `_` and `-`, every
+/// other run of characters one `-` (`growth×2` becomes `growth-x2`).
+pub fn folder_name(label: &str) -> String {
+    let mut out = String::new();
+    for c in label.replace('×', "-x").chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '.' | '_') {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    match out.trim_matches(['-', '.']) {
+        "" => "run".to_string(),
+        name => name.to_string(),
+    }
+}
+
 impl std::str::FromStr for Override {
     type Err = String;
 
@@ -322,4 +382,65 @@ pub(super) fn apply<'a>(
         }
     }
     not_found(diags, root);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn o(s: &str) -> Override {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn an_override_parses_its_operator_and_writes_back_as_given() {
+        for (text, path, op, value) in [
+            ("demand.growth=0.5", "demand.growth", Op::Set, "0.5"),
+            (
+                "providers.azure.growth*=2",
+                "providers.azure.growth",
+                Op::Scale,
+                "2",
+            ),
+            (
+                "demand.initial_gw+=-0.25",
+                "demand.initial_gw",
+                Op::Shift,
+                "-0.25",
+            ),
+            ("a.b = {x = 1}", "a.b", Op::Set, "{x = 1}"),
+        ] {
+            let parsed = o(text);
+            assert_eq!((parsed.path.as_str(), parsed.op), (path, op), "{text}");
+            assert_eq!(parsed.value, value);
+            assert_eq!(o(&parsed.to_string()), parsed, "{text} round-trips");
+        }
+        for bad in ["a.b*=x", "a.b+=", "*=2", "a..b*=2", "a.b*=inf", "nothing"] {
+            assert!(bad.parse::<Override>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_default_label_is_the_name_and_the_short_overrides() {
+        assert_eq!(default_label("baseline", &[]), "baseline");
+        let set = [
+            o("providers.azure.growth*=2"),
+            o("terms.rofr.0.until=\"2026-01\""),
+            o("demand.initial_gw+=-0.5"),
+            o("seed=3"),
+            o(r#"demand.growth={dist="normal",mean=0.5,sd=0.1}"#),
+        ];
+        let label = default_label("baseline", &set);
+        assert_eq!(
+            label,
+            "baseline (azure.growth×2, rofr.0.until=2026-01, demand.initial_gw-0.5, seed=3, demand.growth={dist=normal,mean=0…)"
+        );
+        assert_eq!(
+            folder_name(&label),
+            "baseline-azure.growth-x2-rofr.0.until-2026-01-demand.initial_gw-0.5-seed-3-demand.growth-dist-normal-mean-0"
+        );
+        assert_eq!(folder_name("cheaper azure"), "cheaper-azure");
+        assert_eq!(folder_name("../.."), "run");
+        assert_eq!(folder_name("été"), "t");
+    }
 }
