@@ -300,7 +300,9 @@ pub fn run(
                 crate::analysis::sensitivity::analyse(&sim.inputs, &sim.metric_names, |k| {
                     sim.columns.head(k)
                 });
-            let timeseries = timeseries::csv(&model, opts.trials, &sim.sums, &sim.hists);
+            let statistics =
+                timeseries::Statistics::of_run(&model, opts.trials, &sim.sums, &sim.hists);
+            let timeseries = timeseries::csv(&statistics);
             Ok::<_, Error>((summary, sensitivity, timeseries))
         });
         let synced = syncing
