@@ -1,7 +1,8 @@
 //! `timeseries.csv`: long format, one row per month and series — the mean
 //! and percentile bands over all trials. Also the list of per-month series
-//! itself, which `paths.csv` shares, and the statistics the file is
-//! written from. Written by `run`; read by `report`.
+//! itself, which `paths.csv` shares, and the statistics both this file and
+//! `timeseries_wide.csv` are written from. Written by `run`; read by
+//! `report`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -88,12 +89,14 @@ pub fn values(state: &MonthState<'_>, mut f: impl FnMut(usize, f64)) {
     put(f64::from(u8::from(state.agi_verified)));
 }
 
-/// The statistics of each month and series, in column order: the mean,
-/// then the percentile bands ([`BAND_PERCENTILES`]).
+/// The statistics of each month and series, in the order of the columns
+/// of both files that hold them: the mean, then the percentile bands
+/// ([`BAND_PERCENTILES`]).
 pub const STATISTICS: [&str; 6] = ["mean", "p5", "p25", "p50", "p75", "p95"];
 
 /// Every month's statistics of every series over all trials: what
-/// `timeseries.csv` is written from.
+/// `timeseries.csv` and `timeseries_wide.csv` are both written from, so the
+/// two files hold the same numbers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statistics {
     /// The first month.
