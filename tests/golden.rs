@@ -18,8 +18,8 @@
 //! scenario file is copied as `scenarios/NAME.toml`: so the paths that
 //! `manifest.json` records are relative, the same on every machine. Every
 //! file the run writes (`trials.csv`, `summary.csv`, `timeseries.csv`,
-//! `sensitivity.csv`, `paths.csv`, `manifest.json`, `report.html`,
-//! `charts/*.svg`) is compared with `tests/golden/NAME/` at the same
+//! `timeseries_wide.csv`, `sensitivity.csv`, `paths.csv`, `manifest.json`,
+//! `report.html`, `charts/*.svg`) is compared with `tests/golden/NAME/` at the same
 //! relative path, and its stdout (the headline table) with
 //! `tests/golden/NAME.stdout`. A file missing from either side is a
 //! difference. The other commands are pinned too, under

@@ -721,6 +721,19 @@ impl Observer for Checker<'_> {
             self.fail(m, "slice lengths do not match the scenario".into());
             return;
         }
+        // Total capacity is each trial's own sum over the providers (in
+        // provider order, so exactly), what timeseries.csv's capacity_gw
+        // takes its statistics of.
+        let total: f64 = st.capacity_gw.iter().sum();
+        if st.capacity_total_gw != total {
+            self.fail(
+                m,
+                format!(
+                    "capacity_total_gw = {} but the providers' capacities sum to {total}",
+                    st.capacity_total_gw
+                ),
+            );
+        }
         if d < 0.0 {
             self.fail(m, format!("demand {d} < 0"));
         }

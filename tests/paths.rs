@@ -12,10 +12,11 @@ use std::path::Path as FsPath;
 use common::rofrsim_env;
 use rofrsim::lanes::{PATHS, Path};
 
-const FILES: [&str; 5] = [
+const FILES: [&str; 6] = [
     "trials.csv",
     "summary.csv",
     "timeseries.csv",
+    "timeseries_wide.csv",
     "sensitivity.csv",
     "paths.csv",
 ];

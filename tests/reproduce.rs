@@ -7,10 +7,11 @@ use common::{rofrsim, root};
 use std::fs;
 use std::path::Path;
 
-const CSVS: [&str; 5] = [
+const CSVS: [&str; 6] = [
     "trials.csv",
     "summary.csv",
     "timeseries.csv",
+    "timeseries_wide.csv",
     "sensitivity.csv",
     "paths.csv",
 ];

@@ -203,7 +203,13 @@ fn debris(parent: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-const CSVS: [&str; 4] = ["trials.csv", "summary.csv", "timeseries.csv", "paths.csv"];
+const CSVS: [&str; 5] = [
+    "trials.csv",
+    "summary.csv",
+    "timeseries.csv",
+    "timeseries_wide.csv",
+    "paths.csv",
+];
 
 fn assert_same_files(a: &Path, b: &Path, files: &[&str], what: &str) {
     for f in files {
@@ -284,6 +290,7 @@ fn spilled_columns_give_identical_outputs() {
             "trials.csv",
             "summary.csv",
             "timeseries.csv",
+            "timeseries_wide.csv",
             "paths.csv",
             "sensitivity.csv",
         ],
@@ -981,6 +988,7 @@ fn check_outputs(name: &str) {
             "sensitivity.csv",
             "summary.csv",
             "timeseries.csv",
+            "timeseries_wide.csv",
             "trials.csv"
         ],
         "{label}: files written"
@@ -1231,6 +1239,14 @@ fn check_outputs(name: &str) {
         "{label}: first month"
     );
 
+    // timeseries_wide.csv: the long file's cells, one row per month.
+    check_wide(
+        &label,
+        &ts,
+        &Csv::read(&out.join("timeseries_wide.csv")),
+        &series,
+    );
+
     // paths.csv
     let p = Csv::read(&out.join("paths.csv"));
     assert_eq!(p.rows.len(), 5 * months, "{label}: paths.csv rows");
@@ -1302,6 +1318,144 @@ fn check_outputs(name: &str) {
         r2.dump()
     );
     assert_same_files(&out, &again, &CSVS, "the manifest's reproduce command");
+}
+
+/// The statistics of `timeseries.csv` and `timeseries_wide.csv`, in the
+/// documented column order.
+const STATISTICS: [&str; 6] = ["mean", "p5", "p25", "p50", "p75", "p95"];
+
+/// `timeseries_wide.csv` against `timeseries.csv` (docs/outputs.md): the
+/// header is `month` then each of `series` (in order) with each statistic
+/// (in order); the rows are the long file's months, in order; and every
+/// long cell (month, metric, statistic) is exactly one wide cell (row
+/// month, column `metric_statistic`) with the same text, no wide cell left
+/// over.
+fn check_wide(label: &str, long: &Csv, wide: &Csv, series: &[String]) {
+    let mut header = vec!["month".to_string()];
+    for s in series {
+        header.extend(STATISTICS.iter().map(|stat| format!("{s}_{stat}")));
+    }
+    assert_eq!(wide.header, header, "{label}: timeseries_wide.csv header");
+    let mut months: Vec<&str> = long.column("month");
+    months.dedup();
+    assert_eq!(
+        wide.column("month"),
+        months,
+        "{label}: timeseries_wide.csv months (one row each, in order)"
+    );
+    // (month, column) → the wide cell, each to be claimed once.
+    let mut cells: BTreeMap<(String, String), &str> = BTreeMap::new();
+    for row in &wide.rows {
+        assert_eq!(row.len(), wide.header.len(), "{label}: {row:?}");
+        for (name, cell) in wide.header.iter().zip(row).skip(1) {
+            cells.insert((row[0].clone(), name.clone()), cell.as_str());
+        }
+    }
+    let wide_cells = cells.len();
+    let stat_cols: Vec<usize> = STATISTICS.iter().map(|s| long.col(s)).collect();
+    let (month, metric) = (long.col("month"), long.col("metric"));
+    for row in &long.rows {
+        for (stat, &j) in STATISTICS.iter().zip(&stat_cols) {
+            let name = format!("{}_{stat}", row[metric]);
+            let got = cells.remove(&(row[month].clone(), name.clone()));
+            assert_eq!(
+                got,
+                Some(row[j].as_str()),
+                "{label}: timeseries_wide.csv {} {name} vs timeseries.csv {row:?}",
+                row[month]
+            );
+        }
+    }
+    assert!(
+        cells.is_empty(),
+        "{label}: timeseries_wide.csv cells with no timeseries.csv row: {:?}",
+        cells.keys().take(5).collect::<Vec<_>>()
+    );
+    assert_eq!(wide_cells, long.rows.len() * STATISTICS.len());
+}
+
+/// Total capacity, `capacity_gw`, is each trial's sum over the providers,
+/// and its statistics are those of that per-trial total (not a sum of the
+/// providers' percentiles): checked against every trial's path.
+#[test]
+fn total_capacity_is_the_statistics_of_each_trials_total() {
+    let tmp = tempdir();
+    let out = tmp.path().join("run");
+    let trials = 400;
+    run_ok(
+        &scenario("baseline.toml"),
+        trials,
+        &out,
+        &["--paths", &trials.to_string(), "--seed", "3"],
+    );
+    let sc = rofrsim::scenario::load_file(&scenario("baseline.toml"), &[]).unwrap();
+    let capacity: Vec<String> = sc
+        .providers
+        .iter()
+        .map(|p| format!("capacity_{}_gw", p.name))
+        .collect();
+    let paths = Csv::read(&out.join("paths.csv"));
+    let wide = Csv::read(&out.join("timeseries_wide.csv"));
+    let months = sc.months();
+    assert_eq!(paths.rows.len(), trials as usize * months);
+    let cols: Vec<usize> = capacity.iter().map(|c| paths.col(c)).collect();
+    let total_col = paths.col("capacity_gw");
+    // totals[month] = every trial's total that month.
+    let mut totals = vec![Vec::new(); months];
+    let mut by_provider = vec![vec![Vec::new(); cols.len()]; months];
+    for (k, row) in paths.rows.iter().enumerate() {
+        let x: Vec<f64> = cols.iter().map(|&j| row[j].parse().unwrap()).collect();
+        let total: f64 = row[total_col].parse().unwrap();
+        let sum: f64 = x.iter().sum();
+        assert!(
+            (total - sum).abs() <= 1e-12 * sum.max(1.0),
+            "trial {}, month {}: capacity_gw {total} but the providers sum to {sum}",
+            k / months,
+            row[1]
+        );
+        totals[k % months].push(total);
+        for (p, v) in x.into_iter().enumerate() {
+            by_provider[k % months][p].push(v);
+        }
+    }
+    let ps = [0.05, 0.25, 0.5, 0.75, 0.95];
+    let mut differs_from_sum_of_percentiles = false;
+    for (m, row) in wide.rows.iter().enumerate() {
+        let cell = |name: &str| -> f64 { row[wide.col(name)].parse().unwrap() };
+        let xs = &mut totals[m];
+        xs.sort_by(f64::total_cmp);
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        assert!(
+            near(cell("capacity_gw_mean"), mean, mean),
+            "month {}: capacity_gw_mean {} vs the trials' {mean}",
+            row[0],
+            cell("capacity_gw_mean")
+        );
+        for (p, stat) in ps.iter().zip(&STATISTICS[1..]) {
+            let want = percentile_inc(xs, *p);
+            let got = cell(&format!("capacity_gw_{stat}"));
+            // The bands' documented bound: within 2⁻⁸ of PERCENTILE.INC.
+            assert!(
+                (got - want).abs() <= want.abs() / 256.0,
+                "month {}: capacity_gw_{stat} {got}, PERCENTILE.INC of the totals {want}",
+                row[0]
+            );
+            let sum_of_percentiles: f64 = by_provider[m]
+                .iter_mut()
+                .map(|v| {
+                    v.sort_by(f64::total_cmp);
+                    percentile_inc(v, *p)
+                })
+                .sum();
+            if (sum_of_percentiles - want).abs() > want.abs() / 64.0 {
+                differs_from_sum_of_percentiles = true;
+            }
+        }
+    }
+    assert!(
+        differs_from_sum_of_percentiles,
+        "the providers' capacities never spread apart: this run cannot tell a per-trial total from a sum of percentiles"
+    );
 }
 
 /// Runs tests/csv_check.py on a folder; panics without python3.

@@ -15,6 +15,7 @@ pub mod staging;
 pub mod summary;
 pub mod sweep;
 pub mod timeseries;
+pub mod timeseries_wide;
 pub mod trials;
 
 use std::fmt;
@@ -29,7 +30,7 @@ use crate::error::Error;
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// `rofrsim run`: trials.csv, summary.csv, timeseries.csv,
-    /// sensitivity.csv, manifest.json (and paths.csv).
+    /// timeseries_wide.csv, sensitivity.csv, manifest.json (and paths.csv).
     Run,
     /// `rofrsim sweep`: sweep.csv and manifest.json.
     Sweep,

@@ -1,6 +1,8 @@
 //! `timeseries.csv`: long format, one row per month and series — the mean
 //! and percentile bands over all trials. Also the list of per-month series
-//! itself, which `paths.csv` shares. Written by `run`; read by `report`.
+//! itself, which `paths.csv` shares, and the statistics both this file and
+//! `timeseries_wide.csv` are written from. Written by `run`; read by
+//! `report`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -11,6 +13,7 @@ use super::{bad_file, csv_error, number, open_csv};
 use crate::analysis::stats::{BAND_PERCENTILES, Histogram};
 use crate::engine::{Model, MonthState};
 use crate::error::Error;
+use crate::scenario::Month;
 
 /// The file's name in an output folder.
 pub const FILE: &str = "timeseries.csv";
@@ -86,26 +89,86 @@ pub fn values(state: &MonthState<'_>, mut f: impl FnMut(usize, f64)) {
     put(f64::from(u8::from(state.agi_verified)));
 }
 
-/// The whole file from per-(month, series) sums and histograms,
-/// `[month * series + s]`.
-pub fn csv(model: &Model<'_>, trials: u64, sums: &[f64], hists: &[Histogram]) -> String {
-    use rayon::prelude::*;
-    let names = series_names(model);
-    let n_series = names.len();
-    // Each band's percentiles walk its histogram's buckets: independent,
-    // so on the worker threads (of the caller's pool), collected in order.
-    let bands: Vec<[f64; 5]> = hists
-        .par_iter()
-        .map(|h| h.percentiles(BAND_PERCENTILES))
-        .collect();
-    let mut out = String::from("month,metric,mean,p5,p25,p50,p75,p95\n");
-    for m in 0..model.months() {
-        let date = model.scenario.start.plus(m as i32).first_day();
-        for (s, name) in names.iter().enumerate() {
-            let k = m * n_series + s;
-            let _ = write!(out, "{date},{name},");
-            push_number(&mut out, sums[k] / trials as f64);
-            for x in bands[k] {
+/// The statistics of each month and series, in the order of the columns
+/// of both files that hold them: the mean, then the percentile bands
+/// ([`BAND_PERCENTILES`]).
+pub const STATISTICS: [&str; 6] = ["mean", "p5", "p25", "p50", "p75", "p95"];
+
+/// Every month's statistics of every series over all trials: what
+/// `timeseries.csv` and `timeseries_wide.csv` are both written from, so the
+/// two files hold the same numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statistics {
+    /// The first month.
+    pub start: Month,
+    /// Months of the horizon.
+    pub months: usize,
+    /// The series, in [`series_names`] order.
+    pub names: Vec<String>,
+    /// `[month * series + s]`: the series' values in [`STATISTICS`] order.
+    pub values: Vec<[f64; 6]>,
+}
+
+impl Statistics {
+    /// From per-(month, series) sums over `trials` trials and histograms,
+    /// `[month * series + s]`.
+    pub fn new(
+        start: Month,
+        names: Vec<String>,
+        trials: u64,
+        sums: &[f64],
+        hists: &[Histogram],
+    ) -> Statistics {
+        use rayon::prelude::*;
+        // Each band's percentiles walk its histogram's buckets: independent,
+        // so on the worker threads (of the caller's pool), collected in order.
+        let values = hists
+            .par_iter()
+            .zip(sums)
+            .map(|(h, sum)| {
+                let [p5, p25, p50, p75, p95] = h.percentiles(BAND_PERCENTILES);
+                [sum / trials as f64, p5, p25, p50, p75, p95]
+            })
+            .collect();
+        Statistics {
+            start,
+            months: sums.len().checked_div(names.len()).unwrap_or(0),
+            names,
+            values,
+        }
+    }
+
+    /// A run's statistics: its sums and histograms over `trials` trials.
+    pub fn of_run(model: &Model<'_>, trials: u64, sums: &[f64], hists: &[Histogram]) -> Statistics {
+        Statistics::new(
+            model.scenario.start,
+            series_names(model),
+            trials,
+            sums,
+            hists,
+        )
+    }
+
+    /// Month `m`'s statistics of every series, in [`series_names`] order.
+    pub fn month(&self, m: usize) -> &[[f64; 6]] {
+        let n = self.names.len();
+        &self.values[m * n..(m + 1) * n]
+    }
+
+    /// Month `m` as the CSVs write it (`YYYY-MM-DD`, the first day).
+    pub fn date(&self, m: usize) -> String {
+        self.start.plus(m as i32).first_day()
+    }
+}
+
+/// The whole file: one row per month and series.
+pub fn csv(stats: &Statistics) -> String {
+    let mut out = format!("month,metric,{}\n", STATISTICS.join(","));
+    for m in 0..stats.months {
+        let date = stats.date(m);
+        for (name, values) in stats.names.iter().zip(stats.month(m)) {
+            let _ = write!(out, "{date},{name}");
+            for &x in values {
                 out.push(',');
                 push_number(&mut out, x);
             }

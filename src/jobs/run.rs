@@ -1,7 +1,8 @@
 //! A run: simulate a scenario's trials and fill an output folder with
-//! `trials.csv`, `summary.csv`, `timeseries.csv`, `sensitivity.csv`,
-//! `manifest.json` (and `paths.csv`). The toolbox of `rofrsim run`, and of
-//! `compare`, which runs each scenario file it is given.
+//! `trials.csv`, `summary.csv`, `timeseries.csv`, `timeseries_wide.csv`,
+//! `sensitivity.csv`, `manifest.json` (and `paths.csv`). The toolbox of
+//! `rofrsim run`, and of `compare`, which runs each scenario file it is
+//! given.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -16,7 +17,9 @@ use crate::engine::Model;
 use crate::error::Error;
 use crate::folder::manifest::{self, RunManifest, ScenarioRecord};
 use crate::folder::staging::OutputDir;
-use crate::folder::{Kind, outcomes, paths, sensitivity, summary, timeseries, trials};
+use crate::folder::{
+    Kind, outcomes, paths, sensitivity, summary, timeseries, timeseries_wide, trials,
+};
 use crate::scenario::{Override, Scenario, default_label};
 
 /// What `run` was asked to do.
@@ -299,7 +302,14 @@ pub fn run(
                 crate::analysis::sensitivity::analyse(&sim.inputs, &sim.metric_names, |k| {
                     sim.columns.head(k)
                 });
-            let timeseries = timeseries::csv(&model, opts.trials, &sim.sums, &sim.hists);
+            // Both time-series files from the same statistics, so the wide
+            // file's cells are the long file's, not computed again.
+            let statistics =
+                timeseries::Statistics::of_run(&model, opts.trials, &sim.sums, &sim.hists);
+            let timeseries = (
+                timeseries::csv(&statistics),
+                timeseries_wide::csv(&statistics),
+            );
             Ok::<_, Error>((summary, sensitivity, timeseries))
         });
         let synced = syncing
@@ -309,12 +319,13 @@ pub fn run(
     });
     // A file that could not be written is the first thing to report.
     synced?;
-    let (summary, sensitivity, timeseries) = computed?;
+    let (summary, sensitivity, (timeseries, timeseries_wide)) = computed?;
     let columns_spilled = sim.columns.spilled();
     sim.columns.remove_spill();
     output_dir.write(summary::FILE, &summary::csv(&summary))?;
     output_dir.write(sensitivity::FILE, &sensitivity::csv(&sensitivity))?;
     output_dir.write(timeseries::FILE, &timeseries)?;
+    output_dir.write(timeseries_wide::FILE, &timeseries_wide)?;
 
     // IP expiry date percentiles over all trials (beyond-horizon sorts last):
     // the k-th smallest month, from the per-month counts.
@@ -420,6 +431,7 @@ fn run_manifest(
         trials::FILE,
         summary::FILE,
         timeseries::FILE,
+        timeseries_wide::FILE,
         sensitivity::FILE,
         manifest::FILE,
     ];
