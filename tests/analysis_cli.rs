@@ -1388,7 +1388,7 @@ fn sweep_rows_equal_separate_runs_with_the_same_seed() {
     let dir = tempdir();
     let out = dir.path().join("sweep");
     let target = "openai_revenue_usd_bn<=90";
-    ok([
+    let printed = ok([
         "sweep",
         &s(&a),
         "--vary",
@@ -1465,4 +1465,45 @@ fn sweep_rows_equal_separate_runs_with_the_same_seed() {
         }
     }
     assert_eq!(offset, body.len(), "9 combinations × metric rows, no more");
+
+    // The printed table: one row per combination, in sweep.csv's order,
+    // with the shares sweep.csv has (one decimal of a percentage).
+    let sweep = Table::read(&out.join("sweep.csv"));
+    let mean = |v: &str, r: &str, metric: &str| -> f64 {
+        let row = sweep
+            .rows
+            .iter()
+            .find(|row| row[0] == v && row[1] == r && sweep.cell(row, "metric") == metric)
+            .unwrap_or_else(|| panic!("no {metric} row for {v}, {r}"));
+        sweep.num(row, "mean")
+    };
+    let table: Vec<Vec<&str>> = printed
+        .stdout
+        .lines()
+        .skip(2)
+        .take_while(|l| !l.is_empty())
+        .map(|l| {
+            l.split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .collect();
+    assert_eq!(table.len(), 9, "{}", printed.dump());
+    let mut rows = table.iter();
+    for v in volatilities {
+        for r in rates {
+            let row = rows.next().expect("a row");
+            let pct = |x: f64| format!("{:.1} %", x * 100.0);
+            assert_eq!((row[0], row[1]), (v, r), "{}", printed.dump());
+            // row[2] and row[3] are the NPV's mean and (p5–p95).
+            assert_eq!(row[4], pct(mean(v, r, "unmet_share")), "{row:?}");
+            assert_eq!(row[5], pct(mean(v, r, "azure_share_end")), "{row:?}");
+            assert_eq!(
+                row[6],
+                pct(mean(v, r, &format!("target:{target}"))),
+                "{row:?}"
+            );
+        }
+    }
 }

@@ -500,6 +500,48 @@ fn a_label_names_the_run_its_default_folder_and_its_repeat() {
 }
 
 #[test]
+fn a_run_prints_each_target_with_its_interval() {
+    let tmp = tempdir();
+    let out = tmp.path().join("t");
+    let r = run_ok(
+        &scenario("baseline.toml"),
+        400,
+        &out,
+        &[
+            "--target",
+            "unmet_share<=0.1",
+            "--target",
+            "ip_expiry_year<2030",
+        ],
+    );
+    let summary = Csv::read(&out.join("summary.csv"));
+    let row = summary.summary_row("target:unmet_share<=0.1");
+    let (p, n): (f64, f64) = (row["mean"].parse().unwrap(), row["n"].parse().unwrap());
+    // The Wilson interval, computed here from the summary's share and n.
+    let z = 1.959_963_984_540_054_f64;
+    let (c, h) = (
+        (p + z * z / (2.0 * n)) / (1.0 + z * z / n),
+        z / (1.0 + z * z / n) * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt(),
+    );
+    let line = format!(
+        "  {:<44} {:.1} %  [95 % CI {:.1} %, {:.1} %]  of {n} trials\n",
+        "P(unmet_share<=0.1)",
+        p * 100.0,
+        (c - h) * 100.0,
+        (c + h) * 100.0
+    );
+    assert!(r.stdout.contains(&line), "{line:?} not in:\n{}", r.dump());
+    // A target no trial meets (the IP rights end at the 2033 sunset in
+    // every baseline trial) still has an interval: up to z²/(n + z²).
+    let line = format!(
+        "  {:<44} 0.0 %  [95 % CI 0.0 %, {:.1} %]  of 400 trials\n",
+        "P(ip_expiry_year<2030)",
+        z * z / (400.0 + z * z) * 100.0
+    );
+    assert!(r.stdout.contains(&line), "{line:?} not in:\n{}", r.dump());
+}
+
+#[test]
 fn common_random_numbers_across_an_exercise_probability() {
     let tmp = tempdir();
     let file = scenario("seed_terms.toml");

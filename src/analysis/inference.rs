@@ -81,6 +81,22 @@ pub fn t_quantile(p: f64, df: f64) -> Option<f64> {
     q.is_finite().then_some(q)
 }
 
+/// The 95 % Wilson score interval of a probability estimated as the share
+/// `p` of `n` trials: unlike p ± 1.96·√(p(1−p)/n) it stays inside [0, 1]
+/// and does not collapse to a point when p is 0 or 1 (Wilson 1927).
+/// `None` for `n = 0` or a `p` outside [0, 1].
+pub fn wilson_interval(p: f64, n: usize) -> Option<(f64, f64)> {
+    if n == 0 || !(0.0..=1.0).contains(&p) {
+        return None;
+    }
+    const Z: f64 = 1.959_963_984_540_054; // Φ⁻¹(0.975)
+    let n = n as f64;
+    let z2n = Z * Z / n;
+    let centre = (p + z2n / 2.0) / (1.0 + z2n);
+    let half = Z / (1.0 + z2n) * (p * (1.0 - p) / n + z2n / (4.0 * n)).sqrt();
+    Some(((centre - half).max(0.0), (centre + half).min(1.0)))
+}
+
 /// The 95 % two-sided quantile t_{0.975, df}.
 fn t975(df: f64) -> Option<f64> {
     t_quantile(0.975, df)
@@ -709,5 +725,25 @@ mod tests {
                 check_all_finite(&s, &a);
             }
         }
+    }
+
+    #[test]
+    fn wilson_intervals_by_hand() {
+        // 40 of 100: centre (0.4 + 1.92/100)/(1 + 3.84/100), half-width
+        // 1.96/(1.0384)·√(0.0024 + 0.000096): [0.3094, 0.4980].
+        let (lo, hi) = wilson_interval(0.4, 100).unwrap();
+        assert!(
+            (lo - 0.309_4).abs() < 1e-4 && (hi - 0.498_0).abs() < 1e-4,
+            "{lo} {hi}"
+        );
+        // None of 20: from 0 to z²/(n + z²) = 3.8415/23.8415.
+        let (lo, hi) = wilson_interval(0.0, 20).unwrap();
+        assert_eq!(lo, 0.0);
+        assert!((hi - 3.841_459 / 23.841_459).abs() < 1e-7, "{hi}");
+        // All of 20 mirrors it.
+        let (lo, hi) = wilson_interval(1.0, 20).unwrap();
+        assert!((lo - 20.0 / 23.841_459).abs() < 1e-7 && hi == 1.0, "{lo}");
+        assert_eq!(wilson_interval(0.5, 0), None);
+        assert_eq!(wilson_interval(1.5, 10), None);
     }
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::text::short;
 use super::{Control, DEFAULT_TRIALS, Ended, print, trials};
+use crate::analysis::inference::wilson_interval;
 use crate::analysis::stats::Summary;
 use crate::analysis::target::Target;
 use crate::error::Error;
@@ -223,6 +224,24 @@ fn headline(scenario: &Scenario, opts: &RunOptions, r: &RunResult) -> String {
             &format!("{}, usd_bn", label(MICROSOFT_VALUE_NPV)),
             spread(s, &|x| short(x)),
         );
+    }
+    // Each target's probability, with the 95 % Wilson interval of a share
+    // of n trials (n: the trials where the metric has a value).
+    for t in &opts.targets {
+        let value = match find(&t.label()) {
+            Some(s) => match wilson_interval(s.mean, s.n) {
+                Some((lo, hi)) => format!(
+                    "{}  [95 % CI {}, {}]  of {} trials",
+                    pct(s.mean),
+                    pct(lo),
+                    pct(hi),
+                    s.n
+                ),
+                None => pct(s.mean),
+            },
+            None => "no trial has a value".to_string(),
+        };
+        row(&format!("P({})", t.text()), value);
     }
     out.push_str(&format!("\noutputs: {}\n", r.out.display()));
     out

@@ -7,9 +7,10 @@
 
 use std::path::PathBuf;
 
+use super::text::{Align, render_table, short};
 use super::{Control, Ended, print, trials};
 use crate::analysis::target::Target;
-use crate::jobs::sweep::{MAX_COMBINATIONS, SweepOptions, Vary, sweep};
+use crate::jobs::sweep::{MAX_COMBINATIONS, SHOWN, SweepOptions, Swept, Vary, sweep};
 use crate::scenario::Override;
 
 /// Trials per combination when `--trials` is not given.
@@ -57,11 +58,67 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
         quiet: args.control.quiet,
         targets: args.target,
     };
-    let out = sweep(&opts)?;
-    print(&format!(
-        "sweep written to {}\n",
-        out.join(crate::folder::sweep::FILE).display()
-    ))
+    let targets = opts.targets.clone();
+    let swept = sweep(&opts)?;
+    let mut text = table(&swept, &targets);
+    text.push_str(&format!(
+        "\nsweep written to {}\n",
+        swept.out.join(crate::folder::sweep::FILE).display()
+    ));
+    print(&text)
+}
+
+/// Rows of the table a sweep prints; `sweep.csv` has every combination.
+const MAX_SHOWN_ROWS: usize = 100;
+
+/// The headline outcomes by combination: the varied values, Microsoft's
+/// NPV (mean, p5–p95), the unmet share and Azure's final share (means), and
+/// each target's probability.
+fn table(swept: &Swept, targets: &[Target]) -> String {
+    let pct = |x: f64| format!("{:.1} %", x * 100.0);
+    let mut header: Vec<String> = swept.keys.clone();
+    header.extend([
+        "Microsoft NPV usd_bn: mean (p5–p95)".to_string(),
+        "unmet share".into(),
+        "Azure share end".into(),
+    ]);
+    header.extend(targets.iter().map(|t| format!("P({})", t.text())));
+    let rows: Vec<Vec<String>> = swept
+        .rows
+        .iter()
+        .take(MAX_SHOWN_ROWS)
+        .map(|(values, summaries)| {
+            let find = |name: &str| summaries.iter().find(|(n, _)| n == name).map(|(_, s)| s);
+            let mut row = values.clone();
+            row.push(find(SHOWN[0]).map_or_else(String::new, |s| {
+                format!(
+                    "{}  ({}–{})",
+                    short(s.mean),
+                    short(s.percentiles[1]),
+                    short(s.percentiles[7])
+                )
+            }));
+            for name in &SHOWN[1..] {
+                row.push(find(name).map_or_else(String::new, |s| pct(s.mean)));
+            }
+            for t in targets {
+                row.push(find(&t.label()).map_or_else(String::new, |s| pct(s.mean)));
+            }
+            row
+        })
+        .collect();
+    let mut align = vec![Align::Left; swept.keys.len()];
+    align.resize(header.len(), Align::Right);
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let rows: Vec<&[String]> = rows.iter().map(Vec::as_slice).collect();
+    let mut out = render_table("  ", &header, &align, &rows);
+    if swept.rows.len() > MAX_SHOWN_ROWS {
+        out.push_str(&format!(
+            "  … {} more combinations in sweep.csv\n",
+            swept.rows.len() - MAX_SHOWN_ROWS
+        ));
+    }
+    out
 }
 
 /// Splits at commas outside quotes, brackets and braces, so inline
@@ -127,6 +184,12 @@ fn parse_vary(s: &str) -> Result<Vary, String> {
         ));
     };
     let path = path.trim().to_string();
+    if path.ends_with(['*', '+']) {
+        return Err(format!(
+            "--vary replaces values (key.path=v1,v2,…); it does not scale or shift them (given {s:?}). Vary the value itself, or compare what-ifs: rofrsim compare SCENARIO --what-if 'x2: {}=2' …",
+            path.trim_end_matches(['*', '+']).trim_end().to_string() + &path[path.len() - 1..]
+        ));
+    }
     if path.is_empty() || path.split('.').any(str::is_empty) {
         return Err(format!(
             "expected a dotted key path before '=' (given {path:?})"
@@ -175,6 +238,8 @@ mod tests {
             "=1",
             "x=0:1e300:1e-300",
             "x=0:1e4:1",
+            "a.b*=1,2",
+            "a.b+=1,2",
         ] {
             assert!(parse_vary(bad).is_err(), "{bad}");
         }

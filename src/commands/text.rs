@@ -48,20 +48,27 @@ pub fn render<const N: usize>(
     align: [Align; N],
     rows: &[[String; N]],
 ) -> String {
-    let mut width = header.map(|h| h.chars().count());
+    let rows: Vec<&[String]> = rows.iter().map(|r| r.as_slice()).collect();
+    render_table(indent, &header, &align, &rows)
+}
+
+/// [`render`] for a number of columns known only when running: every
+/// row has as many cells as `header`.
+pub fn render_table(indent: &str, header: &[&str], align: &[Align], rows: &[&[String]]) -> String {
+    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
-        for (w, cell) in width.iter_mut().zip(row) {
+        for (w, cell) in width.iter_mut().zip(row.iter()) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let line = |cells: [&str; N]| {
+    let line = |cells: &[&str]| {
         let mut s = String::from(indent);
         for (i, cell) in cells.iter().enumerate() {
             if i > 0 {
                 s.push_str("  ");
             }
-            let pad = " ".repeat(width[i] - cell.chars().count());
-            match align[i] {
+            let pad = " ".repeat(width[i].saturating_sub(cell.chars().count()));
+            match align.get(i).copied().unwrap_or(Align::Left) {
                 Align::Left => {
                     s.push_str(cell);
                     s.push_str(&pad);
@@ -77,10 +84,11 @@ pub fn render<const N: usize>(
         s
     };
     let mut out = line(header);
-    let rule = width.map(|w| "-".repeat(w));
-    out.push_str(&line(std::array::from_fn(|i| rule[i].as_str())));
+    let rule: Vec<String> = width.iter().map(|&w| "-".repeat(w)).collect();
+    out.push_str(&line(&rule.iter().map(String::as_str).collect::<Vec<_>>()));
     for row in rows {
-        out.push_str(&line(std::array::from_fn(|i| row[i].as_str())));
+        let cells: Vec<&str> = row.iter().take(width.len()).map(String::as_str).collect();
+        out.push_str(&line(&cells));
     }
     out
 }

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use super::run::{interruption_flag, summarise_columns, target_rows};
 use super::simulate::{SimOptions, simulate};
+use crate::analysis::stats::Summary;
 use crate::analysis::target::Target;
 use crate::engine::Model;
 use crate::error::Error;
@@ -15,6 +16,29 @@ use crate::folder::manifest::{self, SweepManifest, SweepScenario, Varied};
 use crate::folder::staging::OutputDir;
 use crate::folder::{Kind, outcomes, sweep as sweep_csv};
 use crate::scenario::{self, Override};
+
+/// What a sweep found, for the table it prints (`sweep.csv` has it all).
+#[derive(Debug)]
+pub struct Swept {
+    /// The sweep's folder.
+    pub out: PathBuf,
+    /// The varied keys, in `--vary` order.
+    pub keys: Vec<String>,
+    /// One row per combination, first key slowest: the varied values and
+    /// the summaries of [`SHOWN`] outcomes and of every target (by
+    /// `summary.csv` name; absent when no trial had a value).
+    pub rows: Vec<SweptRow>,
+}
+
+/// One combination's varied values and its shown summaries.
+pub type SweptRow = (Vec<String>, Vec<(String, Summary)>);
+
+/// The outcomes a sweep's table shows, besides the targets.
+pub const SHOWN: [&str; 3] = [
+    outcomes::MICROSOFT_VALUE_NPV,
+    outcomes::UNMET_SHARE,
+    outcomes::AZURE_SHARE_END,
+];
 
 /// Most combinations a sweep may have: far more would take hours.
 pub const MAX_COMBINATIONS: usize = 10_000;
@@ -73,7 +97,7 @@ fn combinations(vary: &[Vary]) -> Vec<Vec<Override>> {
 
 /// Runs the sweep and writes `sweep.csv` and `manifest.json`; returns the
 /// output folder.
-pub fn sweep(opts: &SweepOptions) -> Result<PathBuf, Error> {
+pub fn sweep(opts: &SweepOptions) -> Result<Swept, Error> {
     let started = Instant::now();
     if opts.vary.is_empty() {
         return Err(Error::Usage(
@@ -116,6 +140,8 @@ pub fn sweep(opts: &SweepOptions) -> Result<PathBuf, Error> {
 
     let keys: Vec<&str> = opts.vary.iter().map(|v| v.path.as_str()).collect();
     let mut csv = sweep_csv::header(&keys);
+    let mut shown = Vec::with_capacity(scenarios.len());
+    let target_labels: Vec<String> = opts.targets.iter().map(Target::label).collect();
     for (i, (combo, scenario)) in scenarios.iter().enumerate() {
         if !opts.quiet {
             let label: Vec<String> = combo.iter().map(Override::to_string).collect();
@@ -141,6 +167,12 @@ pub fn sweep(opts: &SweepOptions) -> Result<PathBuf, Error> {
         rows.extend(target_rows(&sim, &opts.targets)?);
         let values: Vec<&str> = combo.iter().map(|o| o.value.as_str()).collect();
         sweep_csv::push_rows(&mut csv, &values, &rows);
+        let kept: Vec<(String, Summary)> = rows
+            .into_iter()
+            .filter(|(name, _)| SHOWN.contains(&name.as_str()) || target_labels.contains(name))
+            .filter_map(|(name, s)| Some((name, s?)))
+            .collect();
+        shown.push((values.iter().map(|v| v.to_string()).collect(), kept));
     }
     if stop.load(Ordering::Relaxed) {
         return Err(Error::Interrupted);
@@ -149,7 +181,11 @@ pub fn sweep(opts: &SweepOptions) -> Result<PathBuf, Error> {
     let seconds = started.elapsed().as_secs_f64();
     sweep_manifest(opts, seed, &out, count, seconds).write(&output_dir)?;
     output_dir.commit()?;
-    Ok(out)
+    Ok(Swept {
+        out,
+        keys: keys.iter().map(|k| k.to_string()).collect(),
+        rows: shown,
+    })
 }
 
 fn sweep_manifest(
