@@ -2,8 +2,10 @@
 //! tables with columns padded to their widest cell, two spaces apart, under
 //! a header and a rule of dashes.
 
-/// Formats a number for a table: four significant digits, no exponent for
-/// everyday magnitudes.
+/// Formats a number for the terminal: three significant digits
+/// (`157`, `75.6`, `0.0195`), every digit of the whole part from 1,000 up
+/// (`2624`, a year stays a year) with thousands separators from 10,000 up
+/// (`12,345`), and an exponent outside 0.001–10¹⁵ (`1.23e-5`).
 pub fn short(x: f64) -> String {
     if !x.is_finite() {
         return if x.is_nan() {
@@ -15,20 +17,43 @@ pub fn short(x: f64) -> String {
         };
     }
     let a = x.abs();
-    if a != 0.0 && !(1e-3..1e7).contains(&a) {
-        return format!("{x:.3e}");
+    if a == 0.0 {
+        return "0".into();
     }
-    let digits = if a == 0.0 {
-        0
-    } else {
-        (3 - a.log10().floor() as i32).clamp(0, 6) as usize
-    };
-    let s = format!("{x:.digits$}");
+    if !(1e-3..1e15).contains(&a) {
+        return format!("{x:.2e}");
+    }
+    // From 999.5 up the whole part has at least the three digits.
+    if a >= 999.5 {
+        return grouped(x.round());
+    }
+    let decimals = (2 - a.log10().floor() as i32).max(0) as usize;
+    let s = format!("{x:.decimals$}");
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
         s
     }
+}
+
+/// A whole number with a `,` between groups of three digits from 10,000 up.
+fn grouped(x: f64) -> String {
+    let digits = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    if x < 0.0 {
+        out.push('-');
+    }
+    if digits.len() <= 4 {
+        out.push_str(&digits);
+        return out;
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// How a column's cells line up.
@@ -99,11 +124,26 @@ mod tests {
 
     #[test]
     fn short_numbers() {
-        assert_eq!(short(0.0), "0");
-        assert_eq!(short(1.5), "1.5");
-        assert_eq!(short(2031.25), "2031");
-        assert_eq!(short(0.123456), "0.1235");
-        assert_eq!(short(1e-5), "1.000e-5");
+        for (x, text) in [
+            (0.0, "0"),
+            (1.5, "1.5"),
+            (157.2, "157"),
+            (75.59, "75.6"),
+            (-0.019_47, "-0.0195"),
+            (0.123456, "0.123"),
+            (9.996, "10"),
+            (99.96, "100"),
+            (999.6, "1000"),
+            (2031.25, "2031"),
+            (2624.4, "2624"),
+            (12_345.4, "12,345"),
+            (-1_234_567.0, "-1,234,567"),
+            (1e-5, "1.00e-5"),
+            (2.5e15, "2.50e15"),
+            (f64::NAN, "NaN"),
+        ] {
+            assert_eq!(short(x), text, "{x}");
+        }
     }
 
     #[test]

@@ -422,7 +422,8 @@ pub fn parse_table(stdout: &str) -> Result<Table, String> {
         }
         let n = cells.len();
         let num = |s: &str| {
-            s.parse::<f64>()
+            s.replace(',', "")
+                .parse::<f64>()
                 .map_err(|_| format!("not a number {s:?} in row {l:?}"))
         };
         rows.push(Row {
