@@ -539,6 +539,23 @@ fn a_run_prints_each_target_with_its_interval() {
         z * z / (400.0 + z * z) * 100.0
     );
     assert!(r.stdout.contains(&line), "{line:?} not in:\n{}", r.dump());
+    // The NPV's drivers are sensitivity.csv's top three for that outcome.
+    let sensitivity = Csv::read(&out.join("sensitivity.csv"));
+    let drivers: Vec<String> = sensitivity
+        .rows
+        .iter()
+        .filter(|row| row[sensitivity.col("metric")] == "microsoft_value_npv_usd_bn")
+        .take(3)
+        .map(|row| row[sensitivity.col("input")].clone())
+        .collect();
+    let printed: Vec<&str> = r
+        .stdout
+        .lines()
+        .skip_while(|l| !l.contains("Drivers of Microsoft NPV"))
+        .take(3)
+        .map(|l| l[47..].split_whitespace().next().unwrap_or(""))
+        .collect();
+    assert_eq!(printed, drivers, "{}", r.dump());
 }
 
 #[test]

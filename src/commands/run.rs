@@ -225,6 +225,23 @@ fn headline(scenario: &Scenario, opts: &RunOptions, r: &RunResult) -> String {
             spread(s, &|x| short(x)),
         );
     }
+    // What moves the NPV most: the tornado's top bars (`rofrsim sensitivity`
+    // lists them all, for every headline outcome).
+    let width = r
+        .npv_drivers
+        .iter()
+        .map(|(input, _)| input.len())
+        .max()
+        .unwrap_or(0);
+    for (i, (input, swing)) in r.npv_drivers.iter().enumerate() {
+        let label = if i == 0 {
+            "Drivers of Microsoft NPV (swing, usd_bn)"
+        } else {
+            ""
+        };
+        let sign = if *swing > 0.0 { "+" } else { "" };
+        row(label, format!("{input:<width$}  {sign}{}", short(*swing)));
+    }
     // Each target's probability, with the 95 % Wilson interval of a share
     // of n trials (n: the trials where the metric has a value).
     for t in &opts.targets {

@@ -88,7 +88,13 @@ pub struct RunResult {
     pub summary: Vec<(String, Option<Summary>)>,
     /// IP expiry month per trial (None = beyond the horizon), for dates.
     pub ip_expiry_p: [Option<u32>; 3],
+    /// The inputs that drive Microsoft's NPV most, largest tornado swing
+    /// first (at most [`DRIVERS`]): input path and swing in usd_bn.
+    pub npv_drivers: Vec<(String, f64)>,
 }
+
+/// How many of the NPV's drivers a run reports.
+pub const DRIVERS: usize = 3;
 
 /// The `summary.csv` rows of `--target`s: 0/1 per trial, so the mean is
 /// the probability of meeting the target.
@@ -324,6 +330,13 @@ pub fn run(
     sim.columns.remove_spill();
     output_dir.write(summary::FILE, &summary::csv(&summary))?;
     output_dir.write(sensitivity::FILE, &sensitivity::csv(&sensitivity))?;
+    // Rows come ranked by |swing| within each metric.
+    let npv_drivers: Vec<(String, f64)> = sensitivity
+        .iter()
+        .filter(|r| r.metric == outcomes::MICROSOFT_VALUE_NPV)
+        .take(DRIVERS)
+        .map(|r| (r.input.clone(), r.swing()))
+        .collect();
     output_dir.write(timeseries::FILE, &timeseries)?;
     output_dir.write(timeseries_wide::FILE, &timeseries_wide)?;
 
@@ -364,6 +377,7 @@ pub fn run(
         seconds,
         summary,
         ip_expiry_p,
+        npv_drivers,
     })
 }
 
