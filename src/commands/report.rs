@@ -25,9 +25,16 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
         inputs: args.outdirs,
         out: args.out,
     })?;
-    print(&format!(
+    let mut text = format!(
         "report written to {} ({} charts)\n",
         written.html.display(),
         written.charts.len()
-    ))
+    );
+    for dir in &written.without_trials {
+        text.push_str(&format!(
+            "  not drawn: the charts of trials.csv for {}, which has none (--trials-csv none)\n",
+            dir.display()
+        ));
+    }
+    print(&text)
 }

@@ -17,6 +17,7 @@ use crate::folder::manifest::{self, RunManifest};
 use crate::folder::outcomes::{
     self, AZURE_SHARE_END, MICROSOFT_VALUE_NPV, P_IP_EXPIRY_BY_AGI, UNMET_SHARE,
 };
+use crate::folder::trials::TrialsCsv;
 use crate::jobs::run::{Provenance, RunOptions, RunResult};
 use crate::report::{ReportOptions, report};
 use crate::scenario::{self, Override, Scenario};
@@ -56,6 +57,9 @@ pub struct Args {
     /// Also draw the charts and the HTML report (OUTDIR/report.html) at the end.
     #[arg(long)]
     report: bool,
+    /// What trials.csv holds (with --from-manifest: the manifest's choice).
+    #[arg(long, value_name = "WHAT")]
+    trials_csv: Option<TrialsCsv>,
 }
 
 /// Runs `rofrsim run`.
@@ -79,6 +83,7 @@ pub(super) fn run(mut args: Args) -> Result<(), Ended> {
         force: args.control.force,
         quiet: args.control.quiet,
         targets: args.target,
+        trials_csv: args.trials_csv.unwrap_or_default(),
     };
     let result = crate::jobs::run::run(&scenario, &opts, &provenance)?;
     let mut text = headline(&scenario, &opts, &result);
@@ -132,6 +137,9 @@ fn repeat(args: &mut Args, manifest: &Path) -> Result<(), Error> {
     args.trials = m.trials;
     args.seed = Some(m.seed);
     args.paths = m.paths;
+    // Like `--out`, `--trials-csv` changes what is written, not what is
+    // computed: given, it replaces the recorded choice.
+    args.trials_csv = args.trials_csv.or(Some(m.trials_csv));
     if args.out.is_none() && !m.out.is_empty() {
         args.out = Some(PathBuf::from(m.out));
     }

@@ -18,7 +18,7 @@ use crate::engine::ExpiryCause;
 use crate::error::Error;
 use crate::folder::manifest::RunManifest;
 use crate::folder::staging::OutputDir;
-use crate::folder::trials::Trials;
+use crate::folder::trials::{Trials, TrialsCsv};
 use crate::folder::{self, Reader, compare as compare_csv, outcomes};
 use crate::scenario::{self, Override};
 
@@ -38,10 +38,19 @@ pub struct RunData {
 }
 
 /// Reads the manifest and `trials.csv` of run folder `folder`, refusing a
-/// folder of another kind, and a truncated or corrupted file with a
-/// message naming the file and line.
+/// folder of another kind, a run that wrote no `trials.csv`, and a
+/// truncated or corrupted file with a message naming the file and line.
 pub fn read_run(folder: &Path) -> Result<RunData, Error> {
     let manifest = RunManifest::read(folder, Reader::Compare)?;
+    if !manifest.trials_csv.written() {
+        return Err(folder::bad_file(
+            &folder.join(folder::trials::FILE),
+            format!(
+                "not written (the run had --trials-csv none, as its manifest.json records), and compare needs every trial's outcomes; repeat the run with them: rofrsim run --from-manifest {f} --out {f} --trials-csv outcomes --force",
+                f = folder.display()
+            ),
+        ));
+    }
     let outcomes = Trials::read(folder, manifest.trials)?;
     Ok(RunData::new(folder, manifest, outcomes))
 }
@@ -243,6 +252,7 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, Error> {
                 force: false,
                 quiet: opts.quiet,
                 targets: Vec::new(),
+                trials_csv: TrialsCsv::Full,
             };
             if !opts.quiet {
                 super::progress(&format!(

@@ -1,7 +1,8 @@
 //! A run: simulate a scenario's trials and fill an output folder with
-//! `trials.csv`, `summary.csv`, `timeseries.csv`, `sensitivity.csv`,
-//! `manifest.json` (and `paths.csv`). The toolbox of `rofrsim run`, and of
-//! `compare`, which runs each scenario file it is given.
+//! `trials.csv` (as `--trials-csv` says), `summary.csv`, `timeseries.csv`,
+//! `sensitivity.csv`, `manifest.json` (and `paths.csv`). The toolbox of
+//! `rofrsim run`, and of `compare`, which runs each scenario file it is
+//! given.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,13 +10,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use super::simulate::{SimOptions, Simulation, Sink, simulate};
+use super::simulate::{SimOptions, Simulation, Sink, TrialsSink, simulate};
 use crate::analysis::stats::{self, Summary};
 use crate::analysis::target::Target;
 use crate::engine::Model;
 use crate::error::Error;
 use crate::folder::manifest::{self, RunManifest, ScenarioRecord};
 use crate::folder::staging::OutputDir;
+use crate::folder::trials::TrialsCsv;
 use crate::folder::{Kind, outcomes, paths, sensitivity, summary, timeseries, trials};
 use crate::scenario::{Override, Scenario};
 
@@ -38,6 +40,8 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Targets whose probability is added to `summary.csv`.
     pub targets: Vec<Target>,
+    /// What `trials.csv` holds, if it is written.
+    pub trials_csv: TrialsCsv,
 }
 
 /// Extra facts for `manifest.json`.
@@ -177,7 +181,10 @@ fn check_disk(model: &Model<'_>, opts: &RunOptions, shown: &Path) -> Result<(), 
     let outcome = model.run_trial(0, 0, &mut scratch, &mut crate::engine::NoObserver);
     let mut metrics = Vec::new();
     outcomes::metrics(model, &outcome, &mut metrics);
-    let inputs = trials::input_columns(model);
+    let mut inputs = trials::input_columns(model);
+    if !opts.trials_csv.with_inputs() {
+        inputs.clear();
+    }
     let mut row = String::new();
     trials::row(
         model,
@@ -189,7 +196,11 @@ fn check_disk(model: &Model<'_>, opts: &RunOptions, shown: &Path) -> Result<(), 
         &mut row,
     );
     let series = timeseries::series_names(model).len() as u64;
-    let trials_csv = (row.len() as u64).saturating_mul(opts.trials);
+    let trials_csv = if opts.trials_csv.written() {
+        (row.len() as u64).saturating_mul(opts.trials)
+    } else {
+        0
+    };
     // A paths.csv row: the date and about 18 bytes per series value.
     let paths_csv = opts
         .paths
@@ -206,7 +217,7 @@ fn check_disk(model: &Model<'_>, opts: &RunOptions, shown: &Path) -> Result<(), 
     if need > free {
         let gb = |b: u64| b as f64 / 1e9;
         return Err(Error::Disk(format!(
-            "--trials {} would write about {:.1} GB ({:.1} GB of trials.csv{}) but only {:.1} GB is free where {} goes; run fewer trials or write elsewhere with --out",
+            "--trials {} would write about {:.1} GB ({:.1} GB of trials.csv{}) but only {:.1} GB is free where {} goes; run fewer trials, write elsewhere with --out, or write less of trials.csv with --trials-csv outcomes (or none)",
             opts.trials,
             gb(need),
             gb(trials_csv),
@@ -261,7 +272,11 @@ pub fn run(
         // place, and with it on any failure.
         spill_dir: Some(output_dir.dir.join(".columns")),
     };
-    let mut trials_file = output_dir.create(trials::FILE)?;
+    let mut trials_file = if opts.trials_csv.written() {
+        Some(output_dir.create(trials::FILE)?)
+    } else {
+        None
+    };
     let mut paths_file = if opts.paths > 0 {
         Some(output_dir.create(paths::FILE)?)
     } else {
@@ -270,9 +285,12 @@ pub fn run(
     let mut sim = simulate(
         &model,
         &sim_opts,
-        Some(Sink {
-            name: output_dir.label(trials::FILE),
-            out: &mut trials_file,
+        trials_file.as_mut().map(|f| TrialsSink {
+            sink: Sink {
+                name: output_dir.label(trials::FILE),
+                out: f as &mut dyn Write,
+            },
+            with_inputs: opts.trials_csv.with_inputs(),
         }),
         paths_file.as_mut().map(|f| Sink {
             name: output_dir.label(paths::FILE),
@@ -287,7 +305,9 @@ pub fn run(
     let pool = super::simulate::thread_pool(threads)?;
     let (synced, computed) = std::thread::scope(|scope| {
         let syncing = scope.spawn(|| {
-            output_dir.finish(trials_file, trials::FILE)?;
+            if let Some(f) = trials_file {
+                output_dir.finish(f, trials::FILE)?;
+            }
             match paths_file {
                 Some(f) => output_dir.finish(f, paths::FILE),
                 None => Ok(()),
@@ -407,6 +427,10 @@ fn run_manifest(
         command.push("--paths".into());
         command.push(opts.paths.to_string());
     }
+    if !opts.trials_csv.is_full() {
+        command.push("--trials-csv".into());
+        command.push(opts.trials_csv.label().into());
+    }
     let mut files = vec![
         trials::FILE,
         summary::FILE,
@@ -416,6 +440,9 @@ fn run_manifest(
     ];
     if opts.paths > 0 {
         files.push(paths::FILE);
+    }
+    if !opts.trials_csv.written() {
+        files.retain(|&f| f != trials::FILE);
     }
     RunManifest {
         end: Some(scenario.end),
@@ -449,6 +476,7 @@ fn run_manifest(
         targets,
         threads,
         trials: opts.trials,
+        trials_csv: opts.trials_csv,
         wall_time_seconds: (seconds * 1000.0).round() / 1000.0,
     }
 }
