@@ -69,6 +69,25 @@ fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
+/// Asserts two texts are equal, showing the first line that differs
+/// rather than both whole files.
+#[track_caller]
+fn same(a: &str, b: &str, what: &str) {
+    if a == b {
+        return;
+    }
+    let (la, lb): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    let k = la.iter().zip(&lb).take_while(|(x, y)| x == y).count();
+    panic!(
+        "{what}: differ at line {} ({} and {} lines)\n  {:?}\n  {:?}",
+        k + 1,
+        la.len(),
+        lb.len(),
+        la.get(k),
+        lb.get(k)
+    );
+}
+
 fn manifest(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&read(&dir.join("manifest.json"))).expect("manifest.json is JSON")
 }
@@ -127,14 +146,15 @@ fn each_mode_writes_what_it_says_and_nothing_else_changes() {
     );
 
     let full = read(&dir("full").join("trials.csv"));
-    assert_eq!(
-        full,
-        read(&dir("default").join("trials.csv")),
-        "full is the default"
+    same(
+        &full,
+        &read(&dir("default").join("trials.csv")),
+        "full is the default",
     );
     let outcomes = read(&dir("outcomes").join("trials.csv"));
-    assert_eq!(outcomes, outcomes_only(&full));
-    assert_eq!(outcomes, read(&dir("outcomes-1").join("trials.csv")));
+    same(&outcomes, &outcomes_only(&full), "outcomes");
+    let one_thread = read(&dir("outcomes-1").join("trials.csv"));
+    same(&outcomes, &one_thread, "outcomes on 1 thread");
     let causes: BTreeSet<&str> = outcomes
         .lines()
         .skip(1)
@@ -150,10 +170,10 @@ fn each_mode_writes_what_it_says_and_nothing_else_changes() {
     // The other files are the same bytes whatever the choice.
     for mode in ["outcomes", "none", "default"] {
         for file in ["summary.csv", "timeseries.csv", "sensitivity.csv"] {
-            assert_eq!(
-                read(&dir("full").join(file)),
-                read(&dir(mode).join(file)),
-                "{mode}: {file}"
+            same(
+                &read(&dir("full").join(file)),
+                &read(&dir(mode).join(file)),
+                &format!("{mode}: {file}"),
             );
         }
     }
@@ -230,9 +250,10 @@ fn from_manifest_repeats_the_choice_unless_told_otherwise() {
     };
     again(&dir("a"), &dir("b"), &[]);
     assert_eq!(manifest(&dir("b"))["trials_csv"], "outcomes");
-    assert_eq!(
-        read(&dir("a").join("trials.csv")),
-        read(&dir("b").join("trials.csv"))
+    same(
+        &read(&dir("a").join("trials.csv")),
+        &read(&dir("b").join("trials.csv")),
+        "repeated",
     );
     // Given, --trials-csv replaces the recorded choice, as --out does.
     again(&dir("a"), &dir("c"), &["--trials-csv", "none"]);
@@ -250,7 +271,11 @@ fn from_manifest_repeats_the_choice_unless_told_otherwise() {
     again(&file, &dir("e"), &[]);
     assert!(manifest(&dir("e")).get("trials_csv").is_none());
     let full = read(&dir("e").join("trials.csv"));
-    assert_eq!(outcomes_only(&full), read(&dir("a").join("trials.csv")));
+    same(
+        &outcomes_only(&full),
+        &read(&dir("a").join("trials.csv")),
+        "old",
+    );
 }
 
 #[test]
@@ -284,7 +309,7 @@ fn readers_of_a_run_folder_cope_with_each_choice() {
     assert_eq!(charts("outcomes"), charts("full"));
     for chart in charts("full") {
         let path = |mode: &str| dir(mode).join("charts").join(&chart);
-        assert_eq!(read(&path("outcomes")), read(&path("full")), "{chart}");
+        same(&read(&path("outcomes")), &read(&path("full")), &chart);
     }
     let without = charts("none");
     assert!(without.contains("fan_demand_capacity.svg") && without.contains("ip_active.svg"));
@@ -318,9 +343,10 @@ fn readers_of_a_run_folder_cope_with_each_choice() {
     };
     cmp("full", "full", "cmp-full");
     cmp("outcomes", "full", "cmp-outcomes");
-    assert_eq!(
-        read(&dir("cmp-full").join("compare.csv")),
-        read(&dir("cmp-outcomes").join("compare.csv"))
+    same(
+        &read(&dir("cmp-full").join("compare.csv")),
+        &read(&dir("cmp-outcomes").join("compare.csv")),
+        "compare.csv",
     );
     let missing = s(&dir("none").join("trials.csv"));
     for (a, b) in [("full", "none"), ("none", "full")] {
@@ -350,5 +376,213 @@ fn a_trials_csv_the_manifest_records_but_that_is_gone_is_an_error() {
     refused(
         &["compare", &s(&dir), &s(&dir), "--out", &out],
         &[&file, "cannot read it"],
+    );
+}
+
+/// Every file under `dir`, recursively, as paths relative to it with `/`.
+fn tree(dir: &Path) -> BTreeSet<String> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeSet<String>) {
+        let entries = fs::read_dir(dir).unwrap_or_else(|e| panic!("list {}: {e}", dir.display()));
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel: Vec<String> = p
+                    .strip_prefix(base)
+                    .expect("under the base")
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                out.insert(rel.join("/"));
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// The bytes of every file under `dir`.
+fn bytes_under(dir: &Path) -> u64 {
+    tree(dir)
+        .iter()
+        .map(|f| fs::metadata(dir.join(f)).expect("metadata").len())
+        .sum()
+}
+
+/// `rofrsim compare scenarios/A.toml … --trials N --out OUT -q EXTRA…`.
+fn compare(names: &[&str], trials: &str, out: &Path, extra: &[&str]) -> Run {
+    let files: Vec<String> = names
+        .iter()
+        .map(|n| format!("scenarios/{n}.toml"))
+        .collect();
+    let out = s(out);
+    let mut args = vec!["compare"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(["--trials", trials, "--out", &out, "-q"]);
+    args.extend_from_slice(extra);
+    ok(&args)
+}
+
+/// What `compare` leaves of its runs, without and with `--keep-runs`, with
+/// both IP expiry causes of each pair: seed_terms and the others (AGI or
+/// the sunset), and seed_terms and oct2025_terms on a horizon that ends
+/// before the sunset (AGI or beyond the horizon).
+#[test]
+fn compare_keeps_only_what_it_needs_unless_told() {
+    let tmp = tempdir();
+    let dir = |name: &str| tmp.path().join(name);
+    let end = "time.end=\"2030-12\"";
+    let cases: [(&str, &[&str], &[&str]); 2] = [
+        ("three", &["seed_terms", "oct2025_terms", "early_agi"], &[]),
+        ("short", &["seed_terms", "oct2025_terms"], &["--set", end]),
+    ];
+    for (case, names, set) in cases {
+        let at = |what: &str| dir(&format!("{case}-{what}"));
+        let with = |extra: &[&str]| -> Vec<String> {
+            set.iter()
+                .chain(extra.iter())
+                .map(|a| a.to_string())
+                .collect()
+        };
+        let run_with = |what: &str, extra: &[&str]| {
+            let args = with(extra);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            compare(names, TRIALS, &at(what), &args);
+        };
+        run_with("default", &[]);
+        run_with("kept", &["--keep-runs"]);
+        run_with("outcomes", &["--trials-csv", "outcomes"]);
+        run_with("kept-none", &["--keep-runs", "--trials-csv", "none"]);
+
+        // Without --keep-runs: compare.csv, and of each run what report
+        // draws from; its manifest says no trials.csv was written.
+        let small = [
+            "manifest.json",
+            "sensitivity.csv",
+            "summary.csv",
+            "timeseries.csv",
+        ];
+        let expected = |files: &[&str]| -> BTreeSet<String> {
+            let mut t = BTreeSet::from(["compare.csv".to_string()]);
+            for n in names {
+                t.extend(files.iter().map(|f| format!("runs/{n}/{f}")));
+            }
+            t
+        };
+        assert_eq!(tree(&at("default")), expected(&small), "{case}");
+        assert_eq!(tree(&at("kept-none")), expected(&small), "{case}");
+        let mut with_trials = small.to_vec();
+        with_trials.push("trials.csv");
+        assert_eq!(tree(&at("kept")), expected(&with_trials), "{case}");
+        assert_eq!(tree(&at("outcomes")), expected(&with_trials), "{case}");
+        for n in names {
+            let run = |what: &str| at(what).join("runs").join(n);
+            assert_eq!(manifest(&run("default"))["trials_csv"], "none");
+            assert_eq!(listing(&run("default")), listed(&run("default")));
+            assert!(manifest(&run("kept")).get("trials_csv").is_none());
+            same(
+                &read(&run("outcomes").join("trials.csv")),
+                &outcomes_only(&read(&run("kept").join("trials.csv"))),
+                &format!("{case} {n}"),
+            );
+            for f in ["summary.csv", "timeseries.csv", "sensitivity.csv"] {
+                same(
+                    &read(&run("default").join(f)),
+                    &read(&run("kept").join(f)),
+                    &format!("{case} {n} {f}"),
+                );
+            }
+        }
+
+        // The comparison is the same whatever is kept, and the same as the
+        // comparison of the kept run folders, read from their trials.csv:
+        // the outcomes compare keeps in memory are the file's, value for
+        // value (both IP expiry causes included).
+        let csv = read(&at("default").join("compare.csv"));
+        for what in ["kept", "outcomes", "kept-none"] {
+            let other = read(&at(what).join("compare.csv"));
+            same(&other, &csv, &format!("{case} {what}"));
+        }
+        let folders: Vec<String> = names
+            .iter()
+            .map(|n| s(&at("kept").join("runs").join(n)))
+            .collect();
+        let again = s(&at("again"));
+        let mut args = vec!["compare"];
+        args.extend(folders.iter().map(String::as_str));
+        args.extend(["--out", &again, "-q"]);
+        ok(&args);
+        let again = read(&at("again").join("compare.csv"));
+        same(&again, &csv, &format!("{case}: the kept folders compared"));
+        let causes: BTreeSet<&str> = csv
+            .lines()
+            .filter(|l| l.contains(",ip_expiry_cause="))
+            .filter(|l| l.split(',').nth(6).is_some_and(|mean| mean != "0"))
+            .filter_map(|l| l.split(',').nth(2))
+            .collect();
+        assert_eq!(causes.len(), 2, "{case}: two causes occur: {causes:?}");
+
+        // Compare folders of the runs without trials.csv are refused, clearly.
+        let first = at("default").join("runs").join(names[0]);
+        let out = s(&at("refused"));
+        refused(
+            &["compare", &s(&first), &folders[1], "--out", &out],
+            &[&s(&first.join("trials.csv")), "--trials-csv none"],
+        );
+    }
+
+    // The report of a compare folder: without --keep-runs every chart but
+    // those of trials.csv, and a note; with it, every chart.
+    let report = |what: &str| ok(&["report", &s(&dir(what))]);
+    let r = report("three-default");
+    assert!(r.stdout.contains("not drawn"), "{}", r.stdout);
+    let r = report("three-kept");
+    assert!(!r.stdout.contains("not drawn"), "{}", r.stdout);
+    let charts = |what: &str| listing(&dir(what).join("charts"));
+    let (without, all) = (charts("three-default"), charts("three-kept"));
+    assert!(
+        without.contains("compare_fan_demand_gw.svg") && without.contains("compare_ip_active.svg")
+    );
+    assert!(all.contains("compare_cdf_microsoft_value_npv_usd_bn.svg"));
+    assert!(
+        without.iter().all(|c| !c.starts_with("compare_cdf_")),
+        "{without:?}"
+    );
+    assert!(without.is_subset(&all));
+    let html = read(&dir("three-default").join("report.html"));
+    assert!(html.contains("Not drawn: the outcomes&#39; distributions overlaid"));
+    assert!(html.contains("--keep-runs"));
+    // sensitivity of a run compare kept without trials.csv.
+    let run = dir("three-default").join("runs").join("seed_terms");
+    let shown = ok(&["sensitivity", &s(&run)]).stdout;
+    let kept = dir("three-kept").join("runs").join("seed_terms");
+    assert_eq!(shown, ok(&["sensitivity", &s(&kept)]).stdout);
+}
+
+/// Without --keep-runs a compare folder does not grow with the trials; with
+/// it, it grows by their trials.csv.
+#[test]
+fn a_compare_folder_without_its_runs_trials_does_not_grow_with_them() {
+    let tmp = tempdir();
+    let names = ["seed_terms", "oct2025_terms"];
+    let size = |trials: &str, extra: &[&str]| {
+        let out = tmp.path().join(format!("{trials}{}", extra.join("")));
+        compare(&names, trials, &out, extra);
+        bytes_under(&out)
+    };
+    let (small, large) = (size("200", &[]), size("1600", &[]));
+    assert!(
+        (large as f64) < 1.1 * small as f64,
+        "200 trials: {small} bytes, 1600: {large}"
+    );
+    let (small, large) = (
+        size("200", &["--keep-runs"]),
+        size("1600", &["--keep-runs"]),
+    );
+    assert!(
+        (large as f64) > 3.0 * small as f64,
+        "kept, 200 trials: {small} bytes, 1600: {large}"
     );
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::text::{Align, render, short};
 use super::{Control, DEFAULT_TRIALS, Ended, MAX_TRIALS, print};
 use crate::analysis::comparison::Comparison;
+use crate::folder::trials::TrialsCsv;
 use crate::jobs::compare::{CompareOptions, RunData, compare, paired};
 use crate::scenario::Override;
 
@@ -31,6 +32,14 @@ pub struct Args {
     /// How to run: threads, --force, --quiet.
     #[command(flatten)]
     control: Control,
+    /// Keep each scenario file's run folder in OUT/runs/<name>/ as `run`
+    /// writes it, trials.csv included (default: without trials.csv).
+    #[arg(long)]
+    keep_runs: bool,
+    /// What trials.csv of each run in OUT/runs/ holds (default: none; full
+    /// with --keep-runs).
+    #[arg(long, value_name = "WHAT")]
+    trials_csv: Option<TrialsCsv>,
 }
 
 /// Runs `rofrsim compare`: prints, for each run after the first, the
@@ -46,6 +55,8 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
         threads: args.control.threads(),
         force: args.control.force,
         quiet: args.control.quiet,
+        keep_runs: args.keep_runs,
+        trials_csv: args.trials_csv,
     })?;
     let mut text = String::new();
     if let Some((base, others)) = compared.runs.split_first() {

@@ -30,10 +30,15 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
         written.html.display(),
         written.charts.len()
     );
-    for dir in &written.without_trials {
+    if !written.without_trials.is_empty() {
+        let dirs: Vec<String> = written
+            .without_trials
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect();
         text.push_str(&format!(
-            "  not drawn: the charts of trials.csv for {}, which has none (--trials-csv none)\n",
-            dir.display()
+            "  not drawn: the charts from trials.csv, which {} did not write (--trials-csv none; compare writes it with --keep-runs)\n",
+            dirs.join(", ")
         ));
     }
     print(&text)

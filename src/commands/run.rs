@@ -84,6 +84,7 @@ pub(super) fn run(mut args: Args) -> Result<(), Ended> {
         quiet: args.control.quiet,
         targets: args.target,
         trials_csv: args.trials_csv.unwrap_or_default(),
+        keep_outcomes: false,
     };
     let result = crate::jobs::run::run(&scenario, &opts, &provenance)?;
     let mut text = headline(&scenario, &opts, &result);

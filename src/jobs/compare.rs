@@ -4,9 +4,12 @@
 //! Inputs are scenario files — run here with one seed, so trial i of A and
 //! trial i of B share every draw but the changed term (common random
 //! numbers) and are compared pair by pair — or run folders of earlier runs,
-//! paired when their manifests show the same seed and trial count. Every
-//! comparison reads the runs' `trials.csv`, so both kinds take the same
-//! path.
+//! paired when their manifests show the same seed and trial count. A
+//! folder's outcomes are read from its `trials.csv`; a scenario file's run
+//! hands them over in memory, the very values its `trials.csv` reads back
+//! (tests/trials_csv.rs), so that its run folder need not keep that file:
+//! without `--keep-runs` it keeps only what `report` draws from
+//! (`manifest.json`, `summary.csv`, `timeseries.csv`, `sensitivity.csv`).
 
 use std::collections::HashSet;
 use std::io::Read;
@@ -152,6 +155,25 @@ pub struct CompareOptions {
     pub force: bool,
     /// No progress bar.
     pub quiet: bool,
+    /// Keep each scenario file's run folder as `run` writes it, with
+    /// `trials.csv` (unless `trials_csv` says otherwise).
+    pub keep_runs: bool,
+    /// What `trials.csv` of each run under `runs/` holds (default: none,
+    /// or full with `keep_runs`).
+    pub trials_csv: Option<TrialsCsv>,
+}
+
+impl CompareOptions {
+    /// What the runs of scenario files write to `trials.csv`: the
+    /// comparison needs none of it (their outcomes stay in memory), so
+    /// nothing unless asked for.
+    pub fn runs_trials_csv(&self) -> TrialsCsv {
+        self.trials_csv.unwrap_or(if self.keep_runs {
+            TrialsCsv::Full
+        } else {
+            TrialsCsv::None
+        })
+    }
 }
 
 /// What a comparison found.
@@ -163,6 +185,8 @@ pub struct Compared {
     pub pairs: Vec<Vec<Comparison>>,
     /// Where `compare.csv` went.
     pub csv: PathBuf,
+    /// The output folder.
+    pub out: PathBuf,
 }
 
 /// Runs `compare`: writes `compare.csv` (and the runs of scenario files
@@ -252,7 +276,8 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, Error> {
                 force: false,
                 quiet: opts.quiet,
                 targets: Vec::new(),
-                trials_csv: TrialsCsv::Full,
+                trials_csv: opts.runs_trials_csv(),
+                keep_outcomes: true,
             };
             if !opts.quiet {
                 super::progress(&format!(
@@ -261,11 +286,17 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, Error> {
                     trials
                 ));
             }
-            run::run(s, &run_opts, &provenance)?;
-            let mut data = read_run(&folder)?;
-            data.label = label;
-            data.folder = out.join("runs").join(&data.label);
-            data
+            let result = run::run(s, &run_opts, &provenance)?;
+            let Some(outcomes) = result.outcomes else {
+                return Err(Error::Other("internal: a run kept no outcomes".into()));
+            };
+            RunData {
+                folder: out.join("runs").join(&label),
+                label,
+                seed,
+                trials,
+                outcomes,
+            }
         };
         if p.is_dir() {
             data.label = unique(&data.label);
@@ -289,5 +320,6 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, Error> {
         runs,
         pairs,
         csv: out.join(compare_csv::FILE),
+        out,
     })
 }

@@ -2,7 +2,7 @@
 //! `trials.csv` (as `--trials-csv` says), `summary.csv`, `timeseries.csv`,
 //! `sensitivity.csv`, `manifest.json` (and `paths.csv`). The toolbox of
 //! `rofrsim run`, and of `compare`, which runs each scenario file it is
-//! given.
+//! given (and takes its outcomes from memory rather than `trials.csv`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,11 +13,11 @@ use std::time::Instant;
 use super::simulate::{SimOptions, Simulation, Sink, TrialsSink, simulate};
 use crate::analysis::stats::{self, Summary};
 use crate::analysis::target::Target;
-use crate::engine::Model;
+use crate::engine::{ExpiryCause, Model};
 use crate::error::Error;
 use crate::folder::manifest::{self, RunManifest, ScenarioRecord};
 use crate::folder::staging::OutputDir;
-use crate::folder::trials::TrialsCsv;
+use crate::folder::trials::{Trials, TrialsCsv};
 use crate::folder::{Kind, outcomes, paths, sensitivity, summary, timeseries, trials};
 use crate::scenario::{Override, Scenario};
 
@@ -42,6 +42,9 @@ pub struct RunOptions {
     pub targets: Vec<Target>,
     /// What `trials.csv` holds, if it is written.
     pub trials_csv: TrialsCsv,
+    /// Also return the outcomes of every trial, as `trials.csv` would
+    /// read back ([`RunResult::outcomes`]), for `compare`.
+    pub keep_outcomes: bool,
 }
 
 /// Extra facts for `manifest.json`.
@@ -90,6 +93,8 @@ pub struct RunResult {
     pub summary: Vec<(String, Option<Summary>)>,
     /// IP expiry month per trial (None = beyond the horizon), for dates.
     pub ip_expiry_p: [Option<u32>; 3],
+    /// Every trial's outcomes, with [`RunOptions::keep_outcomes`].
+    pub outcomes: Option<Trials>,
 }
 
 /// The `summary.csv` rows of `--target`s: 0/1 per trial, so the mean is
@@ -331,6 +336,11 @@ pub fn run(
     // A file that could not be written is the first thing to report.
     synced?;
     let (summary, sensitivity, timeseries) = computed?;
+    let kept = if opts.keep_outcomes {
+        Some(trial_outcomes(&sim)?)
+    } else {
+        None
+    };
     let columns_spilled = sim.columns.spilled();
     sim.columns.remove_spill();
     output_dir.write(summary::FILE, &summary::csv(&summary))?;
@@ -374,6 +384,55 @@ pub fn run(
         seconds,
         summary,
         ip_expiry_p,
+        outcomes: kept,
+    })
+}
+
+/// Every trial's outcomes as `trials.csv` holds them and
+/// [`Trials::parse`] reads them back: the numeric outcomes in file order,
+/// each `-0` as `0` (as the file writes it), and `ip_expiry_cause`, which
+/// two columns tell: `ip_expiry_year` is empty exactly when the rights
+/// outlast the horizon, and `p_ip_expiry_by_agi` is 1 exactly when AGI
+/// ended them.
+fn trial_outcomes(sim: &Simulation) -> Result<Trials, Error> {
+    let probabilities: Vec<&str> = outcomes::probability_names().collect();
+    let column = |name: &str| -> Result<Vec<f64>, Error> {
+        match sim.metric_names.iter().position(|m| m == name) {
+            Some(k) => Ok(sim.columns.column(k)?.into_owned()),
+            None => Err(Error::Other(format!("internal: no outcome column {name}"))),
+        }
+    };
+    let mut kept = Vec::new();
+    for name in &sim.metric_names {
+        if probabilities.contains(&name.as_str()) {
+            continue;
+        }
+        let mut values = column(name)?;
+        for x in &mut values {
+            if *x == 0.0 {
+                *x = 0.0;
+            }
+        }
+        kept.push((name.clone(), values));
+    }
+    let by_agi = column(outcomes::P_IP_EXPIRY_BY_AGI)?;
+    let year = column(outcomes::IP_EXPIRY_YEAR)?;
+    let causes = by_agi
+        .iter()
+        .zip(&year)
+        .map(|(&agi, &year)| {
+            if year.is_nan() {
+                ExpiryCause::BeyondHorizon
+            } else if agi == 1.0 {
+                ExpiryCause::Agi
+            } else {
+                ExpiryCause::Sunset
+            }
+        })
+        .collect();
+    Ok(Trials {
+        outcomes: kept,
+        causes,
     })
 }
 

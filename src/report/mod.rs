@@ -83,7 +83,7 @@ impl RunData {
 /// the run did not write it.
 fn no_trials_note(what: &str) -> String {
     format!(
-        "Not drawn: {what}, from trials.csv, which this run did not write (--trials-csv none). Repeat the run with --trials-csv outcomes (or full) to have them."
+        "Not drawn: {what}, from trials.csv, which this run did not write (--trials-csv none). Repeat the run with --trials-csv outcomes (or full) to have them; compare writes its runs' trials.csv with --keep-runs."
     )
 }
 
@@ -246,7 +246,7 @@ pub fn comparison_sections(runs: &[(String, &RunData)]) -> Result<Vec<Section>, 
         .collect();
     let cdf_note = (!without.is_empty()).then(|| {
         format!(
-            "Not drawn: the outcomes' distributions overlaid, from each run's trials.csv, which {} did not write (--trials-csv none).",
+            "Not drawn: the outcomes' distributions overlaid, from each run's trials.csv, which {} did not write (--trials-csv none; compare writes its runs' trials.csv with --keep-runs).",
             without.join(", ")
         )
     });
