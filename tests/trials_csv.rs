@@ -586,3 +586,120 @@ fn a_compare_folder_without_its_runs_trials_does_not_grow_with_them() {
         "kept, 200 trials: {small} bytes, 1600: {large}"
     );
 }
+
+/// `rofrsim sweep scenarios/baseline.toml` over two revenue-share rates,
+/// 100 trials, with a target.
+fn sweep(out: &Path, extra: &[&str]) -> Run {
+    let out = s(out);
+    let mut args = vec![
+        "sweep",
+        "scenarios/baseline.toml",
+        "--vary",
+        "terms.revenue_share.rate=0.1,0.3",
+        "--trials",
+        "100",
+        "--target",
+        "unmet_share<=0.1",
+        "--out",
+        &out,
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    ok(&args)
+}
+
+#[test]
+fn sweep_keeps_its_runs_only_when_told() {
+    let tmp = tempdir();
+    let dir = |name: &str| tmp.path().join(name);
+    sweep(&dir("plain"), &[]);
+    sweep(&dir("kept"), &["--keep-runs"]);
+    sweep(
+        &dir("outcomes"),
+        &["--keep-runs", "--trials-csv", "outcomes"],
+    );
+
+    // As before: sweep.csv and its manifest, nothing of the runs.
+    let plain = BTreeSet::from(["manifest.json".to_string(), "sweep.csv".to_string()]);
+    assert_eq!(tree(&dir("plain")), plain);
+    assert!(manifest(&dir("plain")).get("trials_csv").is_none());
+    // sweep.csv is the same whatever is kept.
+    let csv = read(&dir("plain").join("sweep.csv"));
+    for what in ["kept", "outcomes"] {
+        same(&read(&dir(what).join("sweep.csv")), &csv, what);
+    }
+    assert_eq!(manifest(&dir("kept"))["trials_csv"], "full");
+    assert_eq!(manifest(&dir("outcomes"))["trials_csv"], "outcomes");
+
+    // With --keep-runs, runs/<k>/ is the run of the k-th combination, as
+    // `run` writes it with the same --set, seed, trials and target.
+    for (k, rate) in [("1", "0.1"), ("2", "0.3")] {
+        let set = format!("terms.revenue_share.rate={rate}");
+        let alone = dir(&format!("alone-{k}"));
+        run_with_trials(
+            &alone,
+            &[
+                "--set",
+                &set,
+                "--target",
+                "unmet_share<=0.1",
+                "--trials",
+                "100",
+            ],
+        );
+        let kept = dir("kept").join("runs").join(k);
+        assert_eq!(listing(&kept), listing(&alone), "{k}");
+        for f in [
+            "trials.csv",
+            "summary.csv",
+            "timeseries.csv",
+            "sensitivity.csv",
+        ] {
+            same(
+                &read(&kept.join(f)),
+                &read(&alone.join(f)),
+                &format!("{k}: {f}"),
+            );
+        }
+        let m = manifest(&kept);
+        assert_eq!(m["scenario"]["overrides"][0], set.as_str());
+        assert!(
+            m["reproduce"]
+                .as_str()
+                .is_some_and(|r| r.contains(&s(&kept))),
+            "{m}"
+        );
+        let outcomes = dir("outcomes").join("runs").join(k);
+        same(
+            &read(&outcomes.join("trials.csv")),
+            &outcomes_only(&read(&kept.join("trials.csv"))),
+            k,
+        );
+    }
+
+    // --trials-csv says what the kept runs hold: without --keep-runs there
+    // are none, and it is refused.
+    let out = s(&dir("refused"));
+    let r = rofrsim([
+        "sweep",
+        "scenarios/baseline.toml",
+        "--vary",
+        "terms.revenue_share.rate=0.1",
+        "--trials-csv",
+        "none",
+        "--out",
+        &out,
+    ]);
+    assert_eq!(r.code, Some(2), "{}", r.dump());
+    assert!(r.stderr.contains("--keep-runs"), "{}", r.dump());
+    assert!(!dir("refused").exists());
+}
+
+/// `rofrsim run scenarios/baseline.toml --out OUT -q EXTRA…` (EXTRA gives
+/// the trials).
+fn run_with_trials(out: &Path, extra: &[&str]) -> Run {
+    let out = s(out);
+    let mut args = vec!["run", "scenarios/baseline.toml", "--out", &out, "-q"];
+    args.extend_from_slice(extra);
+    ok(&args)
+}

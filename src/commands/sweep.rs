@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use super::{Control, Ended, MAX_TRIALS, print};
 use crate::analysis::target::Target;
+use crate::folder::trials::TrialsCsv;
 use crate::jobs::sweep::{MAX_COMBINATIONS, SweepOptions, Vary, sweep};
 use crate::scenario::Override;
 
@@ -41,6 +42,13 @@ pub struct Args {
     /// Add the probability of meeting a target, e.g. 'unmet_share<=0.1'.
     #[arg(long, value_name = "METRIC<=VALUE")]
     target: Vec<Target>,
+    /// Also keep each combination's run folder, as `run` writes it, in
+    /// OUT/runs/<k>/ (k its number in sweep.csv's order, from 1).
+    #[arg(long)]
+    keep_runs: bool,
+    /// What trials.csv of each kept run holds (default: full).
+    #[arg(long, value_name = "WHAT", requires = "keep_runs")]
+    trials_csv: Option<TrialsCsv>,
 }
 
 /// Runs `rofrsim sweep`.
@@ -56,6 +64,7 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
         force: args.control.force,
         quiet: args.control.quiet,
         targets: args.target,
+        keep_runs: args.keep_runs.then(|| args.trials_csv.unwrap_or_default()),
     };
     let out = sweep(&opts)?;
     print(&format!(

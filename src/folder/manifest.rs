@@ -151,6 +151,10 @@ pub struct SweepManifest {
     pub seed: u64,
     /// Trials per combination.
     pub trials: u64,
+    /// With `--keep-runs`: what `trials.csv` of each run kept in `runs/`
+    /// holds (left out when no run is kept, as before the option).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trials_csv: Option<TrialsCsv>,
     /// The varied keys, first varying slowest.
     pub vary: Vec<Varied>,
     /// Wall time, seconds (to the millisecond).

@@ -31,7 +31,8 @@ pub enum Kind {
     /// `rofrsim run`: trials.csv, summary.csv, timeseries.csv,
     /// sensitivity.csv, manifest.json (and paths.csv).
     Run,
-    /// `rofrsim sweep`: sweep.csv and manifest.json.
+    /// `rofrsim sweep`: sweep.csv and manifest.json (and `runs/<k>/`, one
+    /// run folder per combination, with `--keep-runs`).
     Sweep,
     /// `rofrsim compare`: compare.csv (and `runs/<name>/`, one run folder per
     /// scenario file compared).

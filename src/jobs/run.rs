@@ -1,8 +1,9 @@
 //! A run: simulate a scenario's trials and fill an output folder with
 //! `trials.csv` (as `--trials-csv` says), `summary.csv`, `timeseries.csv`,
 //! `sensitivity.csv`, `manifest.json` (and `paths.csv`). The toolbox of
-//! `rofrsim run`, and of `compare`, which runs each scenario file it is
-//! given (and takes its outcomes from memory rather than `trials.csv`).
+//! `rofrsim run`, of `compare`, which runs each scenario file it is given
+//! (and takes its outcomes from memory rather than `trials.csv`), and of
+//! `sweep --keep-runs`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
