@@ -102,6 +102,23 @@ fn listed(dir: &Path) -> BTreeSet<String> {
         .collect()
 }
 
+/// Checks that `stdout` ends with `outputs: DIR (SIZE)`, SIZE the bytes of
+/// every file under `dir` to three significant digits; returns the bytes.
+#[track_caller]
+fn printed_size(stdout: &str, dir: &Path) -> u64 {
+    let bytes = bytes_under(dir);
+    let line = format!(
+        "outputs: {} ({})",
+        dir.display(),
+        rofrsim::folder::size::human(bytes)
+    );
+    assert!(
+        stdout.lines().any(|l| l == line),
+        "expected {line:?} in\n{stdout}"
+    );
+    bytes
+}
+
 /// `trials.csv` of a full run cut to the trial index and the outcomes: what
 /// `--trials-csv outcomes` must write. Cells hold no commas (numbers, dates,
 /// labels), so splitting at commas is exact.
@@ -134,10 +151,13 @@ fn each_mode_writes_what_it_says_and_nothing_else_changes() {
     let dir = |name: &str| tmp.path().join(name);
     let default = run("seed_terms", &dir("default"), &[]);
     let mut printed = Vec::new();
+    let mut sizes = Vec::new();
     for mode in ["full", "outcomes", "none"] {
         let r = run("seed_terms", &dir(mode), &["--trials-csv", mode]);
+        sizes.push(printed_size(&r.stdout, &dir(mode)));
         printed.push((mode, r.stdout));
     }
+    assert!(sizes[0] > sizes[1] && sizes[1] > sizes[2], "{sizes:?}");
     // `--trials-csv outcomes` on one thread: outputs never depend on it.
     run(
         "seed_terms",
@@ -449,7 +469,8 @@ fn compare_keeps_only_what_it_needs_unless_told() {
         let run_with = |what: &str, extra: &[&str]| {
             let args = with(extra);
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            compare(names, TRIALS, &at(what), &args);
+            let r = compare(names, TRIALS, &at(what), &args);
+            printed_size(&r.stdout, &at(what));
         };
         run_with("default", &[]);
         run_with("kept", &["--keep-runs"]);
@@ -612,12 +633,14 @@ fn sweep(out: &Path, extra: &[&str]) -> Run {
 fn sweep_keeps_its_runs_only_when_told() {
     let tmp = tempdir();
     let dir = |name: &str| tmp.path().join(name);
-    sweep(&dir("plain"), &[]);
-    sweep(&dir("kept"), &["--keep-runs"]);
-    sweep(
-        &dir("outcomes"),
-        &["--keep-runs", "--trials-csv", "outcomes"],
-    );
+    for (what, extra) in [
+        ("plain", &[][..]),
+        ("kept", &["--keep-runs"][..]),
+        ("outcomes", &["--keep-runs", "--trials-csv", "outcomes"][..]),
+    ] {
+        let r = sweep(&dir(what), extra);
+        printed_size(&r.stdout, &dir(what));
+    }
 
     // As before: sweep.csv and its manifest, nothing of the runs.
     let plain = BTreeSet::from(["manifest.json".to_string(), "sweep.csv".to_string()]);

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use super::text::{Align, render, short};
+use super::text::{Align, outputs, render, short};
 use super::{Control, DEFAULT_TRIALS, Ended, MAX_TRIALS, print};
 use crate::analysis::comparison::Comparison;
 use crate::folder::trials::TrialsCsv;
@@ -66,6 +66,7 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
         }
     }
     let _ = writeln!(text, "compare.csv: {}", compared.csv.display());
+    text.push_str(&outputs(&compared.out));
     print(&text)
 }
 

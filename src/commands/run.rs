@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::text::short;
+use super::text::{self, short};
 use super::{Control, DEFAULT_TRIALS, Ended, MAX_TRIALS, print};
 use crate::analysis::stats::Summary;
 use crate::analysis::target::Target;
@@ -87,14 +87,19 @@ pub(super) fn run(mut args: Args) -> Result<(), Ended> {
         keep_outcomes: false,
     };
     let result = crate::jobs::run::run(&scenario, &opts, &provenance)?;
-    let mut text = headline(&scenario, &opts, &result);
     // Drawn before anything is printed, so that a reader who stops reading
-    // early (a closed stdout) does not stop the report from being written.
-    if args.report {
-        let written = report(&ReportOptions {
+    // early (a closed stdout) does not stop the report from being written,
+    // and before the headline, whose size of the outputs counts it.
+    let written = if args.report {
+        Some(report(&ReportOptions {
             inputs: vec![opts.out.clone()],
             out: None,
-        })?;
+        })?)
+    } else {
+        None
+    };
+    let mut text = headline(&scenario, &opts, &result);
+    if let Some(written) = written {
         text.push_str(&format!("report: {}\n", written.html.display()));
     }
     print(&text)
@@ -211,6 +216,7 @@ fn headline(scenario: &Scenario, opts: &RunOptions, r: &RunResult) -> String {
             spread(s, &|x| short(x)),
         );
     }
-    out.push_str(&format!("\noutputs: {}\n", r.out.display()));
+    out.push('\n');
+    out.push_str(&text::outputs(&r.out));
     out
 }

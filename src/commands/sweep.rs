@@ -68,8 +68,9 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
     };
     let out = sweep(&opts)?;
     print(&format!(
-        "sweep written to {}\n",
-        out.join(crate::folder::sweep::FILE).display()
+        "sweep written to {}\n{}",
+        out.join(crate::folder::sweep::FILE).display(),
+        super::text::outputs(&out)
     ))
 }
 

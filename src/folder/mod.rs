@@ -11,6 +11,7 @@ pub mod manifest;
 pub mod outcomes;
 pub mod paths;
 pub mod sensitivity;
+pub mod size;
 pub mod staging;
 pub mod summary;
 pub mod sweep;
