@@ -29,8 +29,8 @@ use crate::error::Error;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
-    /// `rofrsim run`: trials.csv, summary.csv, timeseries.csv,
-    /// sensitivity.csv, manifest.json (and paths.csv).
+    /// `rofrsim run`: trials.csv (unless `--trials-csv none`), summary.csv,
+    /// timeseries.csv, sensitivity.csv, manifest.json (and paths.csv).
     Run,
     /// `rofrsim sweep`: sweep.csv and manifest.json (and `runs/<k>/`, one
     /// run folder per combination, with `--keep-runs`).
