@@ -57,7 +57,8 @@ pub struct Args {
     /// Also draw the charts and the HTML report (OUTDIR/report.html) at the end.
     #[arg(long)]
     report: bool,
-    /// What trials.csv holds (with --from-manifest: the manifest's choice).
+    /// What trials.csv holds (default: full; with --from-manifest, the
+    /// manifest's choice).
     #[arg(long, value_name = "WHAT")]
     trials_csv: Option<TrialsCsv>,
 }
