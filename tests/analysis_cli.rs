@@ -211,6 +211,7 @@ fn a_scenario_compared_with_itself_differs_by_exactly_zero() {
         "--out",
         &s(&out),
         "-q",
+        "--keep-runs",
     ]);
     let cmp = Table::read(&out.join("compare.csv"));
     let trials = Table::read(&out.join("runs").join("analysis_shift").join("trials.csv"));
@@ -1017,6 +1018,7 @@ fn output_folders_compare_like_their_scenario_files() {
         "--out",
         &s(&from_files),
         "-q",
+        "--keep-runs",
     ]);
     let ra = dir.path().join("ra");
     let rb = dir.path().join("rb");
@@ -1080,6 +1082,7 @@ fn a_what_if_runs_paired_with_its_scenario_under_its_label() {
         "faster: providers.azure.growth*=2",
         "--what-if",
         "cheaper azure: providers.azure.price*=0.5 demand.initial_gw+=0.1",
+        "--keep-runs",
         "--trials",
         "400",
         "--out",
@@ -1317,6 +1320,7 @@ fn truncated_or_corrupted_trials_are_refused_without_output() {
     }
 }
 
+/// With `--keep-runs` (without it, tests/trials_csv.rs: no `trials.csv`).
 #[test]
 fn runs_made_by_compare_are_complete_run_folders() {
     let (a, b) = assert_shift_pair();
@@ -1333,6 +1337,7 @@ fn runs_made_by_compare_are_complete_run_folders() {
         "--out",
         &s(&out),
         "-q",
+        "--keep-runs",
     ]);
     let mut problems = Vec::new();
     for name in ["analysis_shift", "analysis_shift_up"] {

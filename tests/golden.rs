@@ -31,7 +31,12 @@
 //! [`normalise`]):
 //! - `manifest.json`: the value of `"wall_time_seconds"` (the number
 //!   becomes the string `"WALL_TIME"`);
-//! - stdout: the seconds in its first line (`…, 0.03 s on 2 threads`).
+//! - stdout: the seconds in its first line (`…, 0.03 s on 2 threads`);
+//!
+//! and the size of the outputs that `run`, `compare` and `sweep` print
+//! (`outputs: out/NAME (1.23 MB)`), which counts `manifest.json` and so
+//! the digits of its wall time: replaced by the token `SIZE` once checked
+//! to be the size of the folder's files (see [`normalise_size`]).
 //!
 //! `report.html` and the charts hold no wall time. No number of the model
 //! is normalised. `--threads 2` is fixed because the manifest records the
@@ -68,6 +73,8 @@ const REPORTED: [&str; 2] = ["baseline", "early_agi"];
 const TARGETS: [&str; 2] = ["unmet_share<=0.1", "microsoft_value_npv_usd_bn>=100"];
 /// What replaces the wall time.
 const TOKEN: &str = "WALL_TIME";
+/// What replaces the size of the outputs.
+const SIZE: &str = "SIZE";
 /// Files of `tests/golden/` that are not outputs.
 const NOT_OUTPUTS: [&str; 2] = ["README.md", ".gitattributes"];
 /// The command that re-blesses the golden files.
@@ -166,6 +173,38 @@ fn normalise(path: &str, bytes: Vec<u8>) -> Vec<u8> {
     }
 }
 
+/// Replaces the size in the line `outputs: DIR (SIZE)` of a command's
+/// stdout by [`SIZE`], after checking that it is the size of the files
+/// under `work/DIR` as `rofrsim::folder::size::human` writes it. Panics if
+/// there is no such line, or the size is not the folder's.
+fn normalise_size(label: &str, stdout: &str, work: &Path) -> String {
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("outputs: "))
+        .collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "{label}: expected one `outputs: DIR (SIZE)` line:\n{stdout}"
+    );
+    let line = lines[0];
+    let (dir, size) = line
+        .strip_prefix("outputs: ")
+        .and_then(|rest| rest.strip_suffix(')'))
+        .and_then(|rest| rest.rsplit_once(" ("))
+        .unwrap_or_else(|| panic!("{label}: not `outputs: DIR (SIZE)`: {line:?}"));
+    let bytes: usize = files_under(&work.join(dir))
+        .iter()
+        .map(|(_, b)| b.len())
+        .sum();
+    let expected = rofrsim::folder::size::human(bytes as u64);
+    assert_eq!(
+        size, expected,
+        "{label}: the size printed is not that of the {bytes} bytes under {dir}"
+    );
+    stdout.replacen(line, &format!("outputs: {dir} ({SIZE})"), 1)
+}
+
 /// A temporary folder holding a copy of every shipped scenario in
 /// `scenarios/`, to run from.
 fn work_folder() -> tempfile::TempDir {
@@ -223,7 +262,8 @@ fn run_all(threads: &str) -> Files {
             files.insert(path, bytes);
         }
         let path = format!("{name}.stdout");
-        let bytes = normalise(&path, r.stdout.into_bytes());
+        let stdout = normalise_size(&path, &r.stdout, work.path());
+        let bytes = normalise(&path, stdout.into_bytes());
         files.insert(path, bytes);
     }
     files
@@ -242,7 +282,12 @@ fn run_commands() -> Files {
         let r: Run = rofrsim_in(work.path(), args);
         assert!(r.crash_signs().is_empty(), "{label}: crash\n{}", r.dump());
         assert_eq!(r.code, Some(0), "{label}: failed\n{}", r.dump());
-        files.insert(format!("commands/{label}.txt"), r.stdout.into_bytes());
+        let stdout = if label.starts_with("validate") {
+            r.stdout
+        } else {
+            normalise_size(label, &r.stdout, work.path())
+        };
+        files.insert(format!("commands/{label}.txt"), stdout.into_bytes());
     };
     for name in scenarios() {
         command(

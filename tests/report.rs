@@ -560,6 +560,7 @@ fn compare_folder_report_overlays_runs_and_shows_compare_csv() {
         "--out",
         cmp_s,
         "--quiet",
+        "--keep-runs",
     ]);
     let out = ok(&["report", cmp_s]);
     assert!(out.stdout.contains("report.html"), "{}", out.stdout);

@@ -4,9 +4,10 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use super::text::{Align, render, short};
+use super::text::{Align, outputs, render, short};
 use super::{Control, DEFAULT_TRIALS, Ended, paired_trials, print};
 use crate::analysis::comparison::Comparison;
+use crate::folder::trials::TrialsCsv;
 use crate::jobs::compare::{CompareOptions, RunData, WhatIf, compare, paired};
 use crate::scenario::Override;
 
@@ -36,6 +37,14 @@ pub struct Args {
     /// How to run: threads, --force, --quiet.
     #[command(flatten)]
     control: Control,
+    /// Keep each scenario file's run folder in OUT/runs/<name>/ as `run`
+    /// writes it, trials.csv included (default: without trials.csv).
+    #[arg(long)]
+    keep_runs: bool,
+    /// What trials.csv of each run in OUT/runs/ holds (default: none; full
+    /// with --keep-runs).
+    #[arg(long, value_name = "WHAT")]
+    trials_csv: Option<TrialsCsv>,
 }
 
 /// Runs `rofrsim compare`: prints, for each run after the first, the
@@ -52,6 +61,8 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
         threads: args.control.threads(),
         force: args.control.force,
         quiet: args.control.quiet,
+        keep_runs: args.keep_runs,
+        trials_csv: args.trials_csv,
     })?;
     let mut text = runs(&compared.runs);
     if let Some((base, others)) = compared.runs.split_first() {
@@ -61,6 +72,7 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
         }
     }
     let _ = writeln!(text, "compare.csv: {}", compared.csv.display());
+    text.push_str(&outputs(&compared.out));
     print(&text)
 }
 

@@ -18,6 +18,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::error::Error;
+use crate::folder::trials::TrialsCsv;
 
 /// Monte Carlo simulation of OpenAI's compute demand under Microsoft's
 /// contract rights.
@@ -67,6 +68,24 @@ impl Control {
             || std::thread::available_parallelism().map_or(1, |n| n.get()),
             usize::from,
         )
+    }
+}
+
+/// `--trials-csv full|outcomes|none`, with each word's help.
+impl clap::ValueEnum for TrialsCsv {
+    fn value_variants<'a>() -> &'a [Self] {
+        &TrialsCsv::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let help = match self {
+            TrialsCsv::Full => "the trial index, every input drawn and every outcome",
+            TrialsCsv::Outcomes => {
+                "the trial index and the outcomes (what compare and report read)"
+            }
+            TrialsCsv::None => "no trials.csv",
+        };
+        Some(clap::builder::PossibleValue::new(self.label()).help(help))
     }
 }
 

@@ -25,9 +25,21 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
         inputs: args.outdirs,
         out: args.out,
     })?;
-    print(&format!(
+    let mut text = format!(
         "report written to {} ({} charts)\n",
         written.html.display(),
         written.charts.len()
-    ))
+    );
+    if !written.without_trials.is_empty() {
+        let dirs: Vec<String> = written
+            .without_trials
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect();
+        text.push_str(&format!(
+            "  not drawn: the charts from trials.csv, which {} did not write (--trials-csv none; compare writes it with --keep-runs)\n",
+            dirs.join(", ")
+        ));
+    }
+    print(&text)
 }

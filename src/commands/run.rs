@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::text::short;
+use super::text::{self, short};
 use super::{Control, DEFAULT_TRIALS, Ended, print, trials};
 use crate::analysis::inference::wilson_interval;
 use crate::analysis::stats::Summary;
@@ -18,6 +18,7 @@ use crate::folder::manifest::{self, RunManifest};
 use crate::folder::outcomes::{
     self, AZURE_SHARE_END, MICROSOFT_VALUE_NPV, P_IP_EXPIRY_BY_AGI, UNMET_SHARE,
 };
+use crate::folder::trials::TrialsCsv;
 use crate::jobs::run::{Provenance, RunOptions, RunResult};
 use crate::report::{ReportOptions, report};
 use crate::scenario::{self, Override, Scenario};
@@ -61,6 +62,10 @@ pub struct Args {
     /// Also draw the charts and the HTML report (OUTDIR/report.html) at the end.
     #[arg(long)]
     report: bool,
+    /// What trials.csv holds (default: full; with --from-manifest, the
+    /// manifest's choice).
+    #[arg(long, value_name = "WHAT")]
+    trials_csv: Option<TrialsCsv>,
 }
 
 /// Runs `rofrsim run`.
@@ -88,16 +93,23 @@ pub(super) fn run(mut args: Args) -> Result<(), Ended> {
         force: args.control.force,
         quiet: args.control.quiet,
         targets: args.target,
+        trials_csv: args.trials_csv.unwrap_or_default(),
+        keep_outcomes: false,
     };
     let result = crate::jobs::run::run(&scenario, &opts, &provenance)?;
-    let mut text = headline(&scenario, &opts, &result);
     // Drawn before anything is printed, so that a reader who stops reading
-    // early (a closed stdout) does not stop the report from being written.
-    if args.report {
-        let written = report(&ReportOptions {
+    // early (a closed stdout) does not stop the report from being written,
+    // and before the headline, whose size of the outputs counts it.
+    let written = if args.report {
+        Some(report(&ReportOptions {
             inputs: vec![opts.out.clone()],
             out: None,
-        })?;
+        })?)
+    } else {
+        None
+    };
+    let mut text = headline(&scenario, &opts, &result);
+    if let Some(written) = written {
         text.push_str(&format!("report: {}\n", written.html.display()));
     }
     print(&text)
@@ -155,6 +167,9 @@ fn repeat(args: &mut Args, manifest: &Path) -> Result<(), Error> {
     if args.label.is_none() && !m.label.is_empty() {
         args.label = Some(m.label.clone());
     }
+    // Like `--out`, `--trials-csv` changes what is written, not what is
+    // computed: given, it replaces the recorded choice.
+    args.trials_csv = args.trials_csv.or(Some(m.trials_csv));
     if args.out.is_none() && !m.out.is_empty() {
         args.out = Some(PathBuf::from(m.out));
     }
@@ -260,6 +275,7 @@ fn headline(scenario: &Scenario, opts: &RunOptions, r: &RunResult) -> String {
         };
         row(&format!("P({})", t.text()), value);
     }
-    out.push_str(&format!("\noutputs: {}\n", r.out.display()));
+    out.push('\n');
+    out.push_str(&text::outputs(&r.out));
     out
 }

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use super::text::{Align, render_table, short};
 use super::{Control, Ended, print, trials};
 use crate::analysis::target::Target;
+use crate::folder::trials::TrialsCsv;
 use crate::jobs::sweep::{MAX_COMBINATIONS, SHOWN, SweepOptions, Swept, Vary, sweep};
 use crate::scenario::Override;
 
@@ -42,6 +43,13 @@ pub struct Args {
     /// Add the probability of meeting a target, e.g. 'unmet_share<=0.1'.
     #[arg(long, value_name = "METRIC<=VALUE")]
     target: Vec<Target>,
+    /// Also keep each combination's run folder, as `run` writes it, in
+    /// OUT/runs/<k>/ (k its number in sweep.csv's order, from 1).
+    #[arg(long)]
+    keep_runs: bool,
+    /// What trials.csv of each kept run holds (default: full).
+    #[arg(long, value_name = "WHAT", requires = "keep_runs")]
+    trials_csv: Option<TrialsCsv>,
 }
 
 /// Runs `rofrsim sweep`.
@@ -57,13 +65,15 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
         force: args.control.force,
         quiet: args.control.quiet,
         targets: args.target,
+        keep_runs: args.keep_runs.then(|| args.trials_csv.unwrap_or_default()),
     };
     let targets = opts.targets.clone();
     let swept = sweep(&opts)?;
     let mut text = table(&swept, &targets);
     text.push_str(&format!(
-        "\nsweep written to {}\n",
-        swept.out.join(crate::folder::sweep::FILE).display()
+        "\nsweep written to {}\n{}",
+        swept.out.join(crate::folder::sweep::FILE).display(),
+        super::text::outputs(&swept.out)
     ));
     print(&text)
 }

@@ -1,6 +1,21 @@
-//! Text for the terminal: numbers to four significant digits, and plain
+//! Text for the terminal: numbers to four significant digits, plain
 //! tables with columns padded to their widest cell, two spaces apart, under
-//! a header and a rule of dashes.
+//! a header and a rule of dashes, and the line that says where the outputs
+//! are and what they take.
+
+use std::path::Path;
+
+use crate::folder::size;
+
+/// `outputs: DIR (SIZE)` and a newline: the folder a command wrote and the
+/// bytes of its files, so that what a run costs on disk is seen as it ends.
+pub fn outputs(dir: &Path) -> String {
+    match size::bytes_under(dir) {
+        Ok(bytes) => format!("outputs: {} ({})\n", dir.display(), size::human(bytes)),
+        // The outputs are written; not knowing their size is no failure.
+        Err(e) => format!("outputs: {} (size unknown: {e})\n", dir.display()),
+    }
+}
 
 /// Formats a number for the terminal: three significant digits
 /// (`157`, `75.6`, `0.0195`), every digit of the whole part from 1,000 up

@@ -12,6 +12,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::staging::OutputDir;
+use super::trials::TrialsCsv;
 use super::{Kind, Reader, bad_file};
 use crate::analysis::target::Target;
 use crate::error::Error;
@@ -101,6 +102,11 @@ pub struct RunManifest {
     pub threads: usize,
     /// Trials.
     pub trials: u64,
+    /// What `trials.csv` holds (`--trials-csv`). Left out when `full`, so
+    /// a default run's manifest reads as before the choice existed, and a
+    /// manifest without it is a run that wrote the whole file.
+    #[serde(default, skip_serializing_if = "TrialsCsv::is_full")]
+    pub trials_csv: TrialsCsv,
     /// Wall time, seconds (to the millisecond).
     #[serde(default)]
     pub wall_time_seconds: f64,
@@ -149,6 +155,10 @@ pub struct SweepManifest {
     pub seed: u64,
     /// Trials per combination.
     pub trials: u64,
+    /// With `--keep-runs`: what `trials.csv` of each run kept in `runs/`
+    /// holds (left out when no run is kept, as before the option).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trials_csv: Option<TrialsCsv>,
     /// The varied keys, first varying slowest.
     pub vary: Vec<Varied>,
     /// Wall time, seconds (to the millisecond).
@@ -328,6 +338,7 @@ mod tests {
             targets: vec![],
             threads: 2,
             trials: 10,
+            trials_csv: TrialsCsv::Full,
             wall_time_seconds: 0.25,
         }
     }
@@ -347,6 +358,34 @@ mod tests {
         let mut sorted = keys.clone();
         sorted.sort_unstable();
         assert_eq!(keys, sorted);
+    }
+
+    #[test]
+    fn the_trials_csv_choice_is_written_unless_full_and_reads_back() {
+        let path = Path::new("out/manifest.json");
+        for mode in TrialsCsv::ALL {
+            let m = RunManifest {
+                trials_csv: mode,
+                ..example()
+            };
+            let text = m.to_text();
+            // Absent when full: a default run's manifest is what it was.
+            let line = format!("\"trials_csv\": \"{mode}\"");
+            assert_eq!(text.contains(&line), mode != TrialsCsv::Full, "{text}");
+            assert_eq!(text.contains("trials_csv"), mode != TrialsCsv::Full);
+            assert_eq!(RunManifest::parse(path, &text, Reader::Report).unwrap(), m);
+        }
+        // A manifest written before the choice existed wrote the whole file.
+        let mut v: serde_json::Value = serde_json::from_str(&example().to_text()).unwrap();
+        v.as_object_mut().unwrap().remove("trials_csv");
+        let old = RunManifest::parse(path, &v.to_string(), Reader::Compare).unwrap();
+        assert_eq!(old.trials_csv, TrialsCsv::Full);
+        // A word it does not know is refused with the key and the words.
+        v["trials_csv"] = serde_json::json!("some");
+        let e = RunManifest::parse(path, &v.to_string(), Reader::Compare).unwrap_err();
+        let e = e.to_string();
+        assert!(e.contains("out/manifest.json") && e.contains("some"), "{e}");
+        assert!(e.contains("full") && e.contains("outcomes"), "{e}");
     }
 
     #[test]

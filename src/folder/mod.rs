@@ -11,6 +11,7 @@ pub mod manifest;
 pub mod outcomes;
 pub mod paths;
 pub mod sensitivity;
+pub mod size;
 pub mod staging;
 pub mod summary;
 pub mod sweep;
@@ -29,10 +30,12 @@ use crate::error::Error;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
-    /// `rofrsim run`: trials.csv, summary.csv, timeseries.csv,
-    /// timeseries_wide.csv, sensitivity.csv, manifest.json (and paths.csv).
+    /// `rofrsim run`: trials.csv (unless `--trials-csv none`), summary.csv,
+    /// timeseries.csv, timeseries_wide.csv, sensitivity.csv, manifest.json
+    /// (and paths.csv).
     Run,
-    /// `rofrsim sweep`: sweep.csv and manifest.json.
+    /// `rofrsim sweep`: sweep.csv and manifest.json (and `runs/<k>/`, one
+    /// run folder per combination, with `--keep-runs`).
     Sweep,
     /// `rofrsim compare`: compare.csv (and `runs/<name>/`, one run folder per
     /// scenario file compared).

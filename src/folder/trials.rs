@@ -1,11 +1,14 @@
 //! `trials.csv`: one row per trial — its index, the inputs given as
 //! distributions (the values drawn), then the outcomes of
 //! [`outcomes::OUTCOMES`]. Written row by row
-//! while the trials run; read back by `compare` and `report`.
+//! while the trials run, whole, without the inputs or not at all
+//! ([`TrialsCsv`]); read back by `compare` and `report`.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::io::Read;
 use std::path::Path;
+
+use serde::{Deserialize, Serialize};
 
 use super::cells::{push_number, push_uint};
 use super::outcomes::{self, IP_EXPIRY_CAUSE, OUTCOMES};
@@ -16,6 +19,72 @@ use crate::scenario::{Month, Uncertain};
 
 /// The file's name in an output folder.
 pub const FILE: &str = "trials.csv";
+
+/// What a run writes to `trials.csv` (`--trials-csv`): a baseline row is
+/// about 1.8 KB with its inputs and 0.56 KB without, so a large run may
+/// keep only the outcomes, or nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", try_from = "String")]
+pub enum TrialsCsv {
+    /// The trial index, the inputs drawn and the outcomes.
+    #[default]
+    Full,
+    /// The trial index and the outcomes: all `compare` and `report` read.
+    Outcomes,
+    /// No `trials.csv`.
+    None,
+}
+
+impl TrialsCsv {
+    /// Every choice, as `--trials-csv` spells it.
+    pub const ALL: [TrialsCsv; 3] = [TrialsCsv::Full, TrialsCsv::Outcomes, TrialsCsv::None];
+
+    /// The word `--trials-csv` and `manifest.json` use.
+    pub fn label(self) -> &'static str {
+        match self {
+            TrialsCsv::Full => "full",
+            TrialsCsv::Outcomes => "outcomes",
+            TrialsCsv::None => "none",
+        }
+    }
+
+    /// Whether `trials.csv` is written at all.
+    pub fn written(self) -> bool {
+        self != TrialsCsv::None
+    }
+
+    /// Whether its rows hold the inputs drawn.
+    pub fn with_inputs(self) -> bool {
+        self == TrialsCsv::Full
+    }
+
+    /// Whether it is the default, `full` (which `manifest.json` leaves
+    /// unsaid, as manifests did before the choice existed).
+    pub fn is_full(&self) -> bool {
+        *self == TrialsCsv::Full
+    }
+}
+
+/// Read from `manifest.json`: an unknown word is refused with the key and
+/// the words it may be.
+impl TryFrom<String> for TrialsCsv {
+    type Error = String;
+
+    fn try_from(word: String) -> Result<TrialsCsv, String> {
+        TrialsCsv::ALL
+            .into_iter()
+            .find(|m| m.label() == word)
+            .ok_or_else(|| {
+                format!("`trials_csv` is {word:?}; expected \"full\", \"outcomes\" or \"none\"")
+            })
+    }
+}
+
+impl fmt::Display for TrialsCsv {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
 
 /// The inputs given as distributions: (input index, column name).
 pub fn input_columns(model: &Model<'_>) -> Vec<(usize, String)> {
@@ -30,16 +99,19 @@ pub fn input_columns(model: &Model<'_>) -> Vec<(usize, String)> {
         .collect()
 }
 
-/// The header row's column names.
-pub fn header(model: &Model<'_>) -> Vec<String> {
+/// The header row's column names, the inputs' only `with_inputs`.
+pub fn header(model: &Model<'_>, with_inputs: bool) -> Vec<String> {
     let mut h = vec!["trial".to_string()];
-    h.extend(input_columns(model).into_iter().map(|(_, name)| name));
+    if with_inputs {
+        h.extend(input_columns(model).into_iter().map(|(_, name)| name));
+    }
     h.extend(outcomes::trial_columns(model));
     h
 }
 
 /// Formats one row (with trailing newline) into `line`: `values` are the
-/// trial's sampled inputs by input id, `metrics` its numeric outcomes as
+/// trial's sampled inputs by input id (`inputs` the columns to write, none
+/// for [`TrialsCsv::Outcomes`]), `metrics` its numeric outcomes as
 /// [`outcomes::metrics`] gives them.
 pub fn row(
     model: &Model<'_>,

@@ -4,9 +4,12 @@
 //! Inputs are scenario files — run here with one seed, so trial i of A and
 //! trial i of B share every draw but the changed term (common random
 //! numbers) and are compared pair by pair — or run folders of earlier runs,
-//! paired when their manifests show the same seed and trial count. Every
-//! comparison reads the runs' `trials.csv`, so both kinds take the same
-//! path.
+//! paired when their manifests show the same seed and trial count. A
+//! folder's outcomes are read from its `trials.csv`; a scenario file's run
+//! hands them over in memory, the very values its `trials.csv` reads back
+//! (tests/trials_csv.rs), so that its run folder need not keep that file:
+//! without `--keep-runs` it keeps only what `report` draws from
+//! (`manifest.json`, `summary.csv`, `timeseries.csv`, `sensitivity.csv`).
 
 use std::collections::HashSet;
 use std::io::Read;
@@ -18,7 +21,7 @@ use crate::engine::ExpiryCause;
 use crate::error::Error;
 use crate::folder::manifest::RunManifest;
 use crate::folder::staging::OutputDir;
-use crate::folder::trials::Trials;
+use crate::folder::trials::{Trials, TrialsCsv};
 use crate::folder::{self, Reader, compare as compare_csv, outcomes};
 use crate::scenario::{self, Override};
 
@@ -40,10 +43,19 @@ pub struct RunData {
 }
 
 /// Reads the manifest and `trials.csv` of run folder `folder`, refusing a
-/// folder of another kind, and a truncated or corrupted file with a
-/// message naming the file and line.
+/// folder of another kind, a run that wrote no `trials.csv`, and a
+/// truncated or corrupted file with a message naming the file and line.
 pub fn read_run(folder: &Path) -> Result<RunData, Error> {
     let manifest = RunManifest::read(folder, Reader::Compare)?;
+    if !manifest.trials_csv.written() {
+        return Err(folder::bad_file(
+            &folder.join(folder::trials::FILE),
+            format!(
+                "not written (the run had --trials-csv none, as its manifest.json records), and compare needs every trial's outcomes; repeat the run with them: rofrsim run --from-manifest {f} --out {f} --trials-csv outcomes --force",
+                f = folder.display()
+            ),
+        ));
+    }
     let outcomes = Trials::read(folder, manifest.trials)?;
     Ok(RunData::new(folder, manifest, outcomes))
 }
@@ -141,6 +153,25 @@ pub struct CompareOptions {
     pub force: bool,
     /// No progress bar.
     pub quiet: bool,
+    /// Keep each scenario file's run folder as `run` writes it, with
+    /// `trials.csv` (unless `trials_csv` says otherwise).
+    pub keep_runs: bool,
+    /// What `trials.csv` of each run under `runs/` holds (default: none,
+    /// or full with `keep_runs`).
+    pub trials_csv: Option<TrialsCsv>,
+}
+
+impl CompareOptions {
+    /// What the runs of scenario files write to `trials.csv`: the
+    /// comparison needs none of it (their outcomes stay in memory), so
+    /// nothing unless asked for.
+    pub fn runs_trials_csv(&self) -> TrialsCsv {
+        self.trials_csv.unwrap_or(if self.keep_runs {
+            TrialsCsv::Full
+        } else {
+            TrialsCsv::None
+        })
+    }
 }
 
 /// A scenario file to run: loaded with its overrides, and its label.
@@ -231,6 +262,8 @@ pub struct Compared {
     pub pairs: Vec<Vec<Comparison>>,
     /// Where `compare.csv` went.
     pub csv: PathBuf,
+    /// The output folder.
+    pub out: PathBuf,
 }
 
 /// Runs `compare`: writes `compare.csv` (and the runs of scenario files
@@ -370,6 +403,8 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, Error> {
                 force: false,
                 quiet: opts.quiet,
                 targets: Vec::new(),
+                trials_csv: opts.runs_trials_csv(),
+                keep_outcomes: true,
             };
             if !opts.quiet {
                 super::progress(&format!(
@@ -377,11 +412,18 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, Error> {
                     planned.path.display(),
                 ));
             }
-            run::run(&planned.scenario, &run_opts, &provenance)?;
-            let mut data = read_run(&folder)?;
-            data.label = label;
-            data.folder = out.join("runs").join(&name);
-            data
+            let result = run::run(&planned.scenario, &run_opts, &provenance)?;
+            let Some(outcomes) = result.outcomes else {
+                return Err(Error::Other("internal: a run kept no outcomes".into()));
+            };
+            RunData {
+                folder: out.join("runs").join(&name),
+                label,
+                overrides: provenance.overrides.clone(),
+                seed,
+                trials,
+                outcomes,
+            }
         };
         if p.is_dir() {
             data.label = unique(&data.label);
@@ -405,6 +447,7 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, Error> {
         runs,
         pairs,
         csv: out.join(compare_csv::FILE),
+        out,
     })
 }
 

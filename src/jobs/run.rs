@@ -1,8 +1,9 @@
 //! A run: simulate a scenario's trials and fill an output folder with
-//! `trials.csv`, `summary.csv`, `timeseries.csv`, `timeseries_wide.csv`,
-//! `sensitivity.csv`, `manifest.json` (and `paths.csv`). The toolbox of
-//! `rofrsim run`, and of `compare`, which runs each scenario file it is
-//! given.
+//! `trials.csv` (as `--trials-csv` says), `summary.csv`, `timeseries.csv`,
+//! `timeseries_wide.csv`, `sensitivity.csv`, `manifest.json` (and
+//! `paths.csv`). The toolbox of `rofrsim run`, of `compare`, which runs each
+//! scenario file it is given (and takes its outcomes from memory rather than
+//! `trials.csv`), and of `sweep --keep-runs`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,13 +11,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use super::simulate::{SimOptions, Simulation, Sink, simulate};
+use super::simulate::{SimOptions, Simulation, Sink, TrialsSink, simulate};
 use crate::analysis::stats::{self, Summary};
 use crate::analysis::target::Target;
-use crate::engine::Model;
+use crate::engine::{ExpiryCause, Model};
 use crate::error::Error;
 use crate::folder::manifest::{self, RunManifest, ScenarioRecord};
 use crate::folder::staging::OutputDir;
+use crate::folder::trials::{Trials, TrialsCsv};
 use crate::folder::{
     Kind, outcomes, paths, sensitivity, summary, timeseries, timeseries_wide, trials,
 };
@@ -43,6 +45,11 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Targets whose probability is added to `summary.csv`.
     pub targets: Vec<Target>,
+    /// What `trials.csv` holds, if it is written.
+    pub trials_csv: TrialsCsv,
+    /// Also return the outcomes of every trial, as `trials.csv` would
+    /// read back ([`RunResult::outcomes`]), for `compare`.
+    pub keep_outcomes: bool,
 }
 
 /// Extra facts for `manifest.json`.
@@ -91,6 +98,8 @@ pub struct RunResult {
     /// The inputs that drive Microsoft's NPV most, largest tornado swing
     /// first (at most [`DRIVERS`]): input path and swing in usd_bn.
     pub npv_drivers: Vec<(String, f64)>,
+    /// Every trial's outcomes, with [`RunOptions::keep_outcomes`].
+    pub outcomes: Option<Trials>,
 }
 
 /// How many of the NPV's drivers a run reports.
@@ -185,7 +194,10 @@ fn check_disk(model: &Model<'_>, opts: &RunOptions, shown: &Path) -> Result<(), 
     let outcome = model.run_trial(0, 0, &mut scratch, &mut crate::engine::NoObserver);
     let mut metrics = Vec::new();
     outcomes::metrics(model, &outcome, &mut metrics);
-    let inputs = trials::input_columns(model);
+    let mut inputs = trials::input_columns(model);
+    if !opts.trials_csv.with_inputs() {
+        inputs.clear();
+    }
     let mut row = String::new();
     trials::row(
         model,
@@ -197,7 +209,11 @@ fn check_disk(model: &Model<'_>, opts: &RunOptions, shown: &Path) -> Result<(), 
         &mut row,
     );
     let series = timeseries::series_names(model).len() as u64;
-    let trials_csv = (row.len() as u64).saturating_mul(opts.trials);
+    let trials_csv = if opts.trials_csv.written() {
+        (row.len() as u64).saturating_mul(opts.trials)
+    } else {
+        0
+    };
     // A paths.csv row: the date and about 18 bytes per series value.
     let paths_csv = opts
         .paths
@@ -214,7 +230,7 @@ fn check_disk(model: &Model<'_>, opts: &RunOptions, shown: &Path) -> Result<(), 
     if need > free {
         let gb = |b: u64| b as f64 / 1e9;
         return Err(Error::Disk(format!(
-            "--trials {} would write about {:.1} GB ({:.1} GB of trials.csv{}) but only {:.1} GB is free where {} goes; run fewer trials or write elsewhere with --out",
+            "--trials {} would write about {:.1} GB ({:.1} GB of trials.csv{}) but only {:.1} GB is free where {} goes; run fewer trials, write elsewhere with --out, or write less of trials.csv with --trials-csv outcomes (or none)",
             opts.trials,
             gb(need),
             gb(trials_csv),
@@ -269,7 +285,11 @@ pub fn run(
         // place, and with it on any failure.
         spill_dir: Some(output_dir.dir.join(".columns")),
     };
-    let mut trials_file = output_dir.create(trials::FILE)?;
+    let mut trials_file = if opts.trials_csv.written() {
+        Some(output_dir.create(trials::FILE)?)
+    } else {
+        None
+    };
     let mut paths_file = if opts.paths > 0 {
         Some(output_dir.create(paths::FILE)?)
     } else {
@@ -278,9 +298,12 @@ pub fn run(
     let mut sim = simulate(
         &model,
         &sim_opts,
-        Some(Sink {
-            name: output_dir.label(trials::FILE),
-            out: &mut trials_file,
+        trials_file.as_mut().map(|f| TrialsSink {
+            sink: Sink {
+                name: output_dir.label(trials::FILE),
+                out: f as &mut dyn Write,
+            },
+            with_inputs: opts.trials_csv.with_inputs(),
         }),
         paths_file.as_mut().map(|f| Sink {
             name: output_dir.label(paths::FILE),
@@ -295,7 +318,9 @@ pub fn run(
     let pool = super::simulate::thread_pool(threads)?;
     let (synced, computed) = std::thread::scope(|scope| {
         let syncing = scope.spawn(|| {
-            output_dir.finish(trials_file, trials::FILE)?;
+            if let Some(f) = trials_file {
+                output_dir.finish(f, trials::FILE)?;
+            }
             match paths_file {
                 Some(f) => output_dir.finish(f, paths::FILE),
                 None => Ok(()),
@@ -326,6 +351,11 @@ pub fn run(
     // A file that could not be written is the first thing to report.
     synced?;
     let (summary, sensitivity, (timeseries, timeseries_wide)) = computed?;
+    let kept = if opts.keep_outcomes {
+        Some(trial_outcomes(&sim)?)
+    } else {
+        None
+    };
     let columns_spilled = sim.columns.spilled();
     sim.columns.remove_spill();
     output_dir.write(summary::FILE, &summary::csv(&summary))?;
@@ -378,6 +408,55 @@ pub fn run(
         summary,
         ip_expiry_p,
         npv_drivers,
+        outcomes: kept,
+    })
+}
+
+/// Every trial's outcomes as `trials.csv` holds them and
+/// [`Trials::parse`] reads them back: the numeric outcomes in file order,
+/// each `-0` as `0` (as the file writes it), and `ip_expiry_cause`, which
+/// two columns tell: `ip_expiry_year` is empty exactly when the rights
+/// outlast the horizon, and `p_ip_expiry_by_agi` is 1 exactly when AGI
+/// ended them.
+fn trial_outcomes(sim: &Simulation) -> Result<Trials, Error> {
+    let probabilities: Vec<&str> = outcomes::probability_names().collect();
+    let column = |name: &str| -> Result<Vec<f64>, Error> {
+        match sim.metric_names.iter().position(|m| m == name) {
+            Some(k) => Ok(sim.columns.column(k)?.into_owned()),
+            None => Err(Error::Other(format!("internal: no outcome column {name}"))),
+        }
+    };
+    let mut kept = Vec::new();
+    for name in &sim.metric_names {
+        if probabilities.contains(&name.as_str()) {
+            continue;
+        }
+        let mut values = column(name)?;
+        for x in &mut values {
+            if *x == 0.0 {
+                *x = 0.0;
+            }
+        }
+        kept.push((name.clone(), values));
+    }
+    let by_agi = column(outcomes::P_IP_EXPIRY_BY_AGI)?;
+    let year = column(outcomes::IP_EXPIRY_YEAR)?;
+    let causes = by_agi
+        .iter()
+        .zip(&year)
+        .map(|(&agi, &year)| {
+            if year.is_nan() {
+                ExpiryCause::BeyondHorizon
+            } else if agi == 1.0 {
+                ExpiryCause::Agi
+            } else {
+                ExpiryCause::Sunset
+            }
+        })
+        .collect();
+    Ok(Trials {
+        outcomes: kept,
+        causes,
     })
 }
 
@@ -441,6 +520,10 @@ fn run_manifest(
         command.push("--paths".into());
         command.push(opts.paths.to_string());
     }
+    if !opts.trials_csv.is_full() {
+        command.push("--trials-csv".into());
+        command.push(opts.trials_csv.label().into());
+    }
     let mut files = vec![
         trials::FILE,
         summary::FILE,
@@ -451,6 +534,9 @@ fn run_manifest(
     ];
     if opts.paths > 0 {
         files.push(paths::FILE);
+    }
+    if !opts.trials_csv.written() {
+        files.retain(|&f| f != trials::FILE);
     }
     RunManifest {
         end: Some(scenario.end),
@@ -485,6 +571,7 @@ fn run_manifest(
         targets,
         threads,
         trials: opts.trials,
+        trials_csv: opts.trials_csv,
         wall_time_seconds: (seconds * 1000.0).round() / 1000.0,
     }
 }

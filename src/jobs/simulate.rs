@@ -62,6 +62,15 @@ pub struct Sink<'a> {
     pub out: &'a mut dyn Write,
 }
 
+/// Where `trials.csv` goes, and whether its rows hold the inputs drawn
+/// ([`trials::TrialsCsv`]).
+pub struct TrialsSink<'a> {
+    /// The file.
+    pub sink: Sink<'a>,
+    /// Write the inputs' columns (`--trials-csv full`), not only the outcomes.
+    pub with_inputs: bool,
+}
+
 impl Sink<'_> {
     fn write(&mut self, text: &str) -> Result<(), Error> {
         self.out
@@ -126,6 +135,8 @@ struct Plan<'a, 'm> {
     opts: &'a SimOptions,
     format_trials: bool,
     inputs: Vec<(usize, String)>,
+    /// How many of `inputs` a `trials.csv` row holds: all, or none.
+    row_inputs: usize,
     n_series: usize,
     stop: &'a AtomicBool,
     /// Blocks and chunk results done with, for the next chunks to reuse:
@@ -259,7 +270,7 @@ fn run_chunk_in(
                 trials::row(
                     model,
                     trial,
-                    &plan.inputs,
+                    &plan.inputs[..plan.row_inputs],
                     values,
                     &o,
                     &metrics,
@@ -308,11 +319,14 @@ pub fn thread_pool(threads: usize) -> Result<rayon::ThreadPool, Error> {
 pub fn simulate(
     model: &Model<'_>,
     opts: &SimOptions,
-    mut trials: Option<Sink<'_>>,
+    trials: Option<TrialsSink<'_>>,
     mut paths: Option<Sink<'_>>,
     stop: &AtomicBool,
 ) -> Result<Simulation, Error> {
     let pool = thread_pool(opts.threads)?;
+    let with_inputs = trials.as_ref().is_some_and(|t| t.with_inputs);
+    let mut trials = trials.map(|t| t.sink);
+    let inputs = trials::input_columns(model);
     let metric_names: Vec<String> = outcomes::metric_names(model)
         .into_iter()
         .chain(outcomes::probability_names().map(String::from))
@@ -322,7 +336,8 @@ pub fn simulate(
         model,
         opts,
         format_trials: trials.is_some(),
-        inputs: trials::input_columns(model),
+        row_inputs: if with_inputs { inputs.len() } else { 0 },
+        inputs,
         n_series: timeseries::series_names(model).len(),
         stop,
         blocks: Mutex::new(Vec::new()),
@@ -330,7 +345,7 @@ pub fn simulate(
     };
     let cells = model.months() * plan.n_series;
     if let Some(sink) = trials.as_mut() {
-        sink.write(&(trials::header(model).join(",") + "\n"))?;
+        sink.write(&(trials::header(model, with_inputs).join(",") + "\n"))?;
     }
     if let Some(sink) = paths.as_mut() {
         sink.write(&paths::header(model))?;

@@ -1,12 +1,13 @@
 //! A sweep: one simulation per combination of varied values, all with the
 //! same seed, summarised in one long table ready for a pivot table
-//! (`sweep.csv`).
+//! (`sweep.csv`). Only that table is kept, unless `--keep-runs` asks for
+//! each combination's run folder too (`runs/<k>/`, written by `run`).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use super::run::{interruption_flag, summarise_columns, target_rows};
+use super::run::{self, Provenance, RunOptions, interruption_flag, summarise_columns, target_rows};
 use super::simulate::{SimOptions, simulate};
 use crate::analysis::stats::Summary;
 use crate::analysis::target::Target;
@@ -14,6 +15,7 @@ use crate::engine::Model;
 use crate::error::Error;
 use crate::folder::manifest::{self, SweepManifest, SweepScenario, Varied};
 use crate::folder::staging::OutputDir;
+use crate::folder::trials::TrialsCsv;
 use crate::folder::{Kind, outcomes, sweep as sweep_csv};
 use crate::scenario::{self, Override};
 
@@ -75,6 +77,16 @@ pub struct SweepOptions {
     pub quiet: bool,
     /// Target probabilities to add.
     pub targets: Vec<Target>,
+    /// Keep each combination's run folder in `runs/<k>/`, with
+    /// `trials.csv` as this says (`None`: keep none, as by default).
+    pub keep_runs: Option<TrialsCsv>,
+}
+
+/// The folder of the `k`-th combination (from 0) of `count` under `runs/`:
+/// its number from 1, zero-padded so that the folders list in order.
+fn run_name(k: usize, count: usize) -> String {
+    let width = count.to_string().len();
+    format!("{:0width$}", k + 1)
 }
 
 /// Every combination, first `--vary` slowest, as lists of overrides.
@@ -152,19 +164,47 @@ pub fn sweep(opts: &SweepOptions) -> Result<Swept, Error> {
                 label.join(" ")
             ));
         }
-        let model = Model::new(scenario);
-        let sim_opts = SimOptions {
-            trials: opts.trials,
-            seed,
-            threads: opts.threads,
-            paths: 0,
-            keep_inputs: 0,
-            progress: false,
-            spill_dir: None,
+        let rows = match opts.keep_runs {
+            // The run's summary.csv rows are the ones below: the same
+            // columns summarised by the same functions.
+            Some(trials_csv) => {
+                let name = run_name(i, scenarios.len());
+                let mut set = opts.set.clone();
+                set.extend(combo.iter().cloned());
+                let mut provenance = Provenance::of_file(&opts.scenario, &set)?;
+                provenance.final_out = Some(out.join("runs").join(&name));
+                let run_opts = RunOptions {
+                    label: crate::scenario::default_label(&scenario.name, &set),
+                    trials: opts.trials,
+                    seed,
+                    out: output_dir.dir.join("runs").join(&name),
+                    paths: 0,
+                    threads: opts.threads,
+                    force: false,
+                    quiet: true,
+                    targets: opts.targets.clone(),
+                    trials_csv,
+                    keep_outcomes: false,
+                };
+                run::run(scenario, &run_opts, &provenance)?.summary
+            }
+            None => {
+                let model = Model::new(scenario);
+                let sim_opts = SimOptions {
+                    trials: opts.trials,
+                    seed,
+                    threads: opts.threads,
+                    paths: 0,
+                    keep_inputs: 0,
+                    progress: false,
+                    spill_dir: None,
+                };
+                let sim = simulate(&model, &sim_opts, None, None, &stop)?;
+                let mut rows = summarise_columns(&sim)?;
+                rows.extend(target_rows(&sim, &opts.targets)?);
+                rows
+            }
         };
-        let sim = simulate(&model, &sim_opts, None, None, &stop)?;
-        let mut rows = summarise_columns(&sim)?;
-        rows.extend(target_rows(&sim, &opts.targets)?);
         let values: Vec<&str> = combo.iter().map(|o| o.value.as_str()).collect();
         sweep_csv::push_rows(&mut csv, &values, &rows);
         let kept: Vec<(String, Summary)> = rows
@@ -210,6 +250,7 @@ fn sweep_manifest(
         },
         seed,
         trials: opts.trials,
+        trials_csv: opts.keep_runs,
         vary: opts
             .vary
             .iter()
@@ -231,6 +272,18 @@ mod tests {
             path: path.into(),
             values: values.iter().map(|v| v.to_string()).collect(),
         }
+    }
+
+    #[test]
+    fn run_folders_are_numbered_to_list_in_order() {
+        assert_eq!(run_name(0, 2), "1");
+        assert_eq!(run_name(8, 10), "09");
+        assert_eq!(run_name(9, 10), "10");
+        assert_eq!(run_name(41, 100), "042");
+        let mut names: Vec<String> = (0..120).map(|k| run_name(k, 120)).collect();
+        let order = names.clone();
+        names.sort();
+        assert_eq!(names, order);
     }
 
     #[test]

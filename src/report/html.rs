@@ -118,7 +118,7 @@ pub fn page(report: &Report, locations: &Locations) -> String {
             let _ = write!(h, "<a href=\"#run{i}\">{}</a>", esc(&r.label));
         } else {
             let _ = write!(h, "<a href=\"#run{i}\">Scenario</a>");
-            for s in r.sections.iter().filter(|s| !s.charts.is_empty()) {
+            for s in r.sections.iter().filter(|s| shown(s)) {
                 let _ = write!(
                     h,
                     "<a href=\"#run{i}-{}\">{}</a>",
@@ -259,6 +259,12 @@ fn run_header(h: &mut String, label: &str, run: &RunData, several: bool) {
     );
 }
 
+/// Whether a section has anything to show: charts, or why some are not
+/// drawn.
+fn shown(s: &Section) -> bool {
+    !s.charts.is_empty() || s.note.is_some()
+}
+
 fn section(
     h: &mut String,
     s: &Section,
@@ -267,7 +273,7 @@ fn section(
     figure: &mut usize,
     prefix: &str,
 ) {
-    if s.charts.is_empty() {
+    if !shown(s) {
         return;
     }
     let _ = writeln!(
@@ -276,6 +282,9 @@ fn section(
         esc(&s.id),
         esc(&s.title)
     );
+    if let Some(note) = &s.note {
+        let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(note));
+    }
     for c in &s.charts {
         *figure += 1;
         chart(h, c, &locations.get(label, &c.file), *figure);

@@ -48,12 +48,14 @@ pub struct RunData {
     pub summary: SummaryTable,
     /// `sensitivity.csv`.
     pub sensitivity: Vec<Row>,
-    /// `trials.csv` outcomes.
+    /// `trials.csv` outcomes (none when the run wrote no `trials.csv`).
     pub trials: Trials,
 }
 
 impl RunData {
     /// Reads every file the report needs from run folder `dir`.
+    /// `trials.csv` is read when the run wrote it: without it, the charts
+    /// drawn from it are left out ([`RunData::has_trials`]).
     pub fn read(dir: &Path) -> Result<RunData, Error> {
         let manifest = RunManifest::read(dir, Reader::Report)?;
         Ok(RunData {
@@ -61,10 +63,28 @@ impl RunData {
             timeseries: Timeseries::read(dir)?,
             summary: SummaryTable::read(dir)?,
             sensitivity: sensitivity::read(dir)?,
-            trials: Trials::read(dir, manifest.trials)?,
+            trials: if manifest.trials_csv.written() {
+                Trials::read(dir, manifest.trials)?
+            } else {
+                Trials::default()
+            },
             manifest,
         })
     }
+
+    /// Whether the run wrote `trials.csv`, which the distributions and the
+    /// IP expiry histogram are drawn from.
+    pub fn has_trials(&self) -> bool {
+        self.manifest.trials_csv.written()
+    }
+}
+
+/// What a section says in place of `what`, drawn from `trials.csv`, when
+/// the run did not write it.
+fn no_trials_note(what: &str) -> String {
+    format!(
+        "Not drawn: {what}, from trials.csv, which this run did not write (--trials-csv none). Repeat the run with --trials-csv outcomes (or full) to have them; compare writes its runs' trials.csv with --keep-runs."
+    )
 }
 
 /// Options of `rofrsim report`.
@@ -86,6 +106,8 @@ pub struct Section {
     pub id: String,
     /// Charts in reading order.
     pub charts: Vec<Chart>,
+    /// Why some of its charts are not drawn, when they are not.
+    pub note: Option<String>,
 }
 
 /// One run in the report: its data, its label and its charts.
@@ -117,6 +139,9 @@ pub struct Written {
     pub html: PathBuf,
     /// Every SVG written.
     pub charts: Vec<PathBuf>,
+    /// The run folders without `trials.csv`, whose charts from it are not
+    /// drawn.
+    pub without_trials: Vec<PathBuf>,
 }
 
 /// The headline outcomes a tornado is drawn for (when they vary).
@@ -136,17 +161,22 @@ pub fn compare_metrics() -> [String; 7] {
     .map(String::from)
 }
 
-/// Every chart of one run, by section.
+/// Every chart of one run, by section (without those of `trials.csv`
+/// when the run did not write it).
 pub fn run_sections(run: &RunData) -> Result<Vec<Section>, Error> {
-    let mut distributions = vec![
-        charts::distribution(
-            run,
-            MICROSOFT_VALUE_NPV,
-            &format!("dist_{MICROSOFT_VALUE_NPV}.svg"),
-        )?,
-        charts::distribution(run, OPENAI_REVENUE, &format!("dist_{OPENAI_REVENUE}.svg"))?,
-        charts::spend_cdfs(run)?,
-    ];
+    let with_trials = run.has_trials();
+    let mut distributions = Vec::new();
+    if with_trials {
+        distributions = vec![
+            charts::distribution(
+                run,
+                MICROSOFT_VALUE_NPV,
+                &format!("dist_{MICROSOFT_VALUE_NPV}.svg"),
+            )?,
+            charts::distribution(run, OPENAI_REVENUE, &format!("dist_{OPENAI_REVENUE}.svg"))?,
+            charts::spend_cdfs(run)?,
+        ];
+    }
     for p in &run.timeseries.providers {
         let metric = outcomes::for_provider(SPEND, p);
         if !run.trials.get(&metric).is_empty() {
@@ -163,6 +193,11 @@ pub fn run_sections(run: &RunData) -> Result<Vec<Section>, Error> {
             tornados.push(c);
         }
     }
+    let mut ip = vec![charts::ip_active(run)?];
+    if with_trials {
+        ip.insert(0, charts::ip_expiry(run)?);
+    }
+    let note = |what: &str| (!with_trials).then(|| no_trials_note(what));
     Ok(vec![
         Section {
             title: "Demand, capacity and placement over time".into(),
@@ -173,21 +208,25 @@ pub fn run_sections(run: &RunData) -> Result<Vec<Section>, Error> {
                 charts::azure_share(run)?,
                 charts::unmet(run)?,
             ],
+            note: None,
         },
         Section {
             title: "Microsoft's IP rights".into(),
             id: "ip".into(),
-            charts: vec![charts::ip_expiry(run)?, charts::ip_active(run)?],
+            charts: ip,
+            note: note("the histogram of the year the IP rights end"),
         },
         Section {
             title: "Outcome distributions".into(),
             id: "distributions".into(),
             charts: distributions,
+            note: note("the distributions of the outcomes"),
         },
         Section {
             title: "What drives the outcomes".into(),
             id: "sensitivity".into(),
             charts: tornados,
+            note: None,
         },
     ])
 }
@@ -200,6 +239,17 @@ pub fn comparison_sections(runs: &[(String, &RunData)]) -> Result<Vec<Section>, 
             cdfs.push(charts::compare_cdf(runs, &m)?);
         }
     }
+    let without: Vec<&str> = runs
+        .iter()
+        .filter(|(_, r)| !r.has_trials())
+        .map(|(label, _)| label.as_str())
+        .collect();
+    let cdf_note = (!without.is_empty()).then(|| {
+        format!(
+            "Not drawn: the outcomes' distributions overlaid, from each run's trials.csv, which {} did not write (--trials-csv none; compare writes its runs' trials.csv with --keep-runs).",
+            without.join(", ")
+        )
+    });
     let fans = vec![
         charts::compare_fans(
             runs,
@@ -236,11 +286,13 @@ pub fn comparison_sections(runs: &[(String, &RunData)]) -> Result<Vec<Section>, 
             title: "Outcomes compared".into(),
             id: "compare-cdf".into(),
             charts: cdfs,
+            note: cdf_note,
         },
         Section {
             title: "Over time, side by side".into(),
             id: "compare-time".into(),
             charts: fans,
+            note: None,
         },
     ])
 }
@@ -363,5 +415,11 @@ pub fn report(opts: &ReportOptions) -> Result<Written, Error> {
     Ok(Written {
         html: html_path,
         charts: written,
+        without_trials: report
+            .runs
+            .iter()
+            .filter(|r| !r.data.has_trials())
+            .map(|r| r.data.dir.clone())
+            .collect(),
     })
 }
