@@ -12,7 +12,7 @@ use super::{Control, Ended, print, trials};
 use crate::analysis::target::Target;
 use crate::folder::trials::TrialsCsv;
 use crate::jobs::sweep::{MAX_COMBINATIONS, SHOWN, SweepOptions, Swept, Vary, sweep};
-use crate::scenario::Override;
+use crate::scenario::{Override, split_outside_values};
 
 /// Trials per combination when `--trials` is not given.
 pub const DEFAULT_TRIALS: u64 = 10_000;
@@ -131,32 +131,6 @@ fn table(swept: &Swept, targets: &[Target]) -> String {
     out
 }
 
-/// Splits at commas outside quotes, brackets and braces, so inline
-/// distribution tables can be values.
-fn split_top_level(s: &str) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    let mut current = String::new();
-    for c in s.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '[' | '{') => depth += 1,
-            (None, ']' | '}') => depth -= 1,
-            (None, ',') if depth == 0 => {
-                parts.push(std::mem::take(&mut current).trim().to_string());
-                continue;
-            }
-            _ => {}
-        }
-        current.push(c);
-    }
-    parts.push(current.trim().to_string());
-    parts
-}
-
 /// Expands `lo:hi:step` into its values, `hi` included when the steps land
 /// on it (within rounding).
 /// `text` is the range as given, for messages.
@@ -208,12 +182,16 @@ fn parse_vary(s: &str) -> Result<Vary, String> {
     let values = values.trim();
     let parts: Vec<&str> = values.split(':').collect();
     let numbers: Option<Vec<f64>> = parts.iter().map(|p| p.trim().parse().ok()).collect();
-    let values = match (parts.len(), numbers) {
+    let values: Vec<String> = match (parts.len(), numbers) {
         (3, Some(n)) => range(values, n[0], n[1], n[2])?
             .iter()
             .map(|x| x.to_string())
             .collect(),
-        _ => split_top_level(values),
+        // Commas inside inline tables and quoted strings belong to a value.
+        _ => split_outside_values(values, |c| c == ',')
+            .iter()
+            .map(|v| v.trim().to_string())
+            .collect(),
     };
     if values.iter().any(String::is_empty) {
         return Err(format!("empty value in --vary {s:?}"));

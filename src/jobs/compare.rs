@@ -207,8 +207,9 @@ impl std::str::FromStr for WhatIf {
         if label.is_empty() || label.chars().any(char::is_control) {
             return Err(format!("a what-if needs a label before ':' (given {s:?})"));
         }
-        let set = split_overrides(rest)
+        let set = scenario::split_outside_values(rest, char::is_whitespace)
             .iter()
+            .filter(|o| !o.is_empty())
             .map(|o| {
                 o.parse::<Override>()
                     .map_err(|e| format!("what-if {label:?}: {e}"))
@@ -224,33 +225,6 @@ impl std::str::FromStr for WhatIf {
             set,
         })
     }
-}
-
-/// Splits at spaces that are outside quotes, `{}` and `[]`.
-fn split_overrides(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let (mut current, mut depth, mut quote) = (String::new(), 0i32, None);
-    for c in text.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '{' | '[') => depth += 1,
-            (None, '}' | ']') => depth -= 1,
-            (None, c) if c.is_whitespace() && depth <= 0 => {
-                if !current.is_empty() {
-                    out.push(std::mem::take(&mut current));
-                }
-                continue;
-            }
-            _ => {}
-        }
-        current.push(c);
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
 }
 
 /// What a comparison found.

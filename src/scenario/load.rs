@@ -1514,38 +1514,17 @@ impl Reader {
                 .uncertain_req(t, &span, "agi", "threshold_gw_years", GW_YEARS)
                 .map(|threshold_gw_years| AgiMode::Compute { threshold_gw_years }),
         };
-        // Without a panel table a declaration is verified at once.
+        // Without a panel table a declaration is verified at once: the
+        // defaults below (no wait, confirmed for sure), read from an empty
+        // table so that they are inputs like written ones.
+        let no_panel = DeTable::new();
         let panel = match self.sub_table(t, "agi", "panel", schema::PANEL) {
-            Some(Some((p, _))) => {
+            Some(found) => {
+                let p = found.map_or(&no_panel, |(p, _)| p);
                 let months = self.uncertain_or(p, "agi.panel", "months", MONTHS, 0.0);
                 let confirm =
                     self.uncertain_or(p, "agi.panel", "confirm_probability", PROBABILITY, 1.0);
                 let retry = self.uncertain_or(p, "agi.panel", "retry_months", RETRY_MONTHS, 12.0);
-                match (months, confirm, retry) {
-                    (Some(months), Some(confirm_probability), Some(retry_months)) => Some(Panel {
-                        months,
-                        confirm_probability,
-                        retry_months,
-                    }),
-                    _ => None,
-                }
-            }
-            Some(None) => {
-                let none = 0..0;
-                let months =
-                    self.register("agi.panel.months", Uncertain::Const(0.0), MONTHS, &none);
-                let confirm = self.register(
-                    "agi.panel.confirm_probability",
-                    Uncertain::Const(1.0),
-                    PROBABILITY,
-                    &none,
-                );
-                let retry = self.register(
-                    "agi.panel.retry_months",
-                    Uncertain::Const(12.0),
-                    RETRY_MONTHS,
-                    &none,
-                );
                 match (months, confirm, retry) {
                     (Some(months), Some(confirm_probability), Some(retry_months)) => Some(Panel {
                         months,

@@ -16,7 +16,7 @@ mod schema;
 
 pub use load::{load_file, load_str};
 pub use month::Month;
-pub use overrides::{Op, Override, default_label, folder_name};
+pub use overrides::{Op, Override, default_label, folder_name, split_outside_values};
 
 /// The candidates closest to `given`, best first, for "did you mean" hints.
 pub fn nearest_names<'a>(

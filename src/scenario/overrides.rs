@@ -119,6 +119,32 @@ pub fn default_label(name: &str, overrides: &[Override]) -> String {
     format!("{name} ({})", shorts.join(", "))
 }
 
+/// Splits `text` at each character `is_separator` accepts outside quotes,
+/// `{}` and `[]`, so that an inline table or a quoted string is one part
+/// (`--vary` values split at commas, `--what-if` overrides at spaces).
+/// Parts are as written: untrimmed, empty ones kept.
+pub fn split_outside_values(text: &str, is_separator: impl Fn(char) -> bool) -> Vec<String> {
+    let mut parts = Vec::new();
+    let (mut current, mut depth, mut quote) = (String::new(), 0i32, None);
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '{' | '[') => depth += 1,
+            (None, '}' | ']') => depth -= 1,
+            (None, c) if depth <= 0 && is_separator(c) => {
+                parts.push(std::mem::take(&mut current));
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    parts.push(current);
+    parts
+}
+
 /// A label as a folder name: letters, digits, `.`, `_` and `-`, every
 /// other run of characters one `-` (`growth×2` becomes `growth-x2`).
 pub fn folder_name(label: &str) -> String {
@@ -442,5 +468,13 @@ mod tests {
         assert_eq!(folder_name("cheaper azure"), "cheaper-azure");
         assert_eq!(folder_name("../.."), "run");
         assert_eq!(folder_name("été"), "t");
+    }
+
+    #[test]
+    fn values_split_only_outside_quotes_and_tables() {
+        let by_comma = split_outside_values(r#"{a=1,b=[2,3]},"x,y",,4"#, |c| c == ',');
+        assert_eq!(by_comma, [r#"{a=1,b=[2,3]}"#, r#""x,y""#, "", "4"]);
+        let by_space = split_outside_values("a.b=1  c.d={ x = 1 } e='f g'", char::is_whitespace);
+        assert_eq!(by_space, ["a.b=1", "", "c.d={ x = 1 }", "e='f g'"]);
     }
 }
