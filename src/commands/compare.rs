@@ -36,6 +36,9 @@ pub struct Args {
     /// How to run: threads, --force, --quiet.
     #[command(flatten)]
     control: Control,
+    /// Also write the workbook summary.xlsx (tables and native charts) into the output folder.
+    #[arg(long)]
+    xlsx: bool,
 }
 
 /// Runs `rofrsim compare`: prints, for each run after the first, the
@@ -61,6 +64,11 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
         }
     }
     let _ = writeln!(text, "compare.csv: {}", compared.csv.display());
+    if args.xlsx {
+        let dir = compared.csv.parent().unwrap_or(std::path::Path::new("."));
+        let written = crate::report::xlsx::write(dir)?;
+        let _ = writeln!(text, "workbook: {}", written.display());
+    }
     print(&text)
 }
 

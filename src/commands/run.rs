@@ -60,6 +60,9 @@ pub struct Args {
     /// Also draw the charts and the HTML report (OUTDIR/report.html) at the end.
     #[arg(long)]
     report: bool,
+    /// Also write the workbook OUTDIR/summary.xlsx (tables and native charts) at the end.
+    #[arg(long)]
+    xlsx: bool,
 }
 
 /// Runs `rofrsim run`.
@@ -98,6 +101,10 @@ pub(super) fn run(mut args: Args) -> Result<(), Ended> {
             out: None,
         })?;
         text.push_str(&format!("report: {}\n", written.html.display()));
+    }
+    if args.xlsx {
+        let written = crate::report::xlsx::write(&opts.out)?;
+        text.push_str(&format!("workbook: {}\n", written.display()));
     }
     print(&text)
 }

@@ -41,6 +41,9 @@ pub struct Args {
     /// Add the probability of meeting a target, e.g. 'unmet_share<=0.1'.
     #[arg(long, value_name = "METRIC<=VALUE")]
     target: Vec<Target>,
+    /// Also write the workbook summary.xlsx (tables and native charts) into the output folder.
+    #[arg(long)]
+    xlsx: bool,
 }
 
 /// Runs `rofrsim sweep`.
@@ -58,10 +61,15 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
         targets: args.target,
     };
     let out = sweep(&opts)?;
-    print(&format!(
+    let mut text = format!(
         "sweep written to {}\n",
         out.join(crate::folder::sweep::FILE).display()
-    ))
+    );
+    if args.xlsx {
+        let written = crate::report::xlsx::write(&out)?;
+        text.push_str(&format!("workbook: {}\n", written.display()));
+    }
+    print(&text)
 }
 
 /// Splits at commas outside quotes, brackets and braces, so inline
