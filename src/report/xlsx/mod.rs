@@ -585,7 +585,9 @@ fn runs_workbook(
             slots.push(npv_tornado(r, &mut data, !single).into());
         }
     }
-    let title = if single {
+    let title = if runs.is_empty() {
+        "No charts: the runs compared are not in this folder.".to_string()
+    } else if single {
         format!("{}: charts", runs[0].label)
     } else {
         format!(
