@@ -45,6 +45,9 @@ pub struct Args {
     /// with --keep-runs).
     #[arg(long, value_name = "WHAT")]
     trials_csv: Option<TrialsCsv>,
+    /// Also write the workbook summary.xlsx (tables and native charts) into the output folder.
+    #[arg(long)]
+    xlsx: bool,
 }
 
 /// Runs `rofrsim compare`: prints, for each run after the first, the
@@ -72,6 +75,10 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
         }
     }
     let _ = writeln!(text, "compare.csv: {}", compared.csv.display());
+    if args.xlsx {
+        let written = crate::report::xlsx::write(&compared.out)?;
+        let _ = writeln!(text, "workbook: {}", written.display());
+    }
     text.push_str(&outputs(&compared.out));
     print(&text)
 }

@@ -41,7 +41,8 @@ pub enum Command {
     Compare(compare::Args),
     /// Show which inputs drive an outcome, from a run's sensitivity.csv.
     Sensitivity(sensitivity::Args),
-    /// Draw charts (SVG, in OUTDIR/charts/) and a one-page HTML report from output folders.
+    /// Draw charts (SVG, in OUTDIR/charts/) and a one-page HTML report from output folders
+    /// (with --xlsx: the workbook summary.xlsx instead).
     Report(report::Args),
     /// Check a scenario and print its uncertain inputs with p5 / p50 / p95.
     Validate(validate::Args),

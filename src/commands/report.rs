@@ -17,10 +17,22 @@ pub struct Args {
     /// folders, report-compare.html in the first).
     #[arg(long, value_name = "FILE.html")]
     out: Option<PathBuf>,
+    /// Write the workbook summary.xlsx (tables and native charts) into each
+    /// OUTDIR instead of the HTML report; takes sweep folders too.
+    #[arg(long, conflicts_with = "out")]
+    xlsx: bool,
 }
 
 /// Runs `rofrsim report`.
 pub(super) fn run(args: Args) -> Result<(), Ended> {
+    if args.xlsx {
+        let mut text = String::new();
+        for dir in &args.outdirs {
+            let written = crate::report::xlsx::write(dir)?;
+            text.push_str(&format!("workbook written to {}\n", written.display()));
+        }
+        return print(&text);
+    }
     let written = report(&ReportOptions {
         inputs: args.outdirs,
         out: args.out,

@@ -66,6 +66,9 @@ pub struct Args {
     /// manifest's choice).
     #[arg(long, value_name = "WHAT")]
     trials_csv: Option<TrialsCsv>,
+    /// Also write the workbook OUTDIR/summary.xlsx (tables and native charts) at the end.
+    #[arg(long)]
+    xlsx: bool,
 }
 
 /// Runs `rofrsim run`.
@@ -99,7 +102,8 @@ pub(super) fn run(mut args: Args) -> Result<(), Ended> {
     let result = crate::jobs::run::run(&scenario, &opts, &provenance)?;
     // Drawn before anything is printed, so that a reader who stops reading
     // early (a closed stdout) does not stop the report from being written,
-    // and before the headline, whose size of the outputs counts it.
+    // and before the headline, whose size of the outputs counts it (the
+    // workbook too).
     let written = if args.report {
         Some(report(&ReportOptions {
             inputs: vec![opts.out.clone()],
@@ -108,9 +112,17 @@ pub(super) fn run(mut args: Args) -> Result<(), Ended> {
     } else {
         None
     };
+    let workbook = if args.xlsx {
+        Some(crate::report::xlsx::write(&opts.out)?)
+    } else {
+        None
+    };
     let mut text = headline(&scenario, &opts, &result);
     if let Some(written) = written {
         text.push_str(&format!("report: {}\n", written.html.display()));
+    }
+    if let Some(workbook) = workbook {
+        text.push_str(&format!("workbook: {}\n", workbook.display()));
     }
     print(&text)
 }

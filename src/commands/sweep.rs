@@ -50,6 +50,9 @@ pub struct Args {
     /// What trials.csv of each kept run holds (default: full).
     #[arg(long, value_name = "WHAT", requires = "keep_runs")]
     trials_csv: Option<TrialsCsv>,
+    /// Also write the workbook summary.xlsx (tables and native charts) into the output folder.
+    #[arg(long)]
+    xlsx: bool,
 }
 
 /// Runs `rofrsim sweep`.
@@ -71,10 +74,14 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
     let swept = sweep(&opts)?;
     let mut text = table(&swept, &targets);
     text.push_str(&format!(
-        "\nsweep written to {}\n{}",
-        swept.out.join(crate::folder::sweep::FILE).display(),
-        super::text::outputs(&swept.out)
+        "\nsweep written to {}\n",
+        swept.out.join(crate::folder::sweep::FILE).display()
     ));
+    if args.xlsx {
+        let written = crate::report::xlsx::write(&swept.out)?;
+        text.push_str(&format!("workbook: {}\n", written.display()));
+    }
+    text.push_str(&super::text::outputs(&swept.out));
     print(&text)
 }
 

@@ -293,6 +293,23 @@ impl RunManifest {
 }
 
 impl SweepManifest {
+    /// Reads the manifest of sweep folder `dir`; a folder of another kind
+    /// is refused with what it is.
+    pub fn read(dir: &Path) -> Result<SweepManifest, Error> {
+        let path = dir.join(FILE);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| bad_file(&path, format!("cannot read it ({e})")))?;
+        let kind = kind_of(&path, &text)?;
+        if kind != Kind::Sweep {
+            return Err(bad_file(
+                &path,
+                format!("not a sweep's manifest: this is {kind}"),
+            ));
+        }
+        serde_json::from_str(&text)
+            .map_err(|e| bad_file(&path, format!("not a manifest of `rofrsim sweep`: {e}")))
+    }
+
     /// Writes it into the sweep folder being made.
     pub fn write(&self, dir: &OutputDir) -> Result<(), Error> {
         dir.write(FILE, &to_text(self))

@@ -98,12 +98,16 @@ pub enum Reader {
     Report,
     /// `rofrsim run --from-manifest`: a run's manifest.
     FromManifest,
+    /// `summary.xlsx` (`--xlsx`): run, compare and sweep folders.
+    Workbook,
 }
 
 impl Reader {
     /// Whether it reads folders of `kind`.
     pub fn takes(self, kind: Kind) -> bool {
-        kind == Kind::Run || (self == Reader::Report && kind == Kind::Compare)
+        kind == Kind::Run
+            || (self == Reader::Report && kind == Kind::Compare)
+            || self == Reader::Workbook
     }
 
     /// Refuses a folder `dir` of a kind it does not read, saying what the
@@ -126,6 +130,8 @@ impl Reader {
                 "run --from-manifest",
                 "reads the manifest of a run folder (from `rofrsim run`)",
             ),
+            // It takes every kind, so this is never reached.
+            Reader::Workbook => ("--xlsx", "reads run, compare and sweep folders"),
         };
         Err(Error::WrongFolder {
             dir: dir.to_path_buf(),
