@@ -109,6 +109,12 @@ impl Reader {
         if self.takes(kind) {
             return Ok(());
         }
+        Err(self.refuse(dir, kind))
+    }
+
+    /// The error refusing folder `dir` of `kind`: what it is, and what
+    /// the command reads.
+    pub fn refuse(self, dir: &Path, kind: Kind) -> Error {
         let (command, reads) = match self {
             Reader::Compare => (
                 "compare",
@@ -124,12 +130,12 @@ impl Reader {
                 "reads the manifest of a run folder (from `rofrsim run`)",
             ),
         };
-        Err(Error::WrongFolder {
+        Error::WrongFolder {
             dir: dir.to_path_buf(),
             found: format!("this is {kind}"),
             command: command.into(),
             expected: reads.into(),
-        })
+        }
     }
 }
 
