@@ -18,6 +18,7 @@
 pub mod charts;
 pub mod draw;
 pub mod html;
+pub mod labels;
 
 use std::path::{Path, PathBuf};
 
