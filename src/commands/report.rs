@@ -1,4 +1,4 @@
-//! `rofrsim report OUTDIR [OUTDIR…] [--out FILE.html]`: charts and a
+//! `rofrsim report OUTDIR [OUTDIR…] [--out DIR] [--force]`: charts and a
 //! one-page HTML report from output folders.
 
 use std::path::PathBuf;
@@ -10,13 +10,16 @@ use crate::report::{ReportOptions, report};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Output folders of `run` (several: compared, the first is the
-    /// baseline) or of `compare`.
+    /// baseline), of `compare` or of `sweep`.
     #[arg(required = true, num_args = 1.., value_name = "OUTDIR")]
     outdirs: Vec<PathBuf>,
-    /// The HTML file (default: OUTDIR/report.html; with several run
-    /// folders, report-compare.html in the first).
-    #[arg(long, value_name = "FILE.html")]
+    /// The report's folder: report.html and charts/ (default: OUTDIR
+    /// itself for one folder; output/report-A-vs-B… for several).
+    #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Replace the --out folder if it exists.
+    #[arg(long)]
+    force: bool,
 }
 
 /// Runs `rofrsim report`.
@@ -24,10 +27,12 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
     let written = report(&ReportOptions {
         inputs: args.outdirs,
         out: args.out,
+        force: args.force,
     })?;
+    let n = written.charts.len();
     print(&format!(
-        "report written to {} ({} charts)\n",
+        "report written to {} ({n} chart{})\n",
         written.html.display(),
-        written.charts.len()
+        if n == 1 { "" } else { "s" }
     ))
 }

@@ -97,6 +97,7 @@ pub(super) fn run(mut args: Args) -> Result<(), Ended> {
         let written = report(&ReportOptions {
             inputs: vec![opts.out.clone()],
             out: None,
+            force: false,
         })?;
         text.push_str(&format!("report: {}\n", written.html.display()));
     }

@@ -91,7 +91,7 @@ pub enum Reader {
     Compare,
     /// `rofrsim sensitivity`: a run folder.
     Sensitivity,
-    /// `rofrsim report`: run folders and compare folders.
+    /// `rofrsim report`: run, compare and sweep folders.
     Report,
     /// `rofrsim run --from-manifest`: a run's manifest.
     FromManifest,
@@ -100,7 +100,7 @@ pub enum Reader {
 impl Reader {
     /// Whether it reads folders of `kind`.
     pub fn takes(self, kind: Kind) -> bool {
-        kind == Kind::Run || (self == Reader::Report && kind == Kind::Compare)
+        kind == Kind::Run || self == Reader::Report
     }
 
     /// Refuses a folder `dir` of a kind it does not read, saying what the
@@ -123,7 +123,7 @@ impl Reader {
             Reader::Sensitivity => ("sensitivity", "reads run folders (from `rofrsim run`)"),
             Reader::Report => (
                 "report",
-                "draws run folders (from `rofrsim run`) and compare folders (from `rofrsim compare`)",
+                "draws run folders (from `rofrsim run`), compare folders (from `rofrsim compare`) and sweep folders (from `rofrsim sweep`)",
             ),
             Reader::FromManifest => (
                 "run --from-manifest",
