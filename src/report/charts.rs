@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::RunData;
 use super::draw::{
     Axes, DResult, Fmt, INK, MEDIAN_WIDTH, SLIDE, Swatch, WIDE, axes, bold, colour, fan,
-    fan_legend, font, nice_step, num, padded, page, quantile, sorted, text_width,
+    fan_legend, fitted, font, nice_step, num, padded, page, quantile, sorted, text_width,
 };
 use super::labels::{display_name, outcome_phrase, percent, points, sig3};
 use crate::engine::ExpiryCause as Cause;
@@ -932,10 +932,12 @@ pub fn tornado(run: &RunData, metric: &str) -> Result<Option<Chart>, crate::erro
                     c_high.mix(0.85).filled(),
                 )))?;
                 let (px, py) = chart.backend_coord(&(lo - pad, y + 0.5));
+                // A name longer than the room is set smaller.
+                let size = fitted(&names[i], 14.0, px - 16, 0.88);
                 root.draw(&Text::new(
                     names[i].clone(),
                     (px - 8, py),
-                    font(14.0).pos(Pos::new(HPos::Right, VPos::Center)),
+                    font(size).pos(Pos::new(HPos::Right, VPos::Center)),
                 ))?;
             }
             chart.draw_series(std::iter::once(PathElement::new(
@@ -1196,10 +1198,11 @@ pub fn targets(rows: &[super::TargetRow]) -> Result<Chart, crate::error::Error> 
             for (i, r) in rows.iter().enumerate() {
                 let y = (n - 1 - i) as f64;
                 let (px, py) = chart.backend_coord(&(0.0, y + 0.5));
+                let size = fitted(&names[i], 14.0, px - 16, 0.88);
                 root.draw(&Text::new(
                     names[i].clone(),
                     (px - 8, py),
-                    font(14.0).pos(Pos::new(HPos::Right, VPos::Center)),
+                    font(size).pos(Pos::new(HPos::Right, VPos::Center)),
                 ))?;
                 let Some(p) = r.p else {
                     root.draw(&Text::new(

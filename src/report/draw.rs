@@ -60,6 +60,17 @@ pub fn text_width(text: &str, px: f64) -> i32 {
     (text.chars().count() as f64 * px * 0.58).ceil() as i32
 }
 
+/// The size, at most `px` and at least 60 % of it, at which `text` fits in
+/// `room` pixels by [`text_width`] (times `wider` for bold text).
+pub fn fitted(text: &str, px: f64, room: i32, wider: f64) -> f64 {
+    let w = f64::from(text_width(text, px)) * wider;
+    if w <= f64::from(room) {
+        px
+    } else {
+        (px * f64::from(room) / w).max(px * 0.6)
+    }
+}
+
 /// Plotters writes `font-size = size / 1.24`; this gives `px` in the SVG.
 fn size(px: f64) -> f64 {
     px * 1.24
@@ -97,13 +108,20 @@ pub fn page(
     {
         let root = SVGBackend::with_string(&mut svg, dims).into_drawing_area();
         root.fill(&WHITE)?;
+        // A long title or subtitle (a sweep's key can have a long name)
+        // is set smaller rather than run off the slide.
+        let room = i32::try_from(dims.0).unwrap_or(960) - 48;
         root.draw(&Text::new(
             title.to_string(),
             (24, 14),
-            bold(24.0).color(&BLACK),
+            bold(fitted(title, 24.0, room, 0.95)).color(&BLACK),
         ))?;
         if !subtitle.is_empty() {
-            root.draw(&Text::new(subtitle.to_string(), (24, 50), font(16.0)))?;
+            root.draw(&Text::new(
+                subtitle.to_string(),
+                (24, 50),
+                font(fitted(subtitle, 16.0, room, 0.88)),
+            ))?;
         }
         draw_legend(&root, legend, 24, 84)?;
         let (_, plot) = root.split_vertically(HEADER);
@@ -115,7 +133,16 @@ pub fn page(
 
 /// A legend row at (x, y), items left to right.
 pub fn draw_legend(root: &Area<'_>, items: &[(Swatch, String)], x: i32, y: i32) -> DResult<()> {
-    let px = 15.0;
+    // Many or long entries (a sweep's lines) are set smaller to stay on
+    // the slide.
+    let room = i32::try_from(root.dim_in_pixel().0).unwrap_or(960) - x - 8;
+    let fixed = 54 * i32::try_from(items.len()).unwrap_or(0);
+    let text: i32 = items.iter().map(|(_, l)| text_width(l, 15.0)).sum();
+    let px = if fixed + text > room && text > 0 {
+        (15.0 * f64::from(room - fixed) / f64::from(text)).clamp(10.0, 15.0)
+    } else {
+        15.0
+    };
     let mut x = x;
     for (swatch, label) in items {
         match *swatch {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::RunData;
 use super::charts::{Chart, describe, diff_bound, diff_text, value_text};
-use super::labels::{percent, points, sig3};
+use super::labels::{in_sentence, percent, points, sig3};
 use super::sweep::{SweepReport, keys_text, value_label};
 use super::{Report, Section};
 use crate::engine::ExpiryCause;
@@ -527,7 +527,7 @@ pub fn sweep_page(s: &SweepReport, locations: &Locations) -> String {
         .collect();
     let _ = write!(
         h,
-        "<th>{} mean (p5–p95)</th><th>{} mean</th><th>{} mean</th>",
+        "<th>{}: mean (p5–p95)</th><th>{}: mean</th><th>{}: mean</th>",
         esc(&describe(MICROSOFT_VALUE_NPV).0),
         esc(&describe(UNMET_SHARE).0),
         esc(&describe(AZURE_SHARE_END).0)
@@ -586,7 +586,7 @@ pub fn sweep_page(s: &SweepReport, locations: &Locations) -> String {
             "Outcomes against {}",
             m.vary
                 .first()
-                .map_or_else(String::new, |v| s.key_label(&v.path))
+                .map_or_else(String::new, |v| in_sentence(&s.key_label(&v.path)))
         ),
         id: "sweep-charts".into(),
         charts: s.charts.clone(),

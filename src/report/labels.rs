@@ -35,8 +35,31 @@ pub fn display_name(name: &str) -> String {
 /// is still exact.
 #[derive(Debug, Clone, Default)]
 pub struct InputLabels {
-    /// `providers.stargate.tranches.3` → "Stargate tranche online 2027-06".
-    lists: BTreeMap<String, String>,
+    /// `providers.stargate.tranches.3`, `terms.rofr.0` → what it is.
+    lists: BTreeMap<String, Listed>,
+}
+
+/// A tranche or a ROFR window, as the scenario describes it.
+#[derive(Debug, Clone)]
+enum Listed {
+    Tranche {
+        /// "Stargate".
+        provider: String,
+        /// "2027-06".
+        online: String,
+        /// " (2 of 2)" when the provider has two tranches that month.
+        nth: String,
+    },
+    Rofr {
+        /// "Azure".
+        holder: String,
+        /// "training and products", "all workloads".
+        covered: String,
+        /// "2025-01".
+        from: String,
+        /// " to 2025-10", " until verified AGI", "" (never).
+        until: String,
+    },
 }
 
 impl InputLabels {
@@ -44,19 +67,23 @@ impl InputLabels {
     pub fn of(scenario: &Scenario) -> InputLabels {
         let mut lists = BTreeMap::new();
         for p in &scenario.providers {
-            let provider = display_name(&p.name);
             for t in &p.tranches {
                 // Two tranches of one provider online the same month are
                 // told apart by their order in the file.
                 let same: Vec<&scenario::Tranche> =
                     p.tranches.iter().filter(|o| o.online == t.online).collect();
-                let mut name = format!("{provider} tranche online {}", t.online);
-                if same.len() > 1
-                    && let Some(k) = same.iter().position(|o| o.path == t.path)
-                {
-                    name.push_str(&format!(" ({} of {})", k + 1, same.len()));
-                }
-                lists.insert(t.path.clone(), name);
+                let nth = match same.iter().position(|o| o.path == t.path) {
+                    Some(k) if same.len() > 1 => format!(" ({} of {})", k + 1, same.len()),
+                    _ => String::new(),
+                };
+                lists.insert(
+                    t.path.clone(),
+                    Listed::Tranche {
+                        provider: display_name(&p.name),
+                        online: t.online.to_string(),
+                        nth,
+                    },
+                );
             }
         }
         let workload = |i: &usize| {
@@ -88,28 +115,39 @@ impl InputLabels {
             };
             lists.insert(
                 r.path.clone(),
-                format!("{holder} ROFR on {covered} from {}{until}", r.from),
+                Listed::Rofr {
+                    holder,
+                    covered,
+                    from: r.from.to_string(),
+                    until,
+                },
             );
         }
         InputLabels { lists }
     }
 
-    /// Labels for the scenario a manifest records: the file at `path`
-    /// (as given when the run was made, so relative to where it was run)
-    /// with its `overrides`, used only when its SHA-256 is still `sha256`
-    /// (a changed file may list other tranches). Otherwise none: inputs
-    /// in lists keep their path.
-    pub fn from_file(path: &str, sha256: &str, overrides: &[String]) -> InputLabels {
-        if path.is_empty() {
+    /// Labels for the scenario a manifest records: the file at `path`, as
+    /// given when the run was made (so relative to where it was run: tried
+    /// as it is, then below each folder holding the output `folder`, since
+    /// outputs usually sit in the project's `output/`), with its
+    /// `overrides`. A file is used only while its SHA-256 is still
+    /// `sha256` (a changed file may list other tranches); without one,
+    /// inputs in lists keep their path.
+    pub fn from_file(folder: &Path, path: &str, sha256: &str, overrides: &[String]) -> InputLabels {
+        if path.is_empty() || sha256.is_empty() {
             return InputLabels::default();
         }
-        let Ok(bytes) = std::fs::read(Path::new(path)) else {
-            return InputLabels::default();
-        };
-        if sha256.is_empty() || sha256_hex(&bytes) != sha256 {
-            return InputLabels::default();
+        let given = Path::new(path);
+        let mut candidates = vec![given.to_path_buf()];
+        if given.is_relative()
+            && let Ok(abs) = std::path::absolute(folder)
+        {
+            candidates.extend(abs.ancestors().skip(1).map(|a| a.join(given)));
         }
-        let Ok(text) = String::from_utf8(bytes) else {
+        let Some(text) = candidates.iter().find_map(|c| {
+            let bytes = std::fs::read(c).ok()?;
+            (sha256_hex(&bytes) == sha256).then_some(String::from_utf8(bytes).ok()?)
+        }) else {
             return InputLabels::default();
         };
         let Ok(overrides) = overrides
@@ -132,30 +170,50 @@ impl InputLabels {
         let parts: Vec<&str> = path.split('.').collect();
         match parts.as_slice() {
             ["providers", p, "tranches", i, key] => {
-                let Some(tranche) = self.lists.get(&format!("providers.{p}.tranches.{i}")) else {
+                let Some(Listed::Tranche {
+                    provider,
+                    online,
+                    nth,
+                }) = self.lists.get(&format!("providers.{p}.tranches.{i}"))
+                else {
                     return path.to_string();
                 };
                 let what = match *key {
                     "gw" => "GW",
                     "delay_months" => "delay in months",
                     "probability" => "probability it comes",
-                    "online" => "online month",
+                    // The month itself is what varies: name the tranche
+                    // by the month the file plans.
+                    "online" => {
+                        return format!(
+                            "Online month of the {provider} tranche planned for {online}{nth}"
+                        );
+                    }
                     _ => return path.to_string(),
                 };
-                format!("{tranche}, {what}")
+                format!("{provider} tranche online {online}{nth}, {what}")
             }
             ["terms", "rofr", i, key] => {
-                let Some(rofr) = self.lists.get(&format!("terms.rofr.{i}")) else {
+                let Some(Listed::Rofr {
+                    holder,
+                    covered,
+                    from,
+                    until,
+                }) = self.lists.get(&format!("terms.rofr.{i}"))
+                else {
                     return path.to_string();
                 };
-                let what = match *key {
-                    "exercise_probability" => "exercise probability",
-                    "until" => "end",
-                    "from" => "start",
-                    "workloads" => "workloads",
-                    _ => return path.to_string(),
-                };
-                format!("{rofr}, {what}")
+                // A window's own start or end is left out of its name
+                // when that is what varies.
+                match *key {
+                    "exercise_probability" => format!(
+                        "{holder} ROFR on {covered} from {from}{until}, exercise probability"
+                    ),
+                    "until" => format!("End of the {holder} ROFR on {covered} (from {from})"),
+                    "from" => format!("Start of the {holder} ROFR on {covered}{until}"),
+                    "workloads" => format!("Workloads of the {holder} ROFR from {from}{until}"),
+                    _ => path.to_string(),
+                }
             }
             ["providers", p, key] => {
                 let p = display_name(p);
@@ -207,7 +265,11 @@ impl InputLabels {
 /// letter in lower case when its first word is a common one, never a
 /// name ("Azure margin…", "AGI year", "IP rights sunset" stay).
 pub fn in_sentence(label: &str) -> String {
-    const COMMON: [&str; 9] = [
+    const COMMON: [&str; 13] = [
+        "Online",
+        "End",
+        "Start",
+        "Workloads",
         "Demand",
         "Half-life",
         "Lead",
@@ -398,6 +460,15 @@ discount_rate = 0.08
             l.label("terms.rofr.0.exercise_probability"),
             "Azure ROFR on training from 2025-01 to 2025-10, exercise probability"
         );
+        // What varies is left out of the name.
+        assert_eq!(
+            l.label("terms.rofr.0.until"),
+            "End of the Azure ROFR on training (from 2025-01)"
+        );
+        assert_eq!(
+            l.label("providers.stargate.tranches.0.online"),
+            "Online month of the Stargate tranche planned for 2026-01"
+        );
         assert_eq!(
             l.label("providers.azure.price"),
             "Azure price, US$ bn per GW-year"
@@ -429,18 +500,30 @@ discount_rate = 0.08
         let sha = sha256_hex(TWO_TRANCHES.as_bytes());
         let key = "providers.stargate.tranches.1.gw";
         assert_eq!(
-            InputLabels::from_file(p, &sha, &[]).label(key),
+            InputLabels::from_file(dir.path(), p, &sha, &[]).label(key),
             "Stargate tranche online 2027-06 (1 of 2), GW"
         );
         // The overrides the run had are applied.
         let moved = ["providers.stargate.tranches.1.online=\"2028-03\"".to_string()];
         assert_eq!(
-            InputLabels::from_file(p, &sha, &moved).label(key),
+            InputLabels::from_file(dir.path(), p, &sha, &moved).label(key),
             "Stargate tranche online 2028-03, GW"
         );
-        assert_eq!(InputLabels::from_file(p, "00", &[]).label(key), key);
         assert_eq!(
-            InputLabels::from_file("nowhere.toml", &sha, &[]).label(key),
+            InputLabels::from_file(dir.path(), p, "00", &[]).label(key),
+            key
+        );
+        // A relative path is also looked for above the output folder (a
+        // report drawn from elsewhere than where the run was made).
+        std::fs::create_dir_all(dir.path().join("scenarios")).expect("mkdir");
+        std::fs::write(dir.path().join("scenarios/t2.toml"), TWO_TRANCHES).expect("write");
+        let run = dir.path().join("output").join("run");
+        assert_eq!(
+            InputLabels::from_file(&run, "scenarios/t2.toml", &sha, &[]).label(key),
+            "Stargate tranche online 2027-06 (1 of 2), GW"
+        );
+        assert_eq!(
+            InputLabels::from_file(dir.path(), "nowhere.toml", &sha, &[]).label(key),
             key
         );
     }
@@ -453,6 +536,10 @@ discount_rate = 0.08
             "Azure margin on OpenAI's spend"
         );
         assert_eq!(in_sentence("AGI year"), "AGI year");
+        assert_eq!(
+            in_sentence("End of the Azure ROFR on training (from 2025-01)"),
+            "end of the Azure ROFR on training (from 2025-01)"
+        );
         assert_eq!(in_sentence("terms.rofr.0.until"), "terms.rofr.0.until");
     }
 

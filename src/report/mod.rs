@@ -74,6 +74,7 @@ impl RunData {
         let manifest = RunManifest::read(dir, Reader::Report)?;
         let trials_read = dir.join(trials::FILE).is_file();
         let labels = InputLabels::from_file(
+            dir,
             &manifest.scenario.path,
             &manifest.scenario.sha256,
             &manifest.scenario.overrides,
@@ -344,7 +345,7 @@ pub fn run_sections(run: &RunData) -> Result<Vec<Section>, Error> {
     let targets = run.targets();
     if !targets.is_empty() {
         sections.push(Section::new(
-            "Targets",
+            "Probability of meeting each target",
             "targets",
             vec![charts::targets(&targets)?],
         ));

@@ -83,6 +83,7 @@ impl SweepReport {
             ));
         }
         let labels = InputLabels::from_file(
+            dir,
             &manifest.scenario.path,
             &manifest.scenario.sha256,
             &manifest.scenario.overrides,
@@ -218,8 +219,7 @@ impl SweepReport {
                     axis_title(metric),
                     fmt,
                     label,
-                    "the median over the trials of each combination, with the p5–p95 band"
-                        .to_string(),
+                    "the median of each combination's trials, with the p5–p95 band".to_string(),
                 )
             }
         };
@@ -245,6 +245,10 @@ impl SweepReport {
             .map(|(x, v)| (*x, value_label(v)))
             .collect();
         let mut legend: Vec<(Swatch, String)> = Vec::new();
+        // With more than two lines, the key is named once: "Key = a", "b"…
+        let values: Vec<String> = second.map_or_else(Vec::new, |k| {
+            k.values.iter().map(|v| value_label(v)).collect()
+        });
         for (i, (name, _)) in drawn.iter().enumerate() {
             let label = if name.is_empty() {
                 if target.is_some() {
@@ -253,13 +257,15 @@ impl SweepReport {
                     "Median"
                 }
                 .to_string()
+            } else if i > 0 && drawn.len() > 2 {
+                values.get(i).cloned().unwrap_or_else(|| name.clone())
             } else {
                 name.clone()
             };
             legend.push((Swatch::Line(dark(colour(i)), line_width(i)), label));
         }
         legend.push((
-            Swatch::Fill(colour(0), 0.18),
+            Swatch::Fill(colour(0), band_alpha(drawn.len())),
             if target.is_some() {
                 "95 % interval".to_string()
             } else {
@@ -279,7 +285,13 @@ impl SweepReport {
             let ax = Axes::new(x.clone(), y.clone(), &x_label, &y_desc, Fmt::Hidden, fmt);
             let mut chart = axes(root, plot, &ax)?;
             for (i, (_, pts)) in drawn.iter().enumerate() {
-                band_line(&mut chart, pts, colour(i), line_width(i))?;
+                band_line(
+                    &mut chart,
+                    pts,
+                    colour(i),
+                    line_width(i),
+                    band_alpha(drawn.len()),
+                )?;
             }
             x_ticks(root, &chart, y.start, &ticks)
         })
@@ -288,7 +300,10 @@ impl SweepReport {
         let mut caption = format!(
             "{title}: {what}{}.",
             match second {
-                Some(k) => format!(", one line per value of {}", self.key_label(&k.path)),
+                Some(k) => format!(
+                    ", one line per value of {}",
+                    in_sentence(&self.key_label(&k.path))
+                ),
                 None => String::new(),
             }
         );
@@ -358,6 +373,16 @@ fn x_range(xs: &[f64], numeric: bool) -> std::ops::Range<f64> {
     lo - pad..hi + pad
 }
 
+/// How opaque each band is: fainter the more lines there are, so that
+/// bands lying on each other (a key that changes little) stay see-through.
+fn band_alpha(lines: usize) -> f64 {
+    match lines {
+        0 | 1 => 0.18,
+        2 => 0.12,
+        n => 0.3 / n as f64,
+    }
+}
+
 /// The first line is drawn wider, so that a later line on top of it
 /// (a second key that changes nothing) leaves it visible.
 fn line_width(i: usize) -> u32 {
@@ -378,11 +403,12 @@ fn band_line(
     pts: &[Point],
     c: RGBColor,
     width: u32,
+    alpha: f64,
 ) -> DResult<()> {
     if pts.len() > 1 {
         let mut poly: Vec<(f64, f64)> = pts.iter().map(|q| (q.0, q.3)).collect();
         poly.extend(pts.iter().rev().map(|q| (q.0, q.1)));
-        chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(0.18).filled())))?;
+        chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(alpha).filled())))?;
     } else {
         // One value: the band is a whisker.
         for q in pts {
