@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::RunData;
 use super::charts::{Chart, describe, diff_bound, diff_text, value_text};
@@ -34,17 +34,6 @@ impl Locations {
             .cloned()
             .unwrap_or_else(|| format!("charts/{file}"))
     }
-}
-
-/// `path` relative to `base` when it lies below it, else as given.
-pub fn relative(path: &Path, base: &Path) -> String {
-    let shown: PathBuf = if base.as_os_str().is_empty() {
-        path.to_path_buf()
-    } else {
-        path.strip_prefix(base)
-            .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
-    };
-    shown.display().to_string()
 }
 
 /// Escapes text for HTML.
