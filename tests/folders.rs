@@ -65,13 +65,6 @@ fn a_folder_of_the_wrong_kind_says_what_it_is() {
     let (run, sweep, cmp) = three_kinds(tmp.path());
     let out = s(&tmp.path().join("never"));
 
-    let r = rofrsim(["report", &s(&sweep)]);
-    refused(
-        &r,
-        &sweep,
-        "is a sweep folder",
-        "report draws run folders (from `rofrsim run`) and compare folders",
-    );
     for (folder, is) in [(&sweep, "is a sweep folder"), (&cmp, "is a compare folder")] {
         let r = rofrsim(["sensitivity", &s(folder)]);
         refused(&r, folder, is, "sensitivity reads run folders");
@@ -119,6 +112,12 @@ fn a_folder_of_the_wrong_kind_says_what_it_is() {
     );
     assert!(r.stderr.starts_with("error: .: this is"), "{}", r.dump());
 
+    // A sweep is reported on its own, never mixed with other folders.
+    let r = rofrsim(["report", &s(&sweep), &s(&run), "--out", &out]);
+    assert_eq!(r.code, Some(2), "{}", r.dump());
+    assert!(r.stderr.contains("is a sweep folder"), "{}", r.dump());
+    assert!(!Path::new(&out).exists(), "nothing is written");
+
     // A folder that is no output of rofrsim at all.
     let r = rofrsim(["report", "tests/fixtures"]);
     assert_eq!(r.code, Some(2), "{}", r.dump());
@@ -133,6 +132,7 @@ fn a_folder_of_the_wrong_kind_says_what_it_is() {
         vec!["sensitivity".to_string(), s(&run)],
         vec!["report".to_string(), s(&run)],
         vec!["report".to_string(), s(&cmp)],
+        vec!["report".to_string(), s(&sweep)],
     ] {
         let r = rofrsim(&args);
         assert_eq!(r.code, Some(0), "{}", r.dump());

@@ -575,17 +575,23 @@ fn compare_folder_report_overlays_runs_and_shows_compare_csv() {
     ] {
         assert!(html.contains(want), "report.html lacks {want}");
     }
-    // Each run also gets its own charts, in its own folder.
+    // Each run also gets its own charts, under the compare folder's
+    // charts/, never in the run's folder.
     for run in ["seed_terms", "baseline"] {
         assert!(
-            cmp.join("runs")
+            cmp.join("charts")
                 .join(run)
-                .join("charts/fan_demand_capacity.svg")
+                .join("fan_demand_capacity.svg")
                 .is_file()
         );
+        assert!(!cmp.join("runs").join(run).join("charts").exists());
+        assert!(html.contains(&format!("charts/{run}/fan_demand_capacity.svg")));
     }
     for entry in fs::read_dir(cmp.join("charts")).expect("charts/") {
         let p = entry.expect("entry").path();
+        if p.is_dir() {
+            continue;
+        }
         let text = fs::read_to_string(&p).expect("svg");
         assert_eq!(
             well_formed_xml(&text).as_deref(),
@@ -646,23 +652,33 @@ fn several_run_folders_without_compare_csv() {
         b.to_str().expect("utf-8"),
         "--quiet",
     ]);
-    let html_path = tmp.path().join("both.html");
-    ok(&[
+    let out = tmp.path().join("both");
+    let res = ok(&[
         "report",
         a.to_str().expect("utf-8"),
         b.to_str().expect("utf-8"),
         "--out",
-        html_path.to_str().expect("utf-8"),
+        out.to_str().expect("utf-8"),
     ]);
-    let html = fs::read_to_string(&html_path).expect("html");
+    assert!(res.stdout.contains("both/report.html"), "{}", res.stdout);
+    let html = fs::read_to_string(out.join("report.html")).expect("html");
     assert!(html.contains("unpaired summaries"));
     assert!(html.contains("charts/compare_cdf_unmet_share.svg"));
+    assert!(out.join("charts/compare_cdf_unmet_share.svg").is_file());
     assert!(
-        tmp.path()
-            .join("charts/compare_cdf_unmet_share.svg")
+        out.join("charts/early_agi/ip_expiry_histogram.svg")
             .is_file()
     );
-    assert!(b.join("charts/ip_expiry_histogram.svg").is_file());
+    assert!(
+        !b.join("charts").exists(),
+        "nothing written into a run folder"
+    );
+    // The same seed and trial count: paired as compare pairs run folders,
+    // so the per-trial differences are drawn.
+    assert!(
+        out.join("charts/compare_diff_microsoft_value_npv_usd_bn.svg")
+            .is_file()
+    );
 }
 
 #[test]
@@ -741,7 +757,7 @@ fn missing_or_malformed_csv_is_a_clear_error_with_exit_2() {
 
 #[test]
 fn axis_labels_read_as_numbers_and_years() {
-    assert_eq!(num(1234.0), "1234");
+    assert_eq!(num(1234.0), "1,234");
     assert_eq!(num(12345.0), "12,345");
     assert_eq!(num(1_234_567.0), "1,234,567");
     assert_eq!(num(149.24), "149");
@@ -753,4 +769,565 @@ fn axis_labels_read_as_numbers_and_years() {
     assert_eq!(year_label(2030.0), "2030");
     assert_eq!(year_label(2030.5), "2030-07");
     assert_eq!(year_label(2030.0 + 11.0 / 12.0), "2030-12");
+}
+
+// ---------------------------------------------------------------------------
+// Where reports go, chart counts per folder kind, sweeps, targets, what-ifs
+// ---------------------------------------------------------------------------
+
+/// rofrsim run from `dir` (so a default `output/` lands there).
+fn ok_in(dir: &Path, args: &[&str]) -> Out {
+    let out = Command::new(env!("CARGO_BIN_EXE_rofrsim"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run rofrsim");
+    let out = Out {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert_eq!(
+        out.code,
+        Some(0),
+        "rofrsim {}\nstdout: {}\nstderr: {}",
+        args.join(" "),
+        out.stdout,
+        out.stderr
+    );
+    out
+}
+
+/// Every file under `dir` with the SHA-256 of its bytes.
+fn hashes(dir: &Path) -> BTreeMap<PathBuf, String> {
+    fn walk(dir: &Path, out: &mut BTreeMap<PathBuf, String>) {
+        for e in fs::read_dir(dir).expect("list").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                let bytes = fs::read(&p).expect("read");
+                out.insert(p, rofrsim::folder::manifest::sha256_hex(&bytes));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, &mut out);
+    out
+}
+
+/// The chart count `report` printed: "report written to … (N charts)".
+fn printed_count(stdout: &str) -> usize {
+    let open = stdout.rfind('(').expect("a count");
+    stdout[open + 1..]
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {stdout}"))
+}
+
+/// The .svg files under `dir`.
+fn svgs(dir: &Path) -> Vec<PathBuf> {
+    hashes(dir)
+        .into_keys()
+        .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+        .collect()
+}
+
+/// A run of `scenario` with two targets into `dir/name`.
+fn run_with_targets(dir: &Path, scenario: &str, name: &str, trials: u32) -> (PathBuf, Out) {
+    let out = dir.join(name);
+    let res = ok(&[
+        "run",
+        scenario,
+        "--trials",
+        &trials.to_string(),
+        "--out",
+        out.to_str().expect("utf-8"),
+        "--target",
+        "unmet_share<=0.1",
+        "--target",
+        "microsoft_value_npv_usd_bn>=100",
+    ]);
+    (out, res)
+}
+
+#[test]
+fn a_report_of_several_folders_writes_nothing_into_them() {
+    let tmp = tempdir();
+    let (a, _) = run_with_targets(tmp.path(), "scenarios/baseline.toml", "base", 200);
+    let (b, _) = run_with_targets(tmp.path(), "scenarios/seed_terms.toml", "seed", 200);
+    let cmp = tmp.path().join("cmp");
+    ok(&[
+        "compare",
+        "scenarios/baseline.toml",
+        "--what-if",
+        "cap2x: terms.revenue_share.cap_usd_bn*=2",
+        "--trials",
+        "200",
+        "--out",
+        cmp.to_str().expect("utf-8"),
+        "--quiet",
+    ]);
+    let before: Vec<_> = [&a, &b, &cmp.join("runs")]
+        .iter()
+        .map(|d| hashes(d))
+        .collect();
+    let work = tmp.path().join("work");
+    fs::create_dir_all(&work).expect("mkdir");
+    let inputs = [
+        a.to_str().expect("utf-8"),
+        b.to_str().expect("utf-8"),
+        cmp.to_str().expect("utf-8"),
+    ];
+    let mut args = vec!["report"];
+    args.extend(inputs);
+    let res = ok_in(&work, &args);
+    // The default: a new folder named after the inputs.
+    let dir = work.join("output/report-base-vs-seed-vs-cmp");
+    assert!(
+        res.stdout
+            .contains("output/report-base-vs-seed-vs-cmp/report.html"),
+        "{}",
+        res.stdout
+    );
+    let written = svgs(&dir);
+    assert_eq!(printed_count(&res.stdout), written.len());
+    assert!(written.len() > 40, "{} charts", written.len());
+    // Every input folder byte for byte as it was: nothing changed, nothing added.
+    let after: Vec<_> = [&a, &b, &cmp.join("runs")]
+        .iter()
+        .map(|d| hashes(d))
+        .collect();
+    assert_eq!(before, after);
+    // Again: refused without --force, replaced with it.
+    let out = Command::new(env!("CARGO_BIN_EXE_rofrsim"))
+        .args(&args)
+        .current_dir(&work)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("already exists") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    args.push("--force");
+    ok_in(&work, &args);
+    // --out inside a folder it reads is refused, and writes nothing there.
+    let inside = a.join("report");
+    let out = rofrsim(&[
+        "report",
+        inputs[0],
+        inputs[1],
+        "--out",
+        inside.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("never writes into the folders"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(hashes(&a), before[0]);
+    // A run folder alone holds its own report.
+    let res = ok(&["report", inputs[0]]);
+    assert!(a.join("report.html").is_file() && a.join("charts/targets.svg").is_file());
+    assert_eq!(printed_count(&res.stdout), svgs(&a.join("charts")).len());
+}
+
+#[test]
+fn chart_counts_per_folder_kind() {
+    let tmp = tempdir();
+    // A run with two targets: 18 charts of the baseline (6 providers'
+    // spend distributions among them, and 3 tornados: the IP expiry does
+    // not vary), and the targets.
+    let (run, _) = run_with_targets(tmp.path(), "scenarios/baseline.toml", "run", 300);
+    let res = ok(&["report", run.to_str().expect("utf-8")]);
+    assert_eq!(printed_count(&res.stdout), 19);
+    assert_eq!(svgs(&run.join("charts")).len(), 19);
+
+    // A compare folder of two scenario files: the comparison's 17 (the
+    // intervals, 4 histograms of differences, 7 overlaid CDFs, 4 fans
+    // side by side, IP rights active), and each run's own: 18 and 19
+    // (seed_terms has AGI, so its IP expiry varies and has a tornado).
+    let cmp = tmp.path().join("cmp");
+    let cmp_s = cmp.to_str().expect("utf-8");
+    ok(&[
+        "compare",
+        "scenarios/seed_terms.toml",
+        "scenarios/baseline.toml",
+        "--trials",
+        "300",
+        "--out",
+        cmp_s,
+        "--quiet",
+    ]);
+    let res = ok(&["report", cmp_s]);
+    assert_eq!(printed_count(&res.stdout), 17 + 19 + 18, "{}", res.stdout);
+    assert_eq!(svgs(&cmp.join("charts")).len(), 17 + 19 + 18);
+    let top: Vec<String> = fs::read_dir(cmp.join("charts"))
+        .expect("charts/")
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(top.len(), 17, "{top:?}");
+    for want in [
+        "compare_diff_intervals.svg",
+        "compare_diff_microsoft_value_npv_usd_bn.svg",
+        "compare_diff_unmet_share.svg",
+        "compare_diff_azure_share_end.svg",
+        "compare_diff_ip_expiry_year.svg",
+    ] {
+        assert!(top.iter().any(|t| t == want), "no {want} in {top:?}");
+    }
+
+    // A compare folder of run folders (compare keeps no copy of them):
+    // the intervals from compare.csv, and the page says why the rest is
+    // not drawn.
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for (scenario, dir) in [
+        ("scenarios/baseline.toml", &a),
+        ("scenarios/oct2025_terms.toml", &b),
+    ] {
+        ok(&[
+            "run",
+            scenario,
+            "--trials",
+            "200",
+            "--out",
+            dir.to_str().expect("utf-8"),
+            "--quiet",
+        ]);
+    }
+    let cf = tmp.path().join("cf");
+    let cf_s = cf.to_str().expect("utf-8");
+    ok(&[
+        "compare",
+        a.to_str().expect("utf-8"),
+        b.to_str().expect("utf-8"),
+        "--out",
+        cf_s,
+        "--quiet",
+    ]);
+    let res = ok(&["report", cf_s]);
+    assert!(res.stdout.contains("(1 chart)"), "{}", res.stdout);
+    let html = fs::read_to_string(cf.join("report.html")).expect("html");
+    assert!(html.contains("rofrsim comparison: baseline vs oct2025_terms"));
+    assert!(html.contains("whose run folders are not in"), "no note");
+    // Given the run folders too, everything is drawn, in a folder of its own.
+    let both = tmp.path().join("both");
+    let res = ok(&[
+        "report",
+        cf_s,
+        a.to_str().expect("utf-8"),
+        b.to_str().expect("utf-8"),
+        "--out",
+        both.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(printed_count(&res.stdout), svgs(&both).len());
+    assert!(both.join("charts/compare_diff_intervals.svg").is_file());
+    assert!(
+        both.join("charts/compare_diff_microsoft_value_npv_usd_bn.svg")
+            .is_file()
+    );
+
+    // A sweep: the three headline outcomes and one chart per target.
+    let sweep = tmp.path().join("sweep");
+    let sweep_s = sweep.to_str().expect("utf-8");
+    ok(&[
+        "sweep",
+        "scenarios/baseline.toml",
+        "--vary",
+        "terms.revenue_share.rate=0.1,0.2",
+        "--target",
+        "unmet_share<=0.3",
+        "--trials",
+        "100",
+        "--out",
+        sweep_s,
+        "--quiet",
+    ]);
+    let res = ok(&["report", sweep_s]);
+    assert_eq!(printed_count(&res.stdout), 4, "{}", res.stdout);
+    assert_eq!(svgs(&sweep.join("charts")).len(), 4);
+}
+
+#[test]
+fn a_run_report_shows_each_target_with_its_wilson_interval() {
+    let tmp = tempdir();
+    let (run, res) = run_with_targets(tmp.path(), "scenarios/baseline.toml", "run", 400);
+    ok(&["report", run.to_str().expect("utf-8")]);
+    let html = fs::read_to_string(run.join("report.html")).expect("html");
+    // The terminal's line: P(unmet_share<=0.1)  39.4 %  [95 % CI 38.1 %, 40.8 %]  of 400 trials
+    for target in ["unmet_share<=0.1", "microsoft_value_npv_usd_bn>=100"] {
+        let line = res
+            .stdout
+            .lines()
+            .find(|l| l.contains(&format!("P({target})")))
+            .unwrap_or_else(|| panic!("no {target} in {}", res.stdout));
+        let numbers: Vec<&str> = line
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .filter(|t| t.contains('.') && t.len() > 1)
+            .collect();
+        let (p, lo, hi) = (
+            numbers[numbers.len() - 3],
+            numbers[numbers.len() - 2],
+            numbers[numbers.len() - 1],
+        );
+        // The report writes them to three significant digits, as the
+        // terminal does for shares between 10 % and 100 %.
+        for v in [p, lo, hi] {
+            assert!(
+                html.contains(&format!("{v} %")),
+                "report lacks {v} % of {line}"
+            );
+        }
+        assert!(
+            html.contains(&format!("[{lo} %, {hi} %]")),
+            "report lacks [{lo} %, {hi} %]"
+        );
+        assert!(html.contains(&format!(
+            "<code>{}</code>",
+            target.replace('<', "&lt;").replace('>', "&gt;")
+        )));
+    }
+    assert!(html.contains("Unmet share of demand ≤ 10 %"));
+    assert!(html.contains("Microsoft NPV ≥ US$ 100 bn"));
+    // The chart's numbers are the summary.csv rows'.
+    let report = rofrsim::report::build(std::slice::from_ref(&run)).expect("build");
+    let charts: Vec<Chart> = report.runs[0]
+        .sections
+        .iter()
+        .flat_map(|s| s.charts.clone())
+        .collect();
+    let c = chart(&charts, "targets.svg");
+    let mut r = csv::Reader::from_path(run.join("summary.csv")).expect("summary.csv");
+    for rec in r.records() {
+        let rec = rec.expect("row");
+        if let Some(t) = rec[0].strip_prefix("target:") {
+            let s = c.series(t).expect("a bar per target");
+            let mean: f64 = rec[2].parse().expect("mean");
+            let n: f64 = rec[1].parse().expect("n");
+            assert_eq!(s.points[0], (mean, n));
+            let (lo, hi) = s.points[1];
+            assert!(lo < mean && mean < hi);
+        }
+    }
+}
+
+#[test]
+fn a_sweep_report_draws_each_outcome_against_the_first_key() {
+    let tmp = tempdir();
+    let sweep = tmp.path().join("sweep");
+    let sweep_s = sweep.to_str().expect("utf-8");
+    ok(&[
+        "sweep",
+        "scenarios/baseline.toml",
+        "--vary",
+        "terms.revenue_share.rate=0.1,0.2,0.3",
+        "--vary",
+        "allocation.policy=cheapest_first,pro_rata",
+        "--vary",
+        "terms.rofr.0.until=\"2025-10\",\"never\"",
+        "--target",
+        "unmet_share<=0.3",
+        "--trials",
+        "60",
+        "--out",
+        sweep_s,
+        "--quiet",
+    ]);
+    let res = ok(&["report", sweep_s]);
+    assert!(res.stdout.contains("(4 charts)"), "{}", res.stdout);
+    let html = fs::read_to_string(sweep.join("report.html")).expect("html");
+    assert!(html.contains("rofrsim sweep: baseline"));
+    assert!(
+        html.contains("held at their first value"),
+        "the third key is named"
+    );
+    for f in [
+        "sweep_microsoft_value_npv_usd_bn.svg",
+        "sweep_unmet_share.svg",
+        "sweep_azure_share_end.svg",
+        "sweep_target_1.svg",
+    ] {
+        let text = fs::read_to_string(sweep.join("charts").join(f)).expect("svg");
+        assert_eq!(well_formed_xml(&text).as_deref(), Ok("svg"), "{f}");
+        assert!(html.contains(&format!("charts/{f}")));
+    }
+    // The lines are sweep.csv's p50 at each rate, one per policy, with the
+    // ROFR's end at its first value.
+    let report = rofrsim::report::build(std::slice::from_ref(&sweep)).expect("build");
+    let s = report.sweep.expect("a sweep report");
+    let c = chart(&s.charts, "sweep_microsoft_value_npv_usd_bn.svg");
+    let mut r = csv::Reader::from_path(sweep.join("sweep.csv")).expect("sweep.csv");
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.expect("row")).collect();
+    for policy in ["cheapest_first", "pro_rata"] {
+        let want: Vec<(f64, f64)> = rows
+            .iter()
+            .filter(|x| {
+                &x[1] == policy && &x[2] == "\"2025-10\"" && &x[3] == "microsoft_value_npv_usd_bn"
+            })
+            .map(|x| (x[0].parse().expect("rate"), x[12].parse().expect("p50")))
+            .collect();
+        assert_eq!(want.len(), 3);
+        let name = format!("Allocation policy = {policy} p50");
+        assert_eq!(
+            c.series(&name)
+                .unwrap_or_else(|| panic!("no {name}"))
+                .points,
+            want
+        );
+    }
+    // The target: its probability and a Wilson interval around it.
+    let c = chart(&s.charts, "sweep_target_1.svg");
+    let p = &c
+        .series("Allocation policy = pro_rata p")
+        .expect("p")
+        .points;
+    let lo = &c
+        .series("Allocation policy = pro_rata ci low")
+        .expect("low")
+        .points;
+    let hi = &c
+        .series("Allocation policy = pro_rata ci high")
+        .expect("high")
+        .points;
+    for i in 0..3 {
+        assert!(lo[i].1 <= p[i].1 && p[i].1 <= hi[i].1 && hi[i].1 - lo[i].1 > 0.05);
+    }
+    // A second report replaces the first in place.
+    ok(&["report", sweep_s]);
+}
+
+#[test]
+fn a_what_if_compare_report_draws_per_trial_differences() {
+    let tmp = tempdir();
+    let cmp = tmp.path().join("wi");
+    let cmp_s = cmp.to_str().expect("utf-8");
+    // A label with a space: its run folder is runs/cap-2x/.
+    ok(&[
+        "compare",
+        "scenarios/baseline.toml",
+        "--what-if",
+        "cap 2x: terms.revenue_share.cap_usd_bn*=2",
+        "--trials",
+        "400",
+        "--out",
+        cmp_s,
+        "--quiet",
+    ]);
+    let before = hashes(&cmp.join("runs"));
+    let res = ok(&["report", cmp_s]);
+    assert_eq!(hashes(&cmp.join("runs")), before, "runs/ unchanged");
+    assert_eq!(printed_count(&res.stdout), svgs(&cmp.join("charts")).len());
+    assert!(cmp.join("charts/cap-2x/fan_demand_capacity.svg").is_file());
+    assert!(
+        cmp.join("charts/baseline/fan_demand_capacity.svg")
+            .is_file()
+    );
+    let html = fs::read_to_string(cmp.join("report.html")).expect("html");
+    assert!(html.contains("rofrsim comparison: baseline vs cap 2x"));
+
+    // The histogram of differences is of trials.csv's B − A, its mean and
+    // interval those of compare.csv.
+    let report = rofrsim::report::build(std::slice::from_ref(&cmp)).expect("build");
+    let all: Vec<Chart> = report
+        .comparison
+        .iter()
+        .flat_map(|s| s.charts.clone())
+        .collect();
+    let c = chart(&all, "compare_diff_microsoft_value_npv_usd_bn.svg");
+    let col = |run: &str| -> Vec<f64> {
+        trials_column(&cmp.join("runs").join(run), "microsoft_value_npv_usd_bn")
+            .iter()
+            .map(|s| s.parse().expect("number"))
+            .collect()
+    };
+    let d: Vec<f64> = col("baseline")
+        .iter()
+        .zip(col("cap-2x"))
+        .map(|(a, b)| b - a)
+        .collect();
+    let hist: f64 = c
+        .series("histogram cap 2x")
+        .expect("histogram")
+        .points
+        .iter()
+        .map(|p| p.1)
+        .sum();
+    let inside = d.iter().filter(|x| **x >= 0.0).count() as f64 / d.len() as f64;
+    assert!(hist > 0.98 && hist <= inside + 1e-9, "{hist}");
+    let mut r = csv::Reader::from_path(cmp.join("compare.csv")).expect("compare.csv");
+    let row = r
+        .records()
+        .map(|x| x.expect("row"))
+        .find(|x| &x[2] == "microsoft_value_npv_usd_bn")
+        .expect("row");
+    let mean = c.series("mean cap 2x").expect("mean").points[0].0;
+    let (lo, hi) = c.series("ci cap 2x").expect("ci").points[0];
+    for (got, cell) in [(mean, &row[8]), (lo, &row[9]), (hi, &row[10])] {
+        let want: f64 = cell.parse().expect("number");
+        assert!(
+            (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+            "{got} vs {want}"
+        );
+    }
+    assert!(mean > 0.0, "doubling the cap raises Microsoft's NPV");
+    // Outcomes the cap leaves alone in every trial are said, not drawn.
+    assert!(!cmp.join("charts/compare_diff_unmet_share.svg").exists());
+    assert!(html.contains("equals baseline in every trial"));
+
+    // Without a run's trials.csv the page says so, and draws the rest.
+    fs::remove_file(cmp.join("runs/cap-2x/trials.csv")).expect("rm");
+    let res = ok(&["report", cmp_s]);
+    let html = fs::read_to_string(cmp.join("report.html")).expect("html");
+    assert!(html.contains("which cap 2x does not have"), "no note");
+    assert!(printed_count(&res.stdout) > 20);
+}
+
+#[test]
+fn inputs_are_named_and_titles_read_as_english() {
+    let tmp = tempdir();
+    let dir = baseline_run(tmp.path(), 600);
+    let html = fs::read_to_string(dir.join("report.html")).expect("html");
+    let text = |svg: &str| -> String {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                t.split_once('>')
+                    .map(|(_, rest)| rest.split("</text>").next().unwrap_or("").to_string())
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let mut tranches = 0;
+    for f in [
+        "tornado_microsoft_value_npv_usd_bn.svg",
+        "tornado_unmet_share.svg",
+        "tornado_azure_share_end.svg",
+    ] {
+        let t = text(&fs::read_to_string(dir.join("charts").join(f)).expect("svg"));
+        assert!(
+            !t.contains("tranches."),
+            "{f} names an input by index:\n{t}"
+        );
+        assert!(
+            !t.contains("providers.") && !t.contains("terms.rofr."),
+            "{f}:\n{t}"
+        );
+        tranches += t.matches(" tranche online ").count();
+    }
+    assert!(tranches > 0, "no tranche among the tornados' inputs");
+    let t = text(
+        &fs::read_to_string(dir.join("charts/tornado_microsoft_value_npv_usd_bn.svg"))
+            .expect("svg"),
+    );
+    assert!(t.contains("What drives Microsoft&apos;s NPV"), "{t}");
+    assert!(!html.contains("Microsoft npv"));
+    // Per-provider panels share one scale.
+    let t = text(&fs::read_to_string(dir.join("charts/fan_placed_by_provider.svg")).expect("svg"));
+    assert!(t.contains("same scale in every panel"));
 }

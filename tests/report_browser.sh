@@ -2,10 +2,15 @@
 # Renders the HTML reports in a real browser (headless Chromium) and checks
 # that each page is not blank and logs no console error.
 #
-#   1. the report of scenarios/baseline.toml (`run --report`);
-#   2. the comparison of seed_terms vs baseline (`compare`, then `report`).
+#   1. the report of scenarios/baseline.toml with two targets (`run
+#      --report`);
+#   2. the comparison of seed_terms vs baseline (`compare`, then `report`);
+#   3. a what-if comparison (`compare scenarios/baseline.toml --what-if
+#      'cap2x: terms.revenue_share.cap_usd_bn*=2'`, then `report`);
+#   4. a sweep of two keys with a target (`sweep`, then `report`).
 #
-# For each: a full-window screenshot (kept in $REPORT_SHOTS, default
+# For each: every chart written is in the rendered page, a full-window
+# screenshot (kept in $REPORT_SHOTS, default
 # /tmp/rofrsim-report-shots), a pixel check of the PNG (Python stdlib only:
 # zlib + the PNG filters; enough distinct colours and non-white pixels), the
 # browser's console log (no console message at all: no "Uncaught", no
@@ -64,10 +69,18 @@ trap 'rm -rf "$work"' EXIT
 
 echo "browser: $("$browser" --version 2>/dev/null || echo "$browser")"
 
-"$bin" run scenarios/baseline.toml --trials 4000 --out "$work/base" --force --quiet --report >/dev/null
+"$bin" run scenarios/baseline.toml --trials 4000 --out "$work/base" --force --quiet --report \
+    --target 'unmet_share<=0.1' --target 'microsoft_value_npv_usd_bn>=100' >/dev/null
 "$bin" compare scenarios/seed_terms.toml scenarios/baseline.toml --trials 2000 \
     --out "$work/cmp" --force --quiet >/dev/null
 "$bin" report "$work/cmp" >/dev/null
+"$bin" compare scenarios/baseline.toml --what-if 'cap2x: terms.revenue_share.cap_usd_bn*=2' \
+    --trials 2000 --out "$work/whatif" --force --quiet >/dev/null
+"$bin" report "$work/whatif" >/dev/null
+"$bin" sweep scenarios/baseline.toml --vary 'terms.revenue_share.rate=0.1,0.2,0.3' \
+    --vary 'allocation.policy=cheapest_first,pro_rata' --target 'unmet_share<=0.3' \
+    --trials 1000 --out "$work/sweep" --force --quiet >/dev/null
+"$bin" report "$work/sweep" >/dev/null
 
 failed=0
 
@@ -122,8 +135,12 @@ check_page() {
         grep -E "Uncaught|:CONSOLE|Refused to|violates the following Content Security Policy" "$log" | head -20
         failed=1
     fi
-    if ! grep -q "<svg" "$work/$name.dom"; then
-        echo "FAIL [$name]: the rendered DOM holds no <svg>"
+    # Every chart the report wrote is on the page.
+    local files inline
+    files=$(find "$(dirname "$html")/charts" -name '*.svg' | wc -l)
+    inline=$(grep -o "<svg " "$work/$name.dom" | wc -l)
+    if [[ "$inline" -eq 0 || "$inline" -ne "$files" ]]; then
+        echo "FAIL [$name]: the rendered page holds $inline charts; the report wrote $files"
         failed=1
     fi
     if ! python3 - "$png" "$name" <<'PY'
@@ -189,6 +206,8 @@ PY
 
 check_page baseline "$work/base/report.html"
 check_page compare "$work/cmp/report.html"
+check_page whatif "$work/whatif/report.html"
+check_page sweep "$work/sweep/report.html"
 
 if [[ $failed -ne 0 ]]; then
     echo "report_browser: FAILED"

@@ -2,9 +2,10 @@
 # Writes every output of every command on the five shipped scenarios into
 # OUT — runs of 3,000 trials with --paths, targets and --report (one also
 # with --threads 1), sensitivity, compare of scenario files and of folders,
-# a report of a compare folder, a sweep, a --from-manifest rerun, validate,
-# and three refusals — with the parts that cannot repeat normalised (wall
-# time, the OUT path). Two builds then compare with `diff -r`:
+# reports of a compare folder, of a sweep and of several run folders, a
+# sweep, a --from-manifest rerun, validate, and two refusals — with the
+# parts that cannot repeat normalised (wall time, the OUT path). Two builds
+# then compare with `diff -r`:
 #
 #   tests/snapshot.sh OLD_BINARY /tmp/before
 #   tests/snapshot.sh target/release/rofrsim /tmp/after
@@ -43,7 +44,8 @@ run sweep sweep scenarios/baseline.toml --vary 'terms.revenue_share.rate=0.1,0.2
 run sensitivity-metric sensitivity "$OUT/run-baseline" --metric unmet_share --top 5
 run rerun run --from-manifest "$OUT/run-early_agi/manifest.json" --out "$OUT/rerun-early_agi" --quiet
 run refused-malformed validate tests/malformed/three_mistakes.toml
-run refused-report-of-sweep report "$OUT/sweep"
+run report-sweep report "$OUT/sweep"
+run report-folders report "$OUT/run-baseline" "$OUT/run-seed_terms" --out "$OUT/report-folders"
 run refused-trials-0 run scenarios/baseline.toml --trials 0
 find "$OUT" -type f \( -name '*.json' -o -name '*.html' -o -name '*.txt' \) -print0 |
     xargs -0 sed -i -E -e 's#"wall_time_seconds": *[0-9.e+-]+#"wall_time_seconds": W#' \

@@ -1,4 +1,4 @@
-//! `rofrsim report OUTDIR [OUTDIR…] [--out FILE.html]`: charts and a
+//! `rofrsim report OUTDIR [OUTDIR…] [--out DIR] [--force]`: charts and a
 //! one-page HTML report from output folders.
 
 use std::path::PathBuf;
@@ -10,15 +10,18 @@ use crate::report::{ReportOptions, report};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Output folders of `run` (several: compared, the first is the
-    /// baseline) or of `compare`.
+    /// baseline), of `compare` or of `sweep`.
     #[arg(required = true, num_args = 1.., value_name = "OUTDIR")]
     outdirs: Vec<PathBuf>,
-    /// The HTML file (default: OUTDIR/report.html; with several run
-    /// folders, report-compare.html in the first).
-    #[arg(long, value_name = "FILE.html")]
+    /// The report's folder: report.html and charts/ (default: OUTDIR
+    /// itself for one folder; output/report-A-vs-B… for several).
+    #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Replace the --out folder if it exists.
+    #[arg(long)]
+    force: bool,
     /// Write the workbook summary.xlsx (tables and native charts) into each
-    /// OUTDIR instead of the HTML report; takes sweep folders too.
+    /// OUTDIR instead of the HTML report.
     #[arg(long, conflicts_with = "out")]
     xlsx: bool,
 }
@@ -36,11 +39,13 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
     let written = report(&ReportOptions {
         inputs: args.outdirs,
         out: args.out,
+        force: args.force,
     })?;
+    let n = written.charts.len();
     let mut text = format!(
-        "report written to {} ({} charts)\n",
+        "report written to {} ({n} chart{})\n",
         written.html.display(),
-        written.charts.len()
+        if n == 1 { "" } else { "s" }
     );
     if !written.without_trials.is_empty() {
         let dirs: Vec<String> = written
@@ -49,7 +54,7 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
             .map(|d| d.display().to_string())
             .collect();
         text.push_str(&format!(
-            "  not drawn: the charts from trials.csv, which {} did not write (--trials-csv none; compare writes it with --keep-runs)\n",
+            "  not drawn: the charts from trials.csv, which {} does not have (--trials-csv none; compare keeps it with --keep-runs)\n",
             dirs.join(", ")
         ));
     }

@@ -108,6 +108,7 @@ pub(super) fn run(mut args: Args) -> Result<(), Ended> {
         Some(report(&ReportOptions {
             inputs: vec![opts.out.clone()],
             out: None,
+            force: false,
         })?)
     } else {
         None

@@ -241,7 +241,12 @@ impl RunManifest {
     /// `reader` is the command that wants a run folder. Never panics,
     /// whatever the text.
     pub fn parse(path: &Path, text: &str, reader: Reader) -> Result<RunManifest, Error> {
-        reader.check(folder_of(path), kind_of(path, text)?)?;
+        let kind = kind_of(path, text)?;
+        reader.check(folder_of(path), kind)?;
+        // `report` reads sweep folders too, but not as a run.
+        if kind != Kind::Run {
+            return Err(reader.refuse(folder_of(path), kind));
+        }
         serde_json::from_str(text)
             .map_err(|e| bad_file(path, format!("not a manifest of `rofrsim run`: {e}")))
     }
@@ -296,16 +301,16 @@ impl SweepManifest {
     /// Reads the manifest of sweep folder `dir`; a folder of another kind
     /// is refused with what it is.
     pub fn read(dir: &Path) -> Result<SweepManifest, Error> {
+        let kind = Kind::of(dir)?;
+        if kind != Kind::Sweep {
+            return Err(bad_file(
+                dir,
+                format!("this is {kind}, not a sweep folder (from `rofrsim sweep`)"),
+            ));
+        }
         let path = dir.join(FILE);
         let text = std::fs::read_to_string(&path)
             .map_err(|e| bad_file(&path, format!("cannot read it ({e})")))?;
-        let kind = kind_of(&path, &text)?;
-        if kind != Kind::Sweep {
-            return Err(bad_file(
-                &path,
-                format!("not a sweep's manifest: this is {kind}"),
-            ));
-        }
         serde_json::from_str(&text)
             .map_err(|e| bad_file(&path, format!("not a manifest of `rofrsim sweep`: {e}")))
     }

@@ -94,7 +94,7 @@ pub enum Reader {
     Compare,
     /// `rofrsim sensitivity`: a run folder.
     Sensitivity,
-    /// `rofrsim report`: run folders and compare folders.
+    /// `rofrsim report`: run, compare and sweep folders.
     Report,
     /// `rofrsim run --from-manifest`: a run's manifest.
     FromManifest,
@@ -105,9 +105,7 @@ pub enum Reader {
 impl Reader {
     /// Whether it reads folders of `kind`.
     pub fn takes(self, kind: Kind) -> bool {
-        kind == Kind::Run
-            || (self == Reader::Report && kind == Kind::Compare)
-            || self == Reader::Workbook
+        kind == Kind::Run || self == Reader::Report || self == Reader::Workbook
     }
 
     /// Refuses a folder `dir` of a kind it does not read, saying what the
@@ -116,6 +114,12 @@ impl Reader {
         if self.takes(kind) {
             return Ok(());
         }
+        Err(self.refuse(dir, kind))
+    }
+
+    /// The error refusing folder `dir` of `kind`: what it is, and what
+    /// the command reads.
+    pub fn refuse(self, dir: &Path, kind: Kind) -> Error {
         let (command, reads) = match self {
             Reader::Compare => (
                 "compare",
@@ -124,7 +128,7 @@ impl Reader {
             Reader::Sensitivity => ("sensitivity", "reads run folders (from `rofrsim run`)"),
             Reader::Report => (
                 "report",
-                "draws run folders (from `rofrsim run`) and compare folders (from `rofrsim compare`)",
+                "draws run folders (from `rofrsim run`), compare folders (from `rofrsim compare`) and sweep folders (from `rofrsim sweep`)",
             ),
             Reader::FromManifest => (
                 "run --from-manifest",
@@ -133,12 +137,12 @@ impl Reader {
             // It takes every kind, so this is never reached.
             Reader::Workbook => ("--xlsx", "reads run, compare and sweep folders"),
         };
-        Err(Error::WrongFolder {
+        Error::WrongFolder {
             dir: dir.to_path_buf(),
             found: format!("this is {kind}"),
             command: command.into(),
             expected: reads.into(),
-        })
+        }
     }
 }
 

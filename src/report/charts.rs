@@ -9,8 +9,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::RunData;
 use super::draw::{
     Axes, DResult, Fmt, INK, MEDIAN_WIDTH, SLIDE, Swatch, WIDE, axes, bold, colour, fan,
-    fan_legend, font, nice_step, num, padded, page, quantile, sorted, text_width,
+    fan_legend, fitted, font, nice_step, num, padded, page, quantile, sorted, text_width,
 };
+use super::labels::{display_name, outcome_phrase, percent, points, sig3};
 use crate::engine::ExpiryCause as Cause;
 use crate::folder::outcomes::{self, Unit};
 use crate::folder::timeseries::{self, Band};
@@ -48,24 +49,27 @@ impl Chart {
     }
 }
 
-fn series(name: impl Into<String>, points: Vec<(f64, f64)>) -> Series {
+pub(crate) fn series(name: impl Into<String>, points: Vec<(f64, f64)>) -> Series {
     Series {
         name: name.into(),
         points,
     }
 }
 
-fn failed(file: &str, e: &dyn std::error::Error) -> crate::error::Error {
+pub(crate) fn failed(file: &str, e: &dyn std::error::Error) -> crate::error::Error {
     crate::error::Error::Other(format!("report: drawing {file}: {e}"))
 }
 
 /// A readable name, unit and label format for an outcome column, from
-/// the table of outcomes.
+/// the table of outcomes (a provider by its name as a reader writes it).
 pub fn describe(metric: &str) -> (String, &'static str, Fmt) {
-    let Some((label, unit)) = outcomes::label(metric) else {
+    let Some((c, provider)) = outcomes::find(metric) else {
         return (metric.to_string(), "", Fmt::Num);
     };
-    let (unit, fmt) = match unit {
+    let label = c
+        .label
+        .replace("<provider>", &display_name(provider.unwrap_or("")));
+    let (unit, fmt) = match c.unit {
         Unit::UsdBn => ("US$ bn", Fmt::Num),
         Unit::GwYears => ("GW-years", Fmt::Num),
         Unit::Gw => ("GW", Fmt::Num),
@@ -80,7 +84,7 @@ pub fn describe(metric: &str) -> (String, &'static str, Fmt) {
 }
 
 /// "label (unit)" for an axis.
-fn axis_title(metric: &str) -> String {
+pub(crate) fn axis_title(metric: &str) -> String {
     let (label, unit, _) = describe(metric);
     if unit.is_empty() {
         label
@@ -89,14 +93,62 @@ fn axis_title(metric: &str) -> String {
     }
 }
 
-/// A value of `metric` as text, with its unit.
+/// A value of `metric` as the report writes it: three significant
+/// digits, with its unit ("US$ 157 bn", "28.2 %", "45.3 GW", "2033-01").
 pub fn value_text(metric: &str, v: f64) -> String {
     let (_, unit, fmt) = describe(metric);
     match fmt {
-        Fmt::Percent => Fmt::Percent.label(v),
+        Fmt::Percent => percent(v),
         Fmt::Year => Fmt::Year.label(v),
-        _ if unit == "US$ bn" => format!("US$ {} bn", num(v)),
-        _ => format!("{} {unit}", num(v)),
+        _ if unit == "US$ bn" => format!("US$ {} bn", sig3(v)),
+        // A count needs no unit word ("13.4 ROFR offers" reads from the label).
+        _ if unit.is_empty() || unit == "count" => sig3(v),
+        _ => format!("{} {unit}", sig3(v)),
+    }
+}
+
+/// A difference B − A of `metric`, signed, with its unit: a share's in
+/// percentage points ("-4.71 pp"), a year's in years.
+pub fn diff_text(metric: &str, d: f64) -> String {
+    let (_, unit, fmt) = describe(metric);
+    let sign = if d > 0.0 { "+" } else { "" };
+    match fmt {
+        Fmt::Percent => points(d),
+        Fmt::Year => format!("{sign}{} years", sig3(d)),
+        // The sign before the currency: "-US$ 188 bn".
+        _ if unit == "US$ bn" => format!(
+            "{}US$ {} bn",
+            if d > 0.0 {
+                "+"
+            } else if d < 0.0 {
+                "-"
+            } else {
+                ""
+            },
+            sig3(d.abs())
+        ),
+        _ if unit.is_empty() || unit == "count" => format!("{sign}{}", sig3(d)),
+        _ => format!("{sign}{} {unit}", sig3(d)),
+    }
+}
+
+/// A bound of an interval of differences, in the unit [`diff_text`]
+/// writes the difference in, without the unit: "-4.01" (pp), "212".
+pub fn diff_bound(metric: &str, v: f64) -> String {
+    match describe(metric).2 {
+        Fmt::Percent => sig3(v * 100.0),
+        _ => sig3(v),
+    }
+}
+
+/// The axis of a difference of `metric`: its title and label format.
+pub fn diff_axis(metric: &str) -> (String, Fmt) {
+    let (label, unit, fmt) = describe(metric);
+    match fmt {
+        Fmt::Percent => (format!("{label}, B − A (percentage points)"), Fmt::Points),
+        Fmt::Year => (format!("{label}, B − A (years)"), Fmt::Num),
+        _ if unit.is_empty() => (format!("{label}, B − A"), Fmt::Num),
+        _ => (format!("{label}, B − A ({unit})"), Fmt::Num),
     }
 }
 
@@ -295,7 +347,9 @@ pub fn unmet(run: &RunData) -> Result<Chart, crate::error::Error> {
     )
 }
 
-/// Placed GW by provider: one small fan per provider, each on its own scale.
+/// Placed GW by provider: one small fan per provider, all on one scale,
+/// so that the panels compare at a glance (a provider with little is
+/// drawn small, not blown up to fill its panel).
 pub fn placed(run: &RunData) -> Result<Chart, crate::error::Error> {
     let file = "fan_placed_by_provider.svg";
     let providers = &run.timeseries.providers;
@@ -304,10 +358,17 @@ pub fn placed(run: &RunData) -> Result<Chart, crate::error::Error> {
     let cols = n.div_ceil(rows);
     let c = colour(0);
     let title = "Compute placed by provider";
+    let hi = providers
+        .iter()
+        .flat_map(|p| run.timeseries.get(&timeseries::placed(p)).iter())
+        .map(|b| b.p95)
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    let y = padded(0.0, hi, 0.08);
     let svg = page(
         WIDE,
         title,
-        "GW of OpenAI demand placed on each provider per month, across trials (each panel has its own scale)",
+        "GW of OpenAI demand placed on each provider per month, across trials (same scale in every panel)",
         &fan_legend(c, ""),
         |root, plot| {
             for (i, area) in plot.split_evenly((rows, cols)).iter().enumerate() {
@@ -315,12 +376,11 @@ pub fn placed(run: &RunData) -> Result<Chart, crate::error::Error> {
                 let bands = run.timeseries.get(&timeseries::placed(p));
                 let (head, body) = area.split_vertically(30);
                 head.draw(&Text::new(
-                    p.clone(),
+                    display_name(p),
                     (70, 8),
                     bold(17.0),
                 ))?;
-                let hi = bands.iter().map(|b| b.p95).filter(|v| v.is_finite()).fold(0.0, f64::max);
-                let mut ax = Axes::new(months_range(bands), padded(0.0, hi, 0.08), "", "GW", Fmt::Year, Fmt::Num);
+                let mut ax = Axes::new(months_range(bands), y.clone(), "", "GW", Fmt::Year, Fmt::Num);
                 ax.x_labels = 6;
                 ax.y_label_room = 66;
                 let mut chart = axes(root, &body, &ax)?;
@@ -388,9 +448,9 @@ pub fn ip_expiry(run: &RunData) -> Result<Chart, crate::error::Error> {
         .fold(0.0, f64::max);
     let subtitle = format!(
         "Share of trials by the year the IP rights end: AGI {}, sunset {}, beyond the horizon {} (not drawn)",
-        Fmt::Percent.label(share(n_agi)),
-        Fmt::Percent.label(share(n_sunset)),
-        Fmt::Percent.label(share(n_beyond)),
+        percent(share(n_agi)),
+        percent(share(n_sunset)),
+        percent(share(n_beyond)),
     );
     let (ca, cs) = (colour(3), colour(0));
     let legend = vec![
@@ -505,7 +565,12 @@ pub fn ip_active(run: &RunData) -> Result<Chart, crate::error::Error> {
 
 /// Histogram bins over the p0.5–p99.5 range of sorted values:
 /// (edges start, width, share per bin, share outside the range).
-fn histogram(sorted: &[f64], total: usize, lo: f64, hi: f64) -> (f64, f64, Vec<f64>, f64) {
+pub(crate) fn histogram(
+    sorted: &[f64],
+    total: usize,
+    lo: f64,
+    hi: f64,
+) -> (f64, f64, Vec<f64>, f64) {
     let n = total.max(1) as f64;
     let width = nice_step((hi - lo) / 30.0);
     let start = (lo / width).floor() * width;
@@ -530,7 +595,7 @@ fn histogram(sorted: &[f64], total: usize, lo: f64, hi: f64) -> (f64, f64, Vec<f
 
 /// The p0.5–p99.5 range of sorted values (so a long tail does not squash
 /// the picture); None when there are none.
-fn raw_range(sorted: &[f64]) -> Option<(f64, f64)> {
+pub(crate) fn raw_range(sorted: &[f64]) -> Option<(f64, f64)> {
     if sorted.is_empty() {
         None
     } else {
@@ -540,7 +605,7 @@ fn raw_range(sorted: &[f64]) -> Option<(f64, f64)> {
 
 /// `lo..hi` widened when the values barely vary (a constant outcome, such
 /// as a fixed sunset date), by a step that suits the unit.
-fn widen(lo: f64, hi: f64, fmt: Fmt) -> (f64, f64) {
+pub(crate) fn widen(lo: f64, hi: f64, fmt: Fmt) -> (f64, f64) {
     if hi - lo > 1e-9 * hi.abs().max(1.0) {
         return (lo, hi);
     }
@@ -590,13 +655,13 @@ pub fn distribution(run: &RunData, metric: &str, file: &str) -> Result<Chart, cr
     let (start, width, shares, outside) = histogram(&values, raw.len(), lo, hi);
     let cdf = cdf_points(&values, raw.len(), lo, hi);
     let subtitle = format!(
-        "Median {}, 90 % of trials between {} and {}, mean {}{}",
+        "Median {}; 90 % of trials between {} and {}; mean {}{}",
         value_text(metric, stat("p50")),
-        fmt.label(stat("p5")),
+        value_text(metric, stat("p5")),
         value_text(metric, stat("p95")),
-        fmt.label(mean),
+        value_text(metric, mean),
         if outside > 0.0 {
-            format!("; {} of trials off the axis", Fmt::Percent.label(outside))
+            format!("; {} of trials off the axis", percent(outside))
         } else {
             String::new()
         }
@@ -758,7 +823,7 @@ pub fn spend_cdfs(run: &RunData) -> Result<Chart, crate::error::Error> {
         .iter()
         .map(|p| {
             (
-                p.clone(),
+                display_name(p),
                 run.trials
                     .get(&outcomes::for_provider(outcomes::SPEND, p))
                     .to_vec(),
@@ -812,7 +877,7 @@ pub fn tornado(run: &RunData, metric: &str) -> Result<Option<Chart>, crate::erro
         .summary
         .stat(metric, "mean")
         .unwrap_or_else(|| (rows[0].mean_low_decile + rows[0].mean_high_decile) / 2.0);
-    let (label, _, fmt) = describe(metric);
+    let (_, _, fmt) = describe(metric);
     let mut lo = centre;
     let mut hi = centre;
     for r in &rows {
@@ -820,7 +885,8 @@ pub fn tornado(run: &RunData, metric: &str) -> Result<Option<Chart>, crate::erro
         hi = hi.max(r.mean_low_decile).max(r.mean_high_decile);
     }
     let pad = ((hi - lo) * 0.06).max(1e-9);
-    let names: Vec<String> = rows.iter().map(|r| r.input.clone()).collect();
+    // Inputs by name (a tranche by its provider and online month).
+    let names: Vec<String> = rows.iter().map(|r| run.labels.label(&r.input)).collect();
     let room = names
         .iter()
         .map(|n| text_width(n, 14.0))
@@ -837,17 +903,12 @@ pub fn tornado(run: &RunData, metric: &str) -> Result<Option<Chart>, crate::erro
             Swatch::Fill(c_high, 0.85),
             "Input in its top 10 %".to_string(),
         ),
-        (Swatch::Line(INK, 2), format!("Mean {}", fmt.label(centre))),
+        (
+            Swatch::Line(INK, 2),
+            format!("Mean {}", value_text(metric, centre)),
+        ),
     ];
-    let title = format!(
-        "What drives {}",
-        label
-            .to_lowercase()
-            .replace("microsoft", "Microsoft")
-            .replace("azure", "Azure")
-            .replace("openai", "OpenAI")
-            .replace("ip ", "IP ")
-    );
+    let title = format!("What drives {}", outcome_phrase(metric));
     let n = rows.len();
     let svg = page(
         SLIDE,
@@ -871,10 +932,12 @@ pub fn tornado(run: &RunData, metric: &str) -> Result<Option<Chart>, crate::erro
                     c_high.mix(0.85).filled(),
                 )))?;
                 let (px, py) = chart.backend_coord(&(lo - pad, y + 0.5));
+                // A name longer than the room is set smaller.
+                let size = fitted(&names[i], 14.0, px - 16, 0.88);
                 root.draw(&Text::new(
-                    r.input.clone(),
+                    names[i].clone(),
                     (px - 8, py),
-                    font(14.0).pos(Pos::new(HPos::Right, VPos::Center)),
+                    font(size).pos(Pos::new(HPos::Right, VPos::Center)),
                 ))?;
             }
             chart.draw_series(std::iter::once(PathElement::new(
@@ -888,13 +951,8 @@ pub fn tornado(run: &RunData, metric: &str) -> Result<Option<Chart>, crate::erro
     Ok(Some(Chart {
         file,
         caption: format!(
-            "For each uncertain input, the mean {} over the trials where that input was in its bottom (blue) or top (orange) tenth; the longest bars are the inputs that matter most.",
-            label
-                .to_lowercase()
-                .replace("microsoft", "Microsoft")
-                .replace("azure", "Azure")
-                .replace("openai", "OpenAI")
-                .replace("ip ", "IP ")
+            "For each uncertain input, the mean of {} over the trials where that input was in its bottom (blue) or top (orange) tenth; the longest bars are the inputs that matter most.",
+            outcome_phrase(metric)
         ),
         title,
         source: format!(
@@ -1093,5 +1151,124 @@ pub fn compare_ip_active(runs: &[(String, &RunData)]) -> Result<Chart, crate::er
         source: "timeseries.csv of each run: ip_active (mean)".into(),
         svg,
         series: lines,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Targets (summary.csv)
+// ---------------------------------------------------------------------------
+
+/// Each `--target`'s probability as a bar with its 95 % Wilson interval.
+pub fn targets(rows: &[super::TargetRow]) -> Result<Chart, crate::error::Error> {
+    let file = "targets.svg";
+    let names: Vec<String> = rows.iter().map(super::TargetRow::describe).collect();
+    let room = names
+        .iter()
+        .map(|n| text_width(n, 14.0))
+        .max()
+        .unwrap_or(60)
+        .clamp(60, 420)
+        + 18;
+    let n = rows.len().max(1);
+    let title = "Probability of meeting each target";
+    let legend = vec![
+        (
+            Swatch::Fill(colour(0), 0.75),
+            "Share of trials that meet it".to_string(),
+        ),
+        (Swatch::Line(INK, 2), "95 % interval (Wilson)".to_string()),
+    ];
+    let svg = page(
+        SLIDE,
+        title,
+        "Share of trials that meet each --target, with its 95 % interval",
+        &legend,
+        |root, plot| {
+            let mut ax = Axes::new(
+                0.0..1.0,
+                0.0..n as f64,
+                "Probability (%)",
+                "",
+                Fmt::Percent,
+                Fmt::Hidden,
+            );
+            ax.y_label_room = u32::try_from(room).unwrap_or(420);
+            ax.x_labels = 11;
+            let mut chart = axes(root, plot, &ax)?;
+            for (i, r) in rows.iter().enumerate() {
+                let y = (n - 1 - i) as f64;
+                let (px, py) = chart.backend_coord(&(0.0, y + 0.5));
+                let size = fitted(&names[i], 14.0, px - 16, 0.88);
+                root.draw(&Text::new(
+                    names[i].clone(),
+                    (px - 8, py),
+                    font(size).pos(Pos::new(HPos::Right, VPos::Center)),
+                ))?;
+                let Some(p) = r.p else {
+                    root.draw(&Text::new(
+                        "no trial has a value".to_string(),
+                        (px + 8, py),
+                        font(14.0).pos(Pos::new(HPos::Left, VPos::Center)),
+                    ))?;
+                    continue;
+                };
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, y + 0.25), (p, y + 0.75)],
+                    colour(0).mix(0.75).filled(),
+                )))?;
+                if let Some((lo, hi)) = r.ci {
+                    for seg in [
+                        vec![(lo, y + 0.5), (hi, y + 0.5)],
+                        vec![(lo, y + 0.35), (lo, y + 0.65)],
+                        vec![(hi, y + 0.35), (hi, y + 0.65)],
+                    ] {
+                        chart.draw_series(std::iter::once(PathElement::new(
+                            seg,
+                            INK.stroke_width(2),
+                        )))?;
+                    }
+                }
+                let text = match r.ci {
+                    Some((lo, hi)) => format!("{}  [{}, {}]", percent(p), percent(lo), percent(hi)),
+                    None => percent(p),
+                };
+                let x_end = r.ci.map_or(p, |c| c.1);
+                let (tx, ty) = chart.backend_coord(&(x_end, y + 0.5));
+                let (right, _) = chart.backend_coord(&(1.0, y + 0.5));
+                // Beyond the interval, or inside the bar when there is no room.
+                if right - tx > text_width(&text, 14.0) + 12 {
+                    root.draw(&Text::new(
+                        text,
+                        (tx + 8, ty),
+                        bold(14.0).pos(Pos::new(HPos::Left, VPos::Center)),
+                    ))?;
+                } else {
+                    let (lx, _) = chart.backend_coord(&(0.0, y + 0.5));
+                    root.draw(&Text::new(
+                        text,
+                        (lx + 8, ty),
+                        bold(14.0)
+                            .color(&WHITE)
+                            .pos(Pos::new(HPos::Left, VPos::Center)),
+                    ))?;
+                }
+            }
+            Ok(())
+        },
+    )
+    .map_err(|e| failed(file, e.as_ref()))?;
+    Ok(Chart {
+        file: file.into(),
+        title: title.into(),
+        caption: "For each target given with --target, the share of trials that meet it, and the 95 % Wilson interval of that share (counting the trials where the outcome has a value).".into(),
+        source: "summary.csv: target:<target> (mean, n); manifest.json: targets".into(),
+        svg,
+        series: rows
+            .iter()
+            .map(|r| {
+                let (lo, hi) = r.ci.unwrap_or((f64::NAN, f64::NAN));
+                series(r.text.clone(), vec![(r.p.unwrap_or(f64::NAN), r.n as f64), (lo, hi)])
+            })
+            .collect(),
     })
 }

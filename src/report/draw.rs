@@ -60,6 +60,17 @@ pub fn text_width(text: &str, px: f64) -> i32 {
     (text.chars().count() as f64 * px * 0.58).ceil() as i32
 }
 
+/// The size, at most `px` and at least 60 % of it, at which `text` fits in
+/// `room` pixels by [`text_width`] (times `wider` for bold text).
+pub fn fitted(text: &str, px: f64, room: i32, wider: f64) -> f64 {
+    let w = f64::from(text_width(text, px)) * wider;
+    if w <= f64::from(room) {
+        px
+    } else {
+        (px * f64::from(room) / w).max(px * 0.6)
+    }
+}
+
 /// Plotters writes `font-size = size / 1.24`; this gives `px` in the SVG.
 fn size(px: f64) -> f64 {
     px * 1.24
@@ -97,13 +108,20 @@ pub fn page(
     {
         let root = SVGBackend::with_string(&mut svg, dims).into_drawing_area();
         root.fill(&WHITE)?;
+        // A long title or subtitle (a sweep's key can have a long name)
+        // is set smaller rather than run off the slide.
+        let room = i32::try_from(dims.0).unwrap_or(960) - 48;
         root.draw(&Text::new(
             title.to_string(),
             (24, 14),
-            bold(24.0).color(&BLACK),
+            bold(fitted(title, 24.0, room, 0.95)).color(&BLACK),
         ))?;
         if !subtitle.is_empty() {
-            root.draw(&Text::new(subtitle.to_string(), (24, 50), font(16.0)))?;
+            root.draw(&Text::new(
+                subtitle.to_string(),
+                (24, 50),
+                font(fitted(subtitle, 16.0, room, 0.88)),
+            ))?;
         }
         draw_legend(&root, legend, 24, 84)?;
         let (_, plot) = root.split_vertically(HEADER);
@@ -115,7 +133,16 @@ pub fn page(
 
 /// A legend row at (x, y), items left to right.
 pub fn draw_legend(root: &Area<'_>, items: &[(Swatch, String)], x: i32, y: i32) -> DResult<()> {
-    let px = 15.0;
+    // Many or long entries (a sweep's lines) are set smaller to stay on
+    // the slide.
+    let room = i32::try_from(root.dim_in_pixel().0).unwrap_or(960) - x - 8;
+    let fixed = 54 * i32::try_from(items.len()).unwrap_or(0);
+    let text: i32 = items.iter().map(|(_, l)| text_width(l, 15.0)).sum();
+    let px = if fixed + text > room && text > 0 {
+        (15.0 * f64::from(room - fixed) / f64::from(text)).clamp(10.0, 15.0)
+    } else {
+        15.0
+    };
     let mut x = x;
     for (swatch, label) in items {
         match *swatch {
@@ -151,6 +178,8 @@ pub enum Fmt {
     Num,
     /// A share 0..1 written as a percentage: "35%".
     Percent,
+    /// A difference of shares written in percentage points: "-4 pp".
+    Points,
     /// log10 of a number, written as the number (ticks drawn by [`axes`]).
     Log10,
     /// No labels (the caller writes its own, e.g. a tornado's inputs).
@@ -164,6 +193,7 @@ impl Fmt {
             Fmt::Year => year_label(v),
             Fmt::Num => num(v),
             Fmt::Percent => format!("{}%", num(v * 100.0)),
+            Fmt::Points => format!("{} pp", num(v * 100.0)),
             Fmt::Log10 => num(10f64.powf(v)),
             Fmt::Hidden => String::new(),
         }
@@ -182,8 +212,8 @@ pub fn year_label(v: f64) -> String {
     }
 }
 
-/// A number for a reader: thousands separated, at most 3 significant
-/// decimals, no trailing zeros.
+/// An axis label: thousands separated (years are never written with it:
+/// see [`year_label`]), at most 3 significant decimals, no trailing zeros.
 pub fn num(v: f64) -> String {
     if !v.is_finite() {
         return "–".into();
@@ -209,7 +239,7 @@ pub fn num(v: f64) -> String {
     };
     let mut grouped = String::new();
     for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 && int.len() > 4 {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -285,7 +315,11 @@ pub fn axes<'a, 'b>(root: &Area<'b>, area: &'a Area<'b>, ax: &Axes) -> DResult<C
         .y_desc(ax.y_desc.as_str())
         .x_label_formatter(&xf)
         .y_label_formatter(&yf)
-        .x_labels(ax.x_labels)
+        .x_labels(if ax.x_fmt == Fmt::Hidden {
+            0
+        } else {
+            ax.x_labels
+        })
         .y_labels(if log || ax.y_fmt == Fmt::Hidden { 0 } else { 7 })
         .max_light_lines(0)
         .bold_line_style(BLACK.mix(0.10))
@@ -464,4 +498,50 @@ pub fn padded(lo: f64, hi: f64, top_pad: f64) -> Range<f64> {
         (lo - lo.abs() * 0.1, lo + lo.abs() * 0.1)
     };
     lo..hi + (hi - lo) * top_pad
+}
+
+/// Labels `ticks` (x value, text) under the x axis of `chart`, whose y
+/// range starts at `y0`: for axes whose values are categories or a few
+/// given numbers (the axis itself is drawn with [`Fmt::Hidden`] labels).
+/// Labels that would overlap are thinned to every k-th.
+pub fn x_ticks(
+    root: &Area<'_>,
+    chart: &Ctx<'_, '_>,
+    y0: f64,
+    ticks: &[(f64, String)],
+) -> DResult<()> {
+    let px: Vec<i32> = ticks
+        .iter()
+        .map(|(x, _)| chart.backend_coord(&(*x, y0)).0)
+        .collect();
+    let widest = ticks
+        .iter()
+        .map(|(_, t)| text_width(t, 14.0))
+        .max()
+        .unwrap_or(0)
+        + 10;
+    let gap = px
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .min()
+        .unwrap_or(i32::MAX)
+        .max(1);
+    let every = usize::try_from((widest + gap - 1) / gap)
+        .unwrap_or(1)
+        .max(1);
+    for (i, ((x, text), p)) in ticks.iter().zip(&px).enumerate() {
+        let (_, py) = chart.backend_coord(&(*x, y0));
+        root.draw(&PathElement::new(
+            vec![(*p, py), (*p, py + 5)],
+            INK.mix(0.6),
+        ))?;
+        if i % every == 0 {
+            root.draw(&Text::new(
+                text.clone(),
+                (*p, py + 8),
+                font(14.0).pos(Pos::new(HPos::Center, VPos::Top)),
+            ))?;
+        }
+    }
+    Ok(())
 }

@@ -4,11 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::RunData;
-use super::charts::{Chart, describe, value_text};
-use super::draw::{Fmt, num};
+use super::charts::{Chart, describe, diff_bound, diff_text, value_text};
+use super::labels::{in_sentence, percent, points, sig3};
+use super::sweep::{SweepReport, keys_text, value_label};
 use super::{Report, Section};
 use crate::engine::ExpiryCause;
 use crate::folder::compare::CompareTable;
@@ -33,17 +34,6 @@ impl Locations {
             .cloned()
             .unwrap_or_else(|| format!("charts/{file}"))
     }
-}
-
-/// `path` relative to `base` when it lies below it, else as given.
-pub fn relative(path: &Path, base: &Path) -> String {
-    let shown: PathBuf = if base.as_os_str().is_empty() {
-        path.to_path_buf()
-    } else {
-        path.strip_prefix(base)
-            .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
-    };
-    shown.display().to_string()
 }
 
 /// Escapes text for HTML.
@@ -87,10 +77,39 @@ figcaption .src { color: #555; font-size: 13px; }
 .note { font-size: 13px; color: #555; }
 "#;
 
+/// The document's head and the page's title.
+fn head(h: &mut String, title: &str) {
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+<link rel=\"icon\" href=\"data:,\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n",
+        esc(title),
+        esc(title)
+    );
+}
+
+/// The end of the page.
+fn foot(h: &mut String, version: &str) {
+    let _ = write!(
+        h,
+        "<p class=\"note\">Drawn by rofrsim {} from the CSV files named under each chart; every chart is also a standalone SVG at the path shown.</p>\n</main>\n</body>\n</html>\n",
+        esc(version)
+    );
+}
+
 /// The whole HTML document.
 pub fn page(report: &Report, locations: &Locations) -> String {
     let mut h = String::new();
-    let names: Vec<&str> = report.runs.iter().map(|r| r.label.as_str()).collect();
+    let mut names: Vec<&str> = report.runs.iter().map(|r| r.label.as_str()).collect();
+    if let Some((_, t)) = &report.compare_table
+        && names.len() < 2
+    {
+        // The runs compared, as compare.csv names them, when their
+        // folders are not at hand.
+        names = t.labels();
+    }
     let title = if names.is_empty() {
         "rofrsim comparison".to_string()
     } else if names.len() == 1 {
@@ -98,15 +117,7 @@ pub fn page(report: &Report, locations: &Locations) -> String {
     } else {
         format!("rofrsim comparison: {}", names.join(" vs "))
     };
-    let _ = write!(
-        h,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-<link rel=\"icon\" href=\"data:,\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n",
-        esc(&title),
-        esc(&title)
-    );
+    head(&mut h, &title);
     let mut figure = 0usize;
     // Contents
     h.push_str("<nav>");
@@ -137,6 +148,9 @@ pub fn page(report: &Report, locations: &Locations) -> String {
             "<p class=\"desc\">Baseline <b>{}</b>; every other scenario is compared with it.</p>",
             esc(names.first().copied().unwrap_or("A"))
         );
+        for note in &report.notes {
+            let _ = writeln!(h, "<p class=\"note\">{}</p>", esc(note));
+        }
         match &report.compare_table {
             Some((path, table)) => compare_table(&mut h, path, table),
             None => summary_table(&mut h, report),
@@ -167,11 +181,7 @@ pub fn page(report: &Report, locations: &Locations) -> String {
         .first()
         .map(|r| r.data.manifest.rofrsim_version.clone())
         .unwrap_or_default();
-    let _ = write!(
-        h,
-        "<p class=\"note\">Drawn by rofrsim {} from the CSV files named under each chart; every chart is also a standalone SVG at the path shown.</p>\n</main>\n</body>\n</html>\n",
-        esc(&version)
-    );
+    foot(&mut h, &version);
     h
 }
 
@@ -191,7 +201,7 @@ fn run_header(h: &mut String, label: &str, run: &RunData, several: bool) {
     };
     fact("Scenario", esc(&m.scenario.name));
     fact("Seed", m.seed.to_string());
-    fact("Trials", num(m.trials as f64));
+    fact("Trials", thousands(m.trials));
     if let (Some(start), Some(end)) = (m.start, m.end) {
         fact("Horizon", format!("{start} to {end}"));
     }
@@ -250,13 +260,55 @@ fn run_header(h: &mut String, label: &str, run: &RunData, several: bool) {
                 h,
                 "<tr><td class=\"l\">{}</td><td>{}</td><td></td><td></td><td></td></tr>",
                 esc(&label),
-                Fmt::Percent.label(v)
+                percent(v)
             );
         }
     }
     h.push_str(
         "</table>\n<p class=\"note\">Data: <code>summary.csv</code> (mean, p5, p50, p95).</p>\n",
     );
+    targets_table(h, run);
+}
+
+/// Each `--target` with its probability and 95 % Wilson interval.
+fn targets_table(h: &mut String, run: &RunData) {
+    let rows = run.targets();
+    if rows.is_empty() {
+        return;
+    }
+    h.push_str("<h3>Targets</h3>\n<table>\n<tr><th class=\"l\">Target</th><th class=\"l\">As given</th><th>Probability</th><th>95 % interval</th><th>Trials</th></tr>\n");
+    for r in &rows {
+        let (p, ci) = match (r.p, r.ci) {
+            (Some(p), Some((lo, hi))) => {
+                (percent(p), format!("[{}, {}]", percent(lo), percent(hi)))
+            }
+            (Some(p), None) => (percent(p), String::new()),
+            _ => ("no trial has a value".to_string(), String::new()),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td class=\"l\">{}</td><td class=\"l\"><code>{}</code></td><td>{}</td><td class=\"nw\">{}</td><td>{}</td></tr>",
+            esc(&r.describe()),
+            esc(&r.text),
+            esc(&p),
+            esc(&ci),
+            thousands(r.n as u64)
+        );
+    }
+    h.push_str("</table>\n<p class=\"note\">Data: <code>summary.csv</code> (the <code>target:</code> rows: mean, n). The interval is the 95 % Wilson score interval of a share of n trials.</p>\n");
+}
+
+/// A whole number with thousands separators: 100000 → "100,000".
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Whether a section has anything to show: charts, or why some are not
@@ -309,24 +361,20 @@ fn chart(h: &mut String, c: &Chart, path: &str, n: usize) {
 }
 
 /// `compare.csv` as a table, significant differences first, largest
-/// effect first (the order `rofrsim compare` prints).
+/// effect first (the order `rofrsim compare` prints), every value with its
+/// unit to three significant digits.
 fn compare_table(h: &mut String, path: &Path, t: &CompareTable) {
     let mut rows: Vec<&Vec<String>> = t.rows.iter().collect();
     let effect = |r: &Vec<String>| t.cell(r, "effect_size").parse::<f64>().unwrap_or(0.0);
     let sig = |r: &Vec<String>| t.cell(r, "significant") == "true";
     rows.sort_by(|a, b| sig(b).cmp(&sig(a)).then(effect(b).total_cmp(&effect(a))));
-    h.push_str("<table>\n<tr><th class=\"l\">A</th><th class=\"l\">B</th><th class=\"l\">Outcome</th><th class=\"l\">Unit</th><th>Mean A</th><th>Mean B</th><th>B − A [95 % CI]</th><th>P(B&gt;A)</th><th>Effect size</th><th>Paired</th></tr>\n");
-    let f = |r: &Vec<String>, c: &str| {
-        t.cell(r, c)
-            .parse::<f64>()
-            .map_or_else(|_| t.cell(r, c).to_string(), num)
-    };
+    h.push_str("<table>\n<tr><th class=\"l\">A</th><th class=\"l\">B</th><th class=\"l\">Outcome</th><th>Mean A</th><th>Mean B</th><th>B − A [95 % CI]</th><th>P(B&gt;A)</th><th>Effect size</th><th>Paired</th></tr>\n");
+    let number =
+        |r: &Vec<String>, c: &str| t.cell(r, c).parse::<f64>().ok().filter(|v| v.is_finite());
     for r in rows {
         let metric = t.cell(r, "metric");
-        let label = match metric
-            .split_once('=')
-            .map(|(_, c)| (c, ExpiryCause::parse(c)))
-        {
+        let cause = metric.split_once('=').map(|(_, c)| c);
+        let label = match cause.map(|c| (c, ExpiryCause::parse(c))) {
             Some((_, Some(ExpiryCause::BeyondHorizon))) => {
                 "Share of trials with IP rights beyond the horizon".to_string()
             }
@@ -336,34 +384,43 @@ fn compare_table(h: &mut String, path: &Path, t: &CompareTable) {
             Some((cause, _)) => format!("Share of trials with IP rights ended by {cause}"),
             None => describe(metric).0,
         };
-        let unit = match metric.split_once('=') {
-            Some(_) => "share",
-            None => match describe(metric).1 {
-                "%" | "% of GW-years" => "share",
-                u => u,
-            },
+        // A cause's share is a share whatever the metric's table says.
+        let value = |v: Option<f64>| match v {
+            None => "–".to_string(),
+            Some(v) if cause.is_some() => percent(v),
+            Some(v) => value_text(metric, v),
+        };
+        let diff = |v: Option<f64>| match v {
+            None => "–".to_string(),
+            Some(v) if cause.is_some() => points(v),
+            Some(v) => diff_text(metric, v),
+        };
+        // The interval's bounds in the difference's unit, written once.
+        let bound = |v: Option<f64>| match v {
+            None => "–".to_string(),
+            Some(v) if cause.is_some() => sig3(v * 100.0),
+            Some(v) => diff_bound(metric, v),
         };
         let _ = writeln!(
             h,
-            "<tr{}><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l nw\">{}</td><td>{}</td><td>{}</td><td class=\"nw\">{} [{}, {}]</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr{}><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"nw\">{}</td><td class=\"nw\">{}</td><td class=\"nw\">{} [{}, {}]</td><td class=\"nw\">{}</td><td>{}</td><td>{}</td></tr>",
             if sig(r) { " class=\"sig\"" } else { "" },
             esc(t.cell(r, "scenario_a")),
             esc(t.cell(r, "scenario_b")),
             esc(&label),
-            esc(unit),
-            esc(&f(r, "mean_a")),
-            esc(&f(r, "mean_b")),
-            esc(&f(r, "diff")),
-            esc(&f(r, "diff_ci_low")),
-            esc(&f(r, "diff_ci_high")),
-            esc(&f(r, "p_b_greater")),
-            esc(&f(r, "effect_size")),
+            esc(&value(number(r, "mean_a"))),
+            esc(&value(number(r, "mean_b"))),
+            esc(&diff(number(r, "diff"))),
+            esc(&bound(number(r, "diff_ci_low"))),
+            esc(&bound(number(r, "diff_ci_high"))),
+            esc(&number(r, "p_b_greater").map_or_else(|| "–".to_string(), percent)),
+            esc(&number(r, "effect_size").map_or_else(|| "–".to_string(), sig3)),
             esc(t.cell(r, "paired")),
         );
     }
     let _ = writeln!(
         h,
-        "</table>\n<p class=\"note\">Data: <code>{}</code>. Bold: the 95 % interval of B − A excludes 0. Values in the units of <code>trials.csv</code> (a share is 0–1).</p>",
+        "</table>\n<p class=\"note\">Data: <code>{}</code>. Bold: the 95 % interval of B − A excludes 0. Differences of shares are in percentage points (pp).</p>",
         esc(&path.display().to_string())
     );
 }
@@ -391,4 +448,141 @@ fn summary_table(h: &mut String, report: &Report) {
         h.push_str("</tr>\n");
     }
     h.push_str("</table>\n<p class=\"note\">Data: each run's <code>summary.csv</code>. These are unpaired summaries; <code>rofrsim compare</code> gives the differences with confidence intervals.</p>\n");
+}
+
+/// The page of a sweep folder: what was varied, the headline outcomes by
+/// combination, and one chart per outcome and target against the first
+/// varied key.
+pub fn sweep_page(s: &SweepReport, locations: &Locations) -> String {
+    let m = &s.manifest;
+    let name = Path::new(&m.scenario.path)
+        .file_stem()
+        .map_or_else(|| "sweep".to_string(), |n| n.to_string_lossy().into_owned());
+    let title = format!("rofrsim sweep: {name}");
+    let mut h = String::new();
+    head(&mut h, &title);
+    h.push_str("<nav><a href=\"#sweep\">Sweep</a><a href=\"#sweep-table\">By combination</a><a href=\"#sweep-charts\">Charts</a></nav>\n");
+    h.push_str("<section id=\"sweep\">\n<h2>Sweep</h2>\n<table class=\"facts\">\n");
+    let mut fact = |k: &str, v: String| {
+        let _ = writeln!(h, "<tr><th>{}</th><td>{v}</td></tr>", esc(k));
+    };
+    fact(
+        "Scenario",
+        format!("<code>{}</code>", esc(&m.scenario.path)),
+    );
+    if !m.scenario.overrides.is_empty() {
+        fact(
+            "Overrides (every combination)",
+            m.scenario
+                .overrides
+                .iter()
+                .map(|o| format!("<code>{}</code>", esc(o)))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
+    }
+    fact("Seed", m.seed.to_string());
+    fact("Trials per combination", thousands(m.trials));
+    fact("Combinations", thousands(m.combinations as u64));
+    for (path, values) in keys_text(&m.vary) {
+        fact(
+            &format!("Varied: {}", s.key_label(&path)),
+            format!("<code>{}</code> = {}", esc(&path), esc(&values)),
+        );
+    }
+    fact(
+        "Folder",
+        format!("<code>{}</code>", esc(&s.dir.display().to_string())),
+    );
+    h.push_str("</table>\n");
+    if let Some(note) = s.fixed_note() {
+        let _ = writeln!(h, "<p class=\"note\">Charts: {}</p>", esc(&note));
+    }
+    h.push_str("</section>\n");
+
+    // The headline outcomes by combination, as the terminal prints them.
+    const SHOWN: usize = 100;
+    h.push_str(
+        "<section id=\"sweep-table\">\n<h3>Headline outcomes by combination</h3>\n<table>\n<tr>",
+    );
+    for v in &m.vary {
+        let _ = write!(h, "<th class=\"l\">{}</th>", esc(&s.key_label(&v.path)));
+    }
+    let targets: Vec<&str> = s
+        .table
+        .metrics()
+        .into_iter()
+        .filter(|t| t.starts_with("target:"))
+        .collect();
+    let _ = write!(
+        h,
+        "<th>{}: mean (p5–p95)</th><th>{}: mean</th><th>{}: mean</th>",
+        esc(&describe(MICROSOFT_VALUE_NPV).0),
+        esc(&describe(UNMET_SHARE).0),
+        esc(&describe(AZURE_SHARE_END).0)
+    );
+    for t in &targets {
+        let row = super::TargetRow::new(t.trim_start_matches("target:"), None, None);
+        let _ = write!(h, "<th>P({})</th>", esc(&row.describe()));
+    }
+    h.push_str("</tr>\n");
+    let mut combos: Vec<Vec<&str>> = Vec::new();
+    for r in &s.table.rows {
+        let v: Vec<&str> = r.values.iter().map(String::as_str).collect();
+        if !combos.contains(&v) {
+            combos.push(v);
+        }
+    }
+    for combo in combos.iter().take(SHOWN) {
+        h.push_str("<tr>");
+        for v in combo {
+            let _ = write!(h, "<td class=\"l\">{}</td>", esc(&value_label(v)));
+        }
+        let stat = |metric: &str, c: &str| s.table.stat(combo, metric, c);
+        let text = |metric: &str, c: &str| {
+            stat(metric, c).map_or_else(|| "–".to_string(), |v| value_text(metric, v))
+        };
+        let _ = write!(
+            h,
+            "<td class=\"nw\">{} ({} – {})</td><td>{}</td><td>{}</td>",
+            esc(&text(MICROSOFT_VALUE_NPV, "mean")),
+            esc(&text(MICROSOFT_VALUE_NPV, "p5")),
+            esc(&text(MICROSOFT_VALUE_NPV, "p95")),
+            esc(&text(UNMET_SHARE, "mean")),
+            esc(&text(AZURE_SHARE_END, "mean")),
+        );
+        for t in &targets {
+            let _ = write!(
+                h,
+                "<td>{}</td>",
+                esc(&stat(t, "mean").map_or_else(|| "–".to_string(), percent))
+            );
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
+    if combos.len() > SHOWN {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">The first {SHOWN} of {} combinations; <code>sweep.csv</code> has every one.</p>",
+            combos.len()
+        );
+    }
+    h.push_str("<p class=\"note\">Data: <code>sweep.csv</code> (mean, p5, p95).</p>\n</section>\n");
+
+    let charts = Section {
+        title: format!(
+            "Outcomes against {}",
+            m.vary
+                .first()
+                .map_or_else(String::new, |v| in_sentence(&s.key_label(&v.path)))
+        ),
+        id: "sweep-charts".into(),
+        charts: s.charts.clone(),
+        note: None,
+    };
+    let mut figure = 0;
+    section(&mut h, &charts, "", locations, &mut figure, "");
+    foot(&mut h, &m.rofrsim_version);
+    h
 }
