@@ -818,8 +818,9 @@ fn hashes(dir: &Path) -> BTreeMap<PathBuf, String> {
 
 /// The chart count `report` printed: "report written to … (N charts)".
 fn printed_count(stdout: &str) -> usize {
-    let open = stdout.rfind('(').expect("a count");
-    stdout[open + 1..]
+    let first = stdout.lines().next().unwrap_or("");
+    let open = first.rfind('(').expect("a count");
+    first[open + 1..]
         .split_whitespace()
         .next()
         .and_then(|n| n.parse().ok())
@@ -860,6 +861,7 @@ fn a_report_of_several_folders_writes_nothing_into_them() {
     let cmp = tmp.path().join("cmp");
     ok(&[
         "compare",
+        "--keep-runs",
         "scenarios/baseline.toml",
         "--what-if",
         "cap2x: terms.revenue_share.cap_usd_bn*=2",
@@ -955,6 +957,7 @@ fn chart_counts_per_folder_kind() {
     let cmp_s = cmp.to_str().expect("utf-8");
     ok(&[
         "compare",
+        "--keep-runs",
         "scenarios/seed_terms.toml",
         "scenarios/baseline.toml",
         "--trials",
@@ -1210,6 +1213,7 @@ fn a_what_if_compare_report_draws_per_trial_differences() {
     // A label with a space: its run folder is runs/cap-2x/.
     ok(&[
         "compare",
+        "--keep-runs",
         "scenarios/baseline.toml",
         "--what-if",
         "cap 2x: terms.revenue_share.cap_usd_bn*=2",
@@ -1280,8 +1284,17 @@ fn a_what_if_compare_report_draws_per_trial_differences() {
     assert!(!cmp.join("charts/compare_diff_unmet_share.svg").exists());
     assert!(html.contains("equals baseline in every trial"));
 
-    // Without a run's trials.csv the page says so, and draws the rest.
+    // Without a run's trials.csv (a run that wrote none, as its manifest
+    // says) the page says so, and draws the rest.
     fs::remove_file(cmp.join("runs/cap-2x/trials.csv")).expect("rm");
+    let manifest = cmp.join("runs/cap-2x/manifest.json");
+    let text = fs::read_to_string(&manifest).expect("manifest");
+    let text = text.replacen(
+        "\"trials\": 400,",
+        "\"trials\": 400,\n  \"trials_csv\": \"none\",",
+        1,
+    );
+    fs::write(&manifest, text).expect("write manifest");
     let res = ok(&["report", cmp_s]);
     let html = fs::read_to_string(cmp.join("report.html")).expect("html");
     assert!(html.contains("which cap 2x does not have"), "no note");

@@ -73,7 +73,10 @@ impl RunData {
     /// from it are left out, and the report says so.
     pub fn read(dir: &Path) -> Result<RunData, Error> {
         let manifest = RunManifest::read(dir, Reader::Report)?;
-        let trials_read = dir.join(trials::FILE).is_file();
+        // Read when the run wrote it (a manifest that says so and a file
+        // that is gone is a damaged folder: Trials::read names the file),
+        // or when it is there anyway.
+        let trials_read = manifest.trials_csv.written() || dir.join(trials::FILE).is_file();
         let labels = InputLabels::from_file(
             dir,
             &manifest.scenario.path,
