@@ -237,13 +237,7 @@ pub fn num(v: f64) -> String {
         Some((i, f)) => (i.to_string(), format!(".{f}")),
         None => (s.clone(), String::new()),
     };
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
+    let grouped = group_thousands(&int);
     let sign = if v < 0.0 && s != "0" { "-" } else { "" };
     format!("{sign}{grouped}{frac}")
 }
@@ -544,4 +538,17 @@ pub fn x_ticks(
         }
     }
     Ok(())
+}
+
+/// Whole-number digits with a `,` between groups of three: "1234567" →
+/// "1,234,567" (the report's one way of grouping).
+pub fn group_thousands(digits: &str) -> String {
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    grouped
 }

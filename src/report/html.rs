@@ -300,15 +300,7 @@ fn targets_table(h: &mut String, run: &RunData) {
 
 /// A whole number with thousands separators: 100000 → "100,000".
 fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    super::draw::group_thousands(&n.to_string())
 }
 
 /// Whether a section has anything to show: charts, or why some are not

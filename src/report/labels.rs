@@ -3,6 +3,7 @@
 //! file), outcomes in title phrases, and numbers to three significant
 //! digits with their unit and thousands separators.
 
+use crate::report::draw::group_thousands;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -335,13 +336,7 @@ pub fn sig3(v: f64) -> String {
         Some((i, f)) => (i.to_string(), format!(".{f}")),
         None => (s.clone(), String::new()),
     };
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
+    let grouped = group_thousands(&int);
     let sign = if v < 0.0 { "-" } else { "" };
     format!("{sign}{grouped}{frac}")
 }
