@@ -97,6 +97,58 @@ pub fn wilson_interval(p: f64, n: usize) -> Option<(f64, f64)> {
     Some(((centre - half).max(0.0), (centre + half).min(1.0)))
 }
 
+/// Ranks (1-based) of the order statistics that bound quantile `q` of the
+/// distribution a sample of `n` was drawn from, with probability at least
+/// `confidence`: the distribution-free interval `[x_(l), x_(u)]`.
+///
+/// The number B of sample values below the true quantile is Binomial(n, q),
+/// and `x_(l) ≤ ξ_q ≤ x_(u)` exactly when `l ≤ B < u` (continuous
+/// distributions). The interval is equal-tailed: `l` is the largest rank
+/// with P(B < l) ≤ α/2 and `u` the smallest with P(B ≥ u) ≤ α/2, α =
+/// 1 − confidence, so its coverage is at least `confidence` (more for small
+/// n, where the binomial steps are coarse). `None` when the sample is too
+/// small for such an interval (e.g. the 1st percentile of 100 values at
+/// 95 %: P(B = 0) = 0.37 > α/2), when `q` is outside (0, 1) or `confidence`
+/// outside (0, 1).
+pub fn quantile_ci_ranks(n: usize, q: f64, confidence: f64) -> Option<(usize, usize)> {
+    use statrs::distribution::{Binomial, DiscreteCDF};
+    if n == 0 || !(q > 0.0 && q < 1.0) || !(confidence > 0.0 && confidence < 1.0) {
+        return None;
+    }
+    let tail = (1.0 - confidence) / 2.0;
+    let binomial = Binomial::new(q, n as u64).ok()?;
+    // P(B ≤ k), k ≥ 0.
+    let cdf = |k: u64| binomial.cdf(k);
+    // Start from the normal approximation and step to the exact ranks: a
+    // few steps, whatever n.
+    let z = Normal::new(0.0, 1.0).ok()?.inverse_cdf(1.0 - tail);
+    let (nf, sd) = (n as f64, (n as f64 * q * (1.0 - q)).sqrt());
+    let guess = |x: f64| x.round().clamp(0.0, nf) as u64;
+    // l: largest l ≥ 1 with P(B ≤ l − 1) ≤ tail.
+    let mut l = guess(nf * q - z * sd).max(1);
+    while l > 1 && cdf(l - 1) > tail {
+        l -= 1;
+    }
+    while l < n as u64 && cdf(l) <= tail {
+        l += 1;
+    }
+    if cdf(l - 1) > tail {
+        return None;
+    }
+    // u: smallest u ≤ n with P(B ≥ u) ≤ tail, i.e. P(B ≤ u − 1) ≥ 1 − tail.
+    let mut u = guess(nf * q + z * sd + 1.0).clamp(1, n as u64);
+    while u < n as u64 && cdf(u - 1) < 1.0 - tail {
+        u += 1;
+    }
+    while u > 1 && cdf(u - 2) >= 1.0 - tail {
+        u -= 1;
+    }
+    if cdf(u - 1) < 1.0 - tail {
+        return None;
+    }
+    Some((l as usize, u as usize))
+}
+
 /// The 95 % two-sided quantile t_{0.975, df}.
 fn t975(df: f64) -> Option<f64> {
     t_quantile(0.975, df)
@@ -417,6 +469,41 @@ mod tests {
 
     fn close(x: f64, y: f64, tol: f64) -> bool {
         (x - y).abs() <= tol * x.abs().max(y.abs()).max(1.0)
+    }
+
+    /// Hand-computed: n = 10, q = 0.5, 95 %. P(B ≤ 1) = 11/1024 ≈ 0.0107
+    /// ≤ 0.025 < P(B ≤ 2) = 56/1024, so l = 2; by symmetry u = 9. The
+    /// coverage P(2 ≤ B ≤ 8) = 1 − 2·56/1024 + 2·45/1024 − … = 0.9785.
+    #[test]
+    fn quantile_interval_ranks_by_hand() {
+        assert_eq!(quantile_ci_ranks(10, 0.5, 0.95), Some((2, 9)));
+        // Too few values for a 95 % interval of the 1st percentile.
+        assert_eq!(quantile_ci_ranks(100, 0.01, 0.95), None);
+        assert_eq!(quantile_ci_ranks(0, 0.5, 0.95), None);
+        assert_eq!(quantile_ci_ranks(10, 0.0, 0.95), None);
+        // Large n: close to n·q ± 1.96·√(n·q·(1−q)) (= 500,000 ± 980).
+        let (l, u) = quantile_ci_ranks(1_000_000, 0.5, 0.95).unwrap();
+        assert!(
+            (l as i64 - 499_020).abs() <= 2 && (u as i64 - 500_981).abs() <= 2,
+            "{l} {u}"
+        );
+    }
+
+    proptest! {
+        /// The ranks are the tightest equal-tailed pair: moving either
+        /// end inwards drops its tail below α/2.
+        #[test]
+        fn quantile_interval_ranks_are_tight(n in 20usize..3000, q in 0.02f64..0.98) {
+            use statrs::distribution::{Binomial, DiscreteCDF};
+            let b = Binomial::new(q, n as u64).unwrap();
+            if let Some((l, u)) = quantile_ci_ranks(n, q, 0.95) {
+                prop_assert!(1 <= l && l < u && u <= n);
+                prop_assert!(b.cdf(l as u64 - 1) <= 0.025);
+                prop_assert!(l == n || b.cdf(l as u64) > 0.025);
+                prop_assert!(b.cdf(u as u64 - 1) >= 0.975);
+                prop_assert!(u == 1 || b.cdf(u as u64 - 2) < 0.975);
+            }
+        }
     }
 
     #[test]
