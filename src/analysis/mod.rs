@@ -5,6 +5,7 @@
 pub mod comparison;
 pub mod inference;
 pub mod order;
+pub mod precision;
 pub mod sensitivity;
 pub mod stats;
 pub mod target;

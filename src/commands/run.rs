@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use super::text::{self, short};
 use super::{Control, DEFAULT_TRIALS, Ended, print, trials};
 use crate::analysis::inference::wilson_interval;
+use crate::analysis::precision::{self, Spec, Tolerance};
 use crate::analysis::stats::Summary;
 use crate::analysis::target::Target;
 use crate::error::Error;
@@ -19,7 +20,10 @@ use crate::folder::outcomes::{
     self, AZURE_SHARE_END, MICROSOFT_VALUE_NPV, P_IP_EXPIRY_BY_AGI, UNMET_SHARE,
 };
 use crate::folder::trials::TrialsCsv;
-use crate::jobs::run::{Provenance, RunOptions, RunResult};
+use crate::jobs::run::{
+    DEFAULT_CONFIDENCE, DEFAULT_MAX_TRIALS, Precision, PrecisionResult, Provenance, RunOptions,
+    RunResult,
+};
 use crate::report::{ReportOptions, report};
 use crate::scenario::{self, Override, Scenario};
 
@@ -31,11 +35,23 @@ pub struct Args {
     scenario: Option<PathBuf>,
     /// Repeat the run a manifest.json records (scenario, overrides, seed,
     /// trials, paths, targets), after checking the scenario's SHA-256.
-    #[arg(long, value_name = "MANIFEST", conflicts_with_all = ["scenario", "trials", "seed", "set", "paths", "target"])]
+    #[arg(long, value_name = "MANIFEST", conflicts_with_all = ["scenario", "trials", "seed", "set", "paths", "target", "precision", "confidence", "max_trials"])]
     from_manifest: Option<PathBuf>,
-    /// Number of trials.
-    #[arg(long, default_value_t = DEFAULT_TRIALS, value_parser = trials)]
-    trials: u64,
+    /// Number of trials (default 100000; not with --precision).
+    #[arg(long, value_parser = trials)]
+    trials: Option<u64>,
+    /// Run until a statistic is known to a tolerance, e.g.
+    /// 'microsoft_value_npv_usd_bn:mean±1%' (STAT mean, sd or pNN; TOL a
+    /// percentage or an amount; +- for ±; repeatable: all must be reached).
+    /// Tested every 10240 trials.
+    #[arg(long, value_name = "METRIC:STAT±TOL")]
+    precision: Vec<Spec>,
+    /// Confidence level of --precision's intervals (default 0.95).
+    #[arg(long, value_name = "LEVEL", value_parser = precision::parse_confidence)]
+    confidence: Option<f64>,
+    /// Most trials of a --precision run (default 1000000).
+    #[arg(long, value_name = "N", value_parser = trials)]
+    max_trials: Option<u64>,
     /// Seed of every random stream (default: the scenario's `seed`).
     #[arg(long)]
     seed: Option<u64>,
@@ -84,8 +100,37 @@ pub(super) fn run(mut args: Args) -> Result<(), Ended> {
     let label = args
         .label
         .unwrap_or_else(|| scenario::default_label(&scenario.name, &args.set));
+    let (trials, precision) = if args.precision.is_empty() {
+        for (given, flag) in [
+            (args.confidence.is_some(), "--confidence"),
+            (args.max_trials.is_some(), "--max-trials"),
+        ] {
+            if given {
+                return Err(Error::Usage(format!(
+                    "{flag} goes with --precision (a run of a fixed number of trials takes --trials)"
+                ))
+                .into());
+            }
+        }
+        (args.trials.unwrap_or(DEFAULT_TRIALS), None)
+    } else {
+        if args.trials.is_some() {
+            return Err(Error::Usage(
+                "--trials cannot be given with --precision, which runs until the targets are reached: give the most trials with --max-trials".into(),
+            )
+            .into());
+        }
+        (
+            args.max_trials.unwrap_or(DEFAULT_MAX_TRIALS),
+            Some(Precision {
+                specs: args.precision,
+                confidence: args.confidence.unwrap_or(DEFAULT_CONFIDENCE),
+            }),
+        )
+    };
     let opts = RunOptions {
-        trials: args.trials,
+        trials,
+        precision,
         seed: args.seed.unwrap_or(scenario.seed),
         out: args
             .out
@@ -125,7 +170,95 @@ pub(super) fn run(mut args: Args) -> Result<(), Ended> {
     if let Some(workbook) = workbook {
         text.push_str(&format!("workbook: {}\n", workbook.display()));
     }
-    print(&text)
+    print(&text)?;
+    // Not reaching a target is no failure (exit 0): the run and its files
+    // are sound, only less precise than asked.
+    if let Some(p) = &result.precision {
+        for line in unreached(p, result.trials) {
+            crate::jobs::progress(&line);
+        }
+    }
+    Ok(())
+}
+
+/// How tight a target asks, `1 %` or `0.5` (the metric's unit).
+fn tolerance_text(spec: &Spec) -> String {
+    match spec.tolerance {
+        Tolerance::Relative(p) => format!("{} %", short(p)),
+        Tolerance::Absolute(x) => short(x),
+    }
+}
+
+/// How tight it got, in the tolerance's terms.
+fn reached_text(spec: &Spec, r: &precision::Reached) -> String {
+    if !r.half_width.is_finite() {
+        return "no interval yet".into();
+    }
+    match spec.tolerance {
+        Tolerance::Relative(_) => format!("{} %", short(r.relative() * 100.0)),
+        Tolerance::Absolute(_) => short(r.half_width),
+    }
+}
+
+/// The precision lines under the headline's first line, one per target.
+fn precision_lines(p: &PrecisionResult, trials: u64) -> String {
+    let conf = short(p.precision.confidence * 100.0);
+    let mut out = String::new();
+    for (spec, r) in &p.reached {
+        let interval = if r.half_width.is_finite() {
+            format!(
+                " ± {} ({}, {conf} % CI [{}, {}])",
+                short(r.half_width),
+                if r.estimate == 0.0 {
+                    "of 0".to_string()
+                } else {
+                    format!("{} %", short(r.relative() * 100.0))
+                },
+                short(r.low),
+                short(r.high)
+            )
+        } else {
+            format!(" (no {conf} % interval from {} values)", r.n)
+        };
+        let verdict = if r.passed() {
+            format!(
+                "≤ {} — reached at {} trials",
+                tolerance_text(spec),
+                short(trials as f64)
+            )
+        } else {
+            format!(
+                "> {} — not reached at {} trials",
+                tolerance_text(spec),
+                short(trials as f64)
+            )
+        };
+        out.push_str(&format!(
+            "precision: {} {} {}{interval} {verdict}\n",
+            spec.metric,
+            spec.stat,
+            short(r.estimate)
+        ));
+    }
+    out
+}
+
+/// The warning for each target not reached by `--max-trials`.
+fn unreached(p: &PrecisionResult, trials: u64) -> Vec<String> {
+    p.reached
+        .iter()
+        .filter(|(_, r)| !r.passed())
+        .map(|(spec, r)| {
+            format!(
+                "warning: stopped at --max-trials {} before {} {} reached ±{} (at ±{})",
+                short(trials as f64),
+                spec.metric,
+                spec.stat,
+                tolerance_text(spec),
+                reached_text(spec, r)
+            )
+        })
+        .collect()
 }
 
 /// A `--label`: some visible text on one line.
@@ -174,7 +307,39 @@ fn repeat(args: &mut Args, manifest: &Path) -> Result<(), Error> {
     args.set = m.overrides(manifest)?;
     args.target = m.targets(manifest)?;
     args.scenario = Some(scenario);
-    args.trials = m.trials;
+    // A precision run is repeated as one: its tests stop it where it
+    // stopped (the trial count alone would give the same files, but no
+    // record of the precision reached).
+    match &m.precision {
+        Some(p) => {
+            args.precision = p
+                .targets
+                .iter()
+                .map(|t| {
+                    t.spec.parse().map_err(|e| {
+                        crate::folder::bad_file(
+                            manifest,
+                            format!("precision target {:?}: {e}", t.spec),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+            if precision::parse_confidence(&p.confidence.to_string()).is_err() {
+                return Err(crate::folder::bad_file(
+                    manifest,
+                    format!(
+                        "precision.confidence {} is not a level from 0 to {}",
+                        p.confidence,
+                        precision::MAX_CONFIDENCE
+                    ),
+                ));
+            }
+            args.confidence = Some(p.confidence);
+            args.max_trials = Some(p.max_trials);
+            args.trials = None;
+        }
+        None => args.trials = Some(m.trials),
+    }
     args.seed = Some(m.seed);
     args.paths = m.paths;
     if args.label.is_none() && !m.label.is_empty() {
@@ -213,6 +378,10 @@ fn headline(scenario: &Scenario, opts: &RunOptions, r: &RunResult) -> String {
         r.threads,
         if r.threads == 1 { "" } else { "s" }
     );
+    if let Some(p) = &r.precision {
+        // Just under the first line: how far the trials got.
+        out.insert_str(out.len() - 1, &precision_lines(p, r.trials));
+    }
     let mut row = |label: &str, value: String| out.push_str(&format!("  {label:<44} {value}\n"));
     // The outcomes' labels from the table of outcomes where they read as
     // a headline; the others say which month or denominator is meant.

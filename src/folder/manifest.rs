@@ -77,6 +77,11 @@ pub struct RunManifest {
     /// How `timeseries.csv`'s bands are computed and their error bound.
     #[serde(default)]
     pub percentile_bands: String,
+    /// `--precision`: the targets, the stopping count and the precision
+    /// reached. Left out of a run without it, whose manifest reads as
+    /// before the option.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<PrecisionRecord>,
     /// A command line that reproduces the run.
     #[serde(default)]
     pub reproduce: String,
@@ -110,6 +115,49 @@ pub struct RunManifest {
     /// Wall time, seconds (to the millisecond).
     #[serde(default)]
     pub wall_time_seconds: f64,
+}
+
+/// What `run --precision` asked for and reached (keys in alphabetical
+/// order, as the manifest's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrecisionRecord {
+    /// Trials between the tests ([`crate::jobs::simulate::PRECISION_CHECK`]).
+    pub check_every: u64,
+    /// `--confidence` of the intervals.
+    pub confidence: f64,
+    /// Whether every target was reached (else the run stopped at
+    /// `max_trials`).
+    pub converged: bool,
+    /// `--max-trials`.
+    pub max_trials: u64,
+    /// One per `--precision`, in the order given.
+    pub targets: Vec<PrecisionTarget>,
+    /// Trials run: where the run stopped (the manifest's `trials` too).
+    pub trials: u64,
+}
+
+/// One `--precision` target and what the trials run reached.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrecisionTarget {
+    /// Half-width the target allows, in the metric's unit.
+    pub allowed_half_width: Option<f64>,
+    /// The statistic over the trials run (null when no trial has a value).
+    pub estimate: Option<f64>,
+    /// The larger distance from the estimate to an end of the interval,
+    /// in the metric's unit (null when there is no interval).
+    pub half_width: Option<f64>,
+    /// Upper end of the interval (null when too few values for one).
+    pub high: Option<f64>,
+    /// Lower end.
+    pub low: Option<f64>,
+    /// Trials with a value of the metric.
+    pub n: u64,
+    /// Whether the half-width is within the tolerance.
+    pub reached: bool,
+    /// `half_width` relative to the estimate's magnitude.
+    pub relative_half_width: Option<f64>,
+    /// The target as given: `METRIC:STAT±TOL`.
+    pub spec: String,
 }
 
 fn run_kind() -> Kind {
@@ -345,6 +393,7 @@ mod tests {
             out: "output/x".into(),
             paths: 0,
             percentile_bands: "bands".into(),
+            precision: None,
             reproduce: "rofrsim run x.toml".into(),
             rofrsim_version: "0.1.0".into(),
             scenario: ScenarioRecord {
@@ -408,6 +457,54 @@ mod tests {
         let e = e.to_string();
         assert!(e.contains("out/manifest.json") && e.contains("some"), "{e}");
         assert!(e.contains("full") && e.contains("outcomes"), "{e}");
+    }
+
+    #[test]
+    fn the_precision_record_is_written_only_for_a_precision_run_and_reads_back() {
+        let path = Path::new("out/manifest.json");
+        assert!(!example().to_text().contains("precision"));
+        let m = RunManifest {
+            precision: Some(PrecisionRecord {
+                check_every: 10240,
+                confidence: 0.95,
+                converged: false,
+                max_trials: 20480,
+                targets: vec![PrecisionTarget {
+                    allowed_half_width: Some(0.5),
+                    estimate: Some(50.0),
+                    half_width: Some(0.75),
+                    high: Some(50.75),
+                    low: Some(49.3),
+                    n: 20480,
+                    reached: false,
+                    relative_half_width: Some(0.015),
+                    spec: "x:mean±1%".into(),
+                }],
+                trials: 20480,
+            }),
+            ..example()
+        };
+        let text = m.to_text();
+        assert_eq!(RunManifest::parse(path, &text, Reader::Compare).unwrap(), m);
+        // Keys in alphabetical order at every level.
+        let keys: Vec<&str> = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with('"') && l.contains("\": "))
+            .map(|l| l.trim().split('"').nth(1).unwrap())
+            .collect();
+        let precision = keys.iter().position(|&k| k == "precision").unwrap();
+        let inner = &keys[precision + 1..precision + 7];
+        assert_eq!(
+            inner,
+            [
+                "check_every",
+                "confidence",
+                "converged",
+                "max_trials",
+                "targets",
+                "allowed_half_width"
+            ]
+        );
     }
 
     #[test]

@@ -368,6 +368,7 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, Error> {
             let mut provenance = Provenance::of_file(&planned.path, &planned.set)?;
             provenance.final_out = Some(out.join("runs").join(&name));
             let run_opts = RunOptions {
+                precision: None,
                 label: label.clone(),
                 trials,
                 seed,

@@ -11,12 +11,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use super::simulate::{SimOptions, Simulation, Sink, TrialsSink, simulate};
+use super::columns::Columns;
+use super::simulate::{PRECISION_CHECK, SimOptions, Simulation, Sink, TrialsSink, simulate_until};
+use crate::analysis::precision::{self, Reached, Spec};
 use crate::analysis::stats::{self, Summary};
 use crate::analysis::target::Target;
 use crate::engine::{ExpiryCause, Model};
 use crate::error::Error;
-use crate::folder::manifest::{self, RunManifest, ScenarioRecord};
+use crate::folder::manifest::{
+    self, PrecisionRecord, PrecisionTarget, RunManifest, ScenarioRecord,
+};
 use crate::folder::staging::OutputDir;
 use crate::folder::trials::{Trials, TrialsCsv};
 use crate::folder::{
@@ -29,8 +33,10 @@ use crate::scenario::{Override, Scenario, default_label};
 pub struct RunOptions {
     /// What the run is called wherever it is named.
     pub label: String,
-    /// Number of trials.
+    /// Number of trials; with `precision`, the most (`--max-trials`).
     pub trials: u64,
+    /// Run until precise (`--precision`), else exactly `trials` trials.
+    pub precision: Option<Precision>,
     /// Seed of every random stream.
     pub seed: u64,
     /// Destination folder.
@@ -50,6 +56,65 @@ pub struct RunOptions {
     /// Also return the outcomes of every trial, as `trials.csv` would
     /// read back ([`RunResult::outcomes`]), for `compare`.
     pub keep_outcomes: bool,
+}
+
+/// `--precision` and `--confidence`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Precision {
+    /// The targets, all of which must be reached to stop.
+    pub specs: Vec<Spec>,
+    /// Confidence level of the intervals.
+    pub confidence: f64,
+}
+
+/// Default `--confidence`.
+pub const DEFAULT_CONFIDENCE: f64 = 0.95;
+
+/// Default `--max-trials`.
+pub const DEFAULT_MAX_TRIALS: u64 = 1_000_000;
+
+/// What a `--precision` run reached.
+#[derive(Debug, Clone)]
+pub struct PrecisionResult {
+    /// As asked.
+    pub precision: Precision,
+    /// `--max-trials`.
+    pub max_trials: u64,
+    /// Each target with its estimate and interval over the trials run.
+    pub reached: Vec<(Spec, Reached)>,
+}
+
+impl PrecisionResult {
+    /// Whether every target is reached.
+    pub fn converged(&self) -> bool {
+        self.reached.iter().all(|(_, r)| r.passed())
+    }
+}
+
+/// Each target's estimate and interval over the columns so far; `None`
+/// as soon as one is not reached when `first_failure` (a test at a check,
+/// which needs no more), else every one.
+fn precision_reached(
+    columns: &Columns,
+    metric_names: &[String],
+    precision: &Precision,
+    first_failure: bool,
+) -> Result<Option<Vec<(Spec, Reached)>>, Error> {
+    let mut out = Vec::new();
+    for spec in &precision.specs {
+        let Some(k) = metric_names.iter().position(|m| *m == spec.metric) else {
+            return Err(Error::Other(format!(
+                "internal: no outcome column {}",
+                spec.metric
+            )));
+        };
+        let reached = precision::evaluate(spec, &columns.column(k)?, precision.confidence);
+        if first_failure && !reached.passed() {
+            return Ok(None);
+        }
+        out.push((spec.clone(), reached));
+    }
+    Ok(Some(out))
 }
 
 /// Extra facts for `manifest.json`.
@@ -100,6 +165,8 @@ pub struct RunResult {
     pub npv_drivers: Vec<(String, f64)>,
     /// Every trial's outcomes, with [`RunOptions::keep_outcomes`].
     pub outcomes: Option<Trials>,
+    /// With `--precision`: what was reached.
+    pub precision: Option<PrecisionResult>,
 }
 
 /// How many of the NPV's drivers a run reports.
@@ -230,7 +297,12 @@ fn check_disk(model: &Model<'_>, opts: &RunOptions, shown: &Path) -> Result<(), 
     if need > free {
         let gb = |b: u64| b as f64 / 1e9;
         return Err(Error::Disk(format!(
-            "--trials {} would write about {:.1} GB ({:.1} GB of trials.csv{}) but only {:.1} GB is free where {} goes; run fewer trials, write elsewhere with --out, or write less of trials.csv with --trials-csv outcomes (or none)",
+            "{} {} would write about {:.1} GB ({:.1} GB of trials.csv{}) but only {:.1} GB is free where {} goes; run fewer trials, write elsewhere with --out, or write less of trials.csv with --trials-csv outcomes (or none)",
+            if opts.precision.is_some() {
+                "--max-trials"
+            } else {
+                "--trials"
+            },
             opts.trials,
             gb(need),
             gb(trials_csv),
@@ -260,6 +332,17 @@ pub fn run(
     let metrics = outcomes::metric_names(&model);
     for t in &opts.targets {
         t.check(&metrics)?;
+    }
+    if let Some(p) = &opts.precision {
+        // Any metric of summary.csv, the probabilities' 0/1 columns too.
+        let all: Vec<String> = metrics
+            .iter()
+            .cloned()
+            .chain(outcomes::probability_names().map(String::from))
+            .collect();
+        for spec in &p.specs {
+            spec.check(&all)?;
+        }
     }
     // Before the staging folder exists: nothing is written for a run that
     // cannot fit, and trials.csv is opened as soon as the folder appears.
@@ -295,7 +378,18 @@ pub fn run(
     } else {
         None
     };
-    let mut sim = simulate(
+    // The stopping rule: every target reached on the trials so far.
+    let names: Vec<String> = outcomes::metric_names(&model)
+        .into_iter()
+        .chain(outcomes::probability_names().map(String::from))
+        .collect();
+    let mut until = |columns: &Columns| -> Result<bool, Error> {
+        match &opts.precision {
+            Some(p) => Ok(precision_reached(columns, &names, p, true)?.is_some()),
+            None => Ok(false),
+        }
+    };
+    let mut sim = simulate_until(
         &model,
         &sim_opts,
         trials_file.as_mut().map(|f| TrialsSink {
@@ -310,7 +404,21 @@ pub fn run(
             out: f as &mut dyn Write,
         }),
         &stop,
+        match opts.precision {
+            Some(_) => Some(&mut until),
+            None => None,
+        },
     )?;
+    let precision = match &opts.precision {
+        Some(p) => Some(PrecisionResult {
+            precision: p.clone(),
+            max_trials: opts.trials,
+            reached: precision_reached(&sim.columns, &sim.metric_names, p, false)?
+                .unwrap_or_default(),
+        }),
+        None => None,
+    };
+    let trials_run = sim.trials;
     // Summaries, sensitivity and the bands' percentiles use the same number
     // of threads as the run, while trials.csv and paths.csv are synced to
     // disk (seconds of waiting on the disk for a large run, overlapped with
@@ -336,7 +444,7 @@ pub fn run(
             // Both time-series files from the same statistics, so the wide
             // file's cells are the long file's, not computed again.
             let statistics =
-                timeseries::Statistics::of_run(&model, opts.trials, &sim.sums, &sim.hists);
+                timeseries::Statistics::of_run(&model, trials_run, &sim.sums, &sim.hists);
             let timeseries = (
                 timeseries::csv(&statistics),
                 timeseries_wide::csv(&statistics),
@@ -390,9 +498,13 @@ pub fn run(
         scenario,
         opts,
         provenance,
-        threads,
-        seconds,
-        columns_spilled,
+        Ran {
+            trials: trials_run,
+            threads,
+            seconds,
+            columns_spilled,
+            precision: precision.as_ref(),
+        },
     );
     manifest.write(&output_dir)?;
 
@@ -402,13 +514,14 @@ pub fn run(
     output_dir.commit()?;
     Ok(RunResult {
         out: opts.out.clone(),
-        trials: opts.trials,
+        trials: trials_run,
         threads,
         seconds,
         summary,
         ip_expiry_p,
         npv_drivers,
         outcomes: kept,
+        precision,
     })
 }
 
@@ -472,14 +585,55 @@ fn shell_quote(s: &str) -> String {
     }
 }
 
+/// How a run went, for its manifest.
+struct Ran<'a> {
+    trials: u64,
+    threads: usize,
+    seconds: f64,
+    columns_spilled: bool,
+    precision: Option<&'a PrecisionResult>,
+}
+
+/// The manifest's record of a `--precision` run.
+fn precision_record(p: &PrecisionResult, trials: u64) -> PrecisionRecord {
+    let finite = |x: f64| x.is_finite().then_some(x);
+    PrecisionRecord {
+        check_every: PRECISION_CHECK,
+        confidence: p.precision.confidence,
+        converged: p.converged(),
+        max_trials: p.max_trials,
+        targets: p
+            .reached
+            .iter()
+            .map(|(spec, r)| PrecisionTarget {
+                allowed_half_width: finite(r.allowed),
+                estimate: finite(r.estimate),
+                half_width: finite(r.half_width),
+                high: finite(r.high),
+                low: finite(r.low),
+                n: r.n as u64,
+                reached: r.passed(),
+                relative_half_width: finite(r.relative()),
+                spec: spec.to_string(),
+            })
+            .collect(),
+        trials,
+    }
+}
+
 fn run_manifest(
     scenario: &Scenario,
     opts: &RunOptions,
     prov: &Provenance,
-    threads: usize,
-    seconds: f64,
-    columns_spilled: bool,
+    ran: Ran<'_>,
 ) -> RunManifest {
+    let Ran {
+        trials,
+        threads,
+        seconds,
+        columns_spilled,
+        precision,
+    } = ran;
     let out = prov
         .final_out
         .as_ref()
@@ -491,13 +645,31 @@ fn run_manifest(
         "rofrsim".to_string(),
         "run".into(),
         shell_quote(&prov.scenario_path),
-        "--trials".into(),
-        opts.trials.to_string(),
+    ];
+    // A precision run is repeated as one: the same tests stop it at the
+    // same count (`--trials` of that count gives the same files but not
+    // the record of the precision reached).
+    match &opts.precision {
+        Some(p) => {
+            for spec in &p.specs {
+                command.push("--precision".into());
+                command.push(shell_quote(&spec.to_string()));
+            }
+            command.extend([
+                "--confidence".into(),
+                p.confidence.to_string(),
+                "--max-trials".into(),
+                opts.trials.to_string(),
+            ]);
+        }
+        None => command.extend(["--trials".into(), opts.trials.to_string()]),
+    }
+    command.extend([
         "--seed".into(),
         opts.seed.to_string(),
         "--out".into(),
         shell_quote(&out),
-    ];
+    ]);
     // Overrides are recorded as written, so they parse back.
     let overrides: Vec<Override> = prov
         .overrides
@@ -551,6 +723,7 @@ fn run_manifest(
             "timeseries.csv p5..p95 from log-linear histograms, within {:.2} % of the exact PERCENTILE.INC; means exact",
             stats::HISTOGRAM_RELATIVE_ERROR * 100.0
         ),
+        precision: precision.map(|p| precision_record(p, trials)),
         reproduce: command.join(" "),
         rofrsim_version: env!("CARGO_PKG_VERSION").into(),
         scenario: ScenarioRecord {
@@ -570,7 +743,7 @@ fn run_manifest(
         .into(),
         targets,
         threads,
-        trials: opts.trials,
+        trials,
         trials_csv: opts.trials_csv,
         wall_time_seconds: (seconds * 1000.0).round() / 1000.0,
     }

@@ -25,6 +25,13 @@ use crate::folder::{outcomes, paths, timeseries, trials};
 /// it is a constant: outputs never depend on the number of threads.
 const CHUNK: u64 = 1024;
 
+/// Trials between the tests of `run --precision`: ten chunks. The test is
+/// made on every trial up to a multiple of it (or the most trials), never
+/// mid-way, so where a run stops depends on the seed alone, not on the
+/// threads. A sampling plan that needs the trial count in advance (a Latin
+/// hypercube) can take each block of this many trials as its own.
+pub const PRECISION_CHECK: u64 = 10 * CHUNK;
+
 /// Trials stepped side by side within a chunk (a whole chunk). Their
 /// month-m series go into each (month, series) histogram together, so a
 /// histogram's buckets are brought into cache once per LANES trials rather
@@ -320,8 +327,28 @@ pub fn simulate(
     model: &Model<'_>,
     opts: &SimOptions,
     trials: Option<TrialsSink<'_>>,
+    paths: Option<Sink<'_>>,
+    stop: &AtomicBool,
+) -> Result<Simulation, Error> {
+    simulate_until(model, opts, trials, paths, stop, None)
+}
+
+/// A test of the outcome columns so far: true to stop.
+pub type Until<'a> = &'a mut dyn FnMut(&Columns) -> Result<bool, Error>;
+
+/// [`simulate`], which with `until` also stops early: at every multiple of
+/// [`PRECISION_CHECK`] trials below `opts.trials` it folds in every chunk
+/// computed, gives `until` the columns and stops if it says so. No chunk
+/// beyond a multiple is started before that test (workers add to the
+/// shared band histograms as they go), so a run that stops at n trials
+/// holds exactly what a run of n trials does.
+pub fn simulate_until(
+    model: &Model<'_>,
+    opts: &SimOptions,
+    trials: Option<TrialsSink<'_>>,
     mut paths: Option<Sink<'_>>,
     stop: &AtomicBool,
+    mut until: Option<Until<'_>>,
 ) -> Result<Simulation, Error> {
     let pool = thread_pool(opts.threads)?;
     let with_inputs = trials.as_ref().is_some_and(|t| t.with_inputs);
@@ -385,6 +412,10 @@ pub fn simulate(
     // held by finished-but-not-yet-written chunks.
     let wave = (opts.threads as u64 * 4).max(1);
     let progress = progress_bar(opts, n_chunks);
+    if let (Some(p), Some(_)) = (&progress, &until) {
+        // It may stop long before: the bar is out of the most trials.
+        p.set_message(format!("at most {}", opts.trials));
+    }
     // One set of (month, series) histograms for the whole run, shared by
     // the workers rather than one per worker (a long horizon's histograms
     // are most of a run's memory), one lock per month. A worker holds a
@@ -409,8 +440,23 @@ pub fn simulate(
     // not leave the workers idle.
     let mut pending: Option<(u64, Vec<ChunkOut>)> = None;
     let mut next = 0;
+    // Chunks absorbed so far.
+    let mut done = 0;
+    let check_chunks = PRECISION_CHECK / CHUNK;
     loop {
-        let range = next..(next + wave).min(n_chunks);
+        // A test is due once the wave waiting to be absorbed ends on a
+        // multiple of the check: that wave is absorbed alone, with no
+        // other computing.
+        let check_due = until.is_some()
+            && pending
+                .as_ref()
+                .is_some_and(|(end, _)| end % check_chunks == 0 && *end < n_chunks);
+        let mut end = (next + wave).min(n_chunks);
+        if until.is_some() {
+            // A wave never crosses a multiple of the check.
+            end = end.min((next / check_chunks + 1) * check_chunks);
+        }
+        let range = if check_due { next..next } else { next..end };
         let (absorbed, computed) = std::thread::scope(|scope| {
             let computing = (!range.is_empty() && !stop.load(Ordering::Relaxed))
                 .then(|| scope.spawn(|| compute_wave(range.clone())));
@@ -422,7 +468,11 @@ pub fn simulate(
             };
             (absorbed, computing.map(|h| h.join()))
         });
-        if let (Some(end), Some(p)) = (absorbed?, &progress) {
+        let absorbed = absorbed?;
+        if let Some(end) = absorbed {
+            done = end;
+        }
+        if let (Some(end), Some(p)) = (absorbed, &progress) {
             p.set_position(end);
         }
         if stop.load(Ordering::Relaxed) {
@@ -430,6 +480,14 @@ pub fn simulate(
                 p.abandon();
             }
             return Err(Error::Interrupted);
+        }
+        if let (true, Some(test)) = (check_due, until.as_mut()) {
+            // Spilled columns are read back from their files: flushed first.
+            sim.columns.finish()?;
+            if test(&sim.columns)? {
+                break;
+            }
+            continue;
         }
         match computed {
             None => break,
@@ -441,6 +499,7 @@ pub fn simulate(
     if let Some(p) = &progress {
         p.finish_and_clear();
     }
+    sim.trials = (done * CHUNK).min(opts.trials);
     // The pooled buffers are not needed while the columns are finished.
     let n_series = plan.n_series;
     drop(plan);

@@ -174,6 +174,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<Swept, Error> {
                 let mut provenance = Provenance::of_file(&opts.scenario, &set)?;
                 provenance.final_out = Some(out.join("runs").join(&name));
                 let run_opts = RunOptions {
+                    precision: None,
                     label: crate::scenario::default_label(&scenario.name, &set),
                     trials: opts.trials,
                     seed,
