@@ -748,3 +748,63 @@ fn run_manifest(
         wall_time_seconds: (seconds * 1000.0).round() / 1000.0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Columns of two metrics: `a` spread over 0..1000 and `b` constant
+    /// with every fifth value missing, `trials` trials in all.
+    fn columns(trials: usize) -> Columns {
+        let mut c = Columns::new(2, trials as u64, 0, None).unwrap();
+        let rows: Vec<f64> = (0..trials)
+            .flat_map(|i| {
+                let b = if i % 5 == 0 { f64::NAN } else { 3.0 };
+                [((i * 7919) % 1000) as f64, b]
+            })
+            .collect();
+        c.push_rows(&rows).unwrap();
+        c
+    }
+
+    fn precision(specs: &[&str]) -> Precision {
+        Precision {
+            specs: specs.iter().map(|s| s.parse().unwrap()).collect(),
+            confidence: 0.95,
+        }
+    }
+
+    #[test]
+    fn the_stopping_rule_needs_every_target_reached() {
+        let names = ["a".to_string(), "b".to_string()];
+        // Mean of a ≈ 499.5, sd ≈ 288.7: half-width 1.96·288.7/√n.
+        let c = columns(10_240);
+        let stop = |specs: &[&str]| {
+            precision_reached(&c, &names, &precision(specs), true)
+                .unwrap()
+                .is_some()
+        };
+        // 5.59 at 10,240 trials: within 1.2 % of 499.5 (6.0), not 1 % (5.0).
+        assert!(stop(&["a:mean±1.2%"]));
+        assert!(!stop(&["a:mean±1%"]));
+        assert!(stop(&["a:mean±6"]));
+        assert!(!stop(&["a:mean±5"]));
+        // b has no spread; its missing values are left out.
+        assert!(stop(&["b:mean±0.001", "b:sd±0.001", "b:p50±0.001%"]));
+        assert!(!stop(&["b:mean±0.001", "a:mean±1%"]));
+        assert!(!stop(&["a:mean±1%", "b:mean±0.001"]));
+        // Four times the trials halve the half-width.
+        let more = columns(40_960);
+        let all = precision_reached(&more, &names, &precision(&["a:mean±1%", "b:p50±1"]), false)
+            .unwrap()
+            .unwrap();
+        assert!(all.iter().all(|(_, r)| r.passed()), "{all:?}");
+        assert_eq!((all[0].1.n, all[1].1.n), (40_960, 32_768));
+        // Every target is given back when all are asked for, passed or not.
+        let every = precision_reached(&c, &names, &precision(&["a:mean±1%", "b:sd±1"]), false)
+            .unwrap()
+            .unwrap();
+        assert_eq!(every.len(), 2);
+        assert!(!every[0].1.passed() && every[1].1.passed());
+    }
+}
