@@ -10,7 +10,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::{Run, rofrsim};
+use common::{Run, rofrsim, rofrsim_env};
 
 const SCENARIO: &str = "tests/fixtures/minimal.toml";
 
@@ -174,6 +174,49 @@ fn a_precision_run_stops_where_the_seed_says_and_writes_the_files_of_that_many_t
     ]));
     assert_eq!(manifest(&again)["precision"], m1["precision"]);
     assert_same_files(&one, &again, "--from-manifest");
+}
+
+/// Columns that outgrow memory mid-run move to files (here past 500
+/// trials) and the tests read them back: the same stop and the same files.
+#[test]
+fn a_precision_run_whose_columns_spill_stops_alike() {
+    let tmp = tempdir();
+    let (spilled, plain) = (tmp.path().join("spilled"), tmp.path().join("plain"));
+    let mut args: Vec<&str> = vec![
+        "run",
+        SCENARIO,
+        "--quiet",
+        "--trials-csv",
+        "none",
+        "--precision",
+        "microsoft_value_npv_usd_bn:mean±1%",
+        "--out",
+        spilled.to_str().unwrap(),
+    ];
+    ok(rofrsim_env(
+        &args,
+        &[("ROFRSIM_COLUMNS_IN_MEMORY", "100000")],
+    ));
+    let m = manifest(&spilled);
+    assert_eq!(m["trials"].as_u64(), Some(10_240));
+    assert!(
+        m["summary_columns"]
+            .as_str()
+            .unwrap()
+            .starts_with("spilled"),
+        "{m}"
+    );
+    assert!(!spilled.join(".columns").exists());
+    args.truncate(5);
+    args.extend(["--trials", "10240", "--out", plain.to_str().unwrap()]);
+    ok(rofrsim(&args));
+    for f in &SAME[1..] {
+        assert_eq!(
+            fs::read(spilled.join(f)).unwrap(),
+            fs::read(plain.join(f)).unwrap(),
+            "{f}"
+        );
+    }
 }
 
 #[test]

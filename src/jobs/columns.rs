@@ -7,6 +7,12 @@
 //! file of native-endian f64 and read back one at a time when summarised,
 //! so memory stays bounded whatever the trial count while every statistic
 //! stays exact: the same numbers as in memory, byte for byte.
+//!
+//! A run of a known trial count decides where the columns go before it
+//! starts ([`Columns::new`]). A run that may stop early (`--precision`)
+//! starts in memory and moves them to files only once they outgrow the
+//! limit ([`Columns::growing`]), so where they end up depends, as for the
+//! first, only on the trials actually run.
 
 use std::borrow::Cow;
 use std::fs::File;
@@ -38,6 +44,16 @@ pub struct Columns {
     /// One file per column when spilled.
     spill: Option<Spill>,
     len: u64,
+    /// For [`Columns::growing`] columns still in memory: where to spill,
+    /// the bytes allowed in memory and the head to keep.
+    later: Option<Later>,
+}
+
+#[derive(Debug)]
+struct Later {
+    dir: PathBuf,
+    limit: u64,
+    head_len: u64,
 }
 
 #[derive(Debug)]
@@ -62,27 +78,13 @@ impl Columns {
         let bytes = trials.saturating_mul(count as u64 * 8);
         match spill_dir {
             Some(dir) if bytes > in_memory_limit() => {
-                let label = dir.display().to_string();
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| Error::Io(format!("cannot create {label}"), e))?;
-                let paths: Vec<PathBuf> = (0..count)
-                    .map(|k| dir.join(format!("column-{k}.f64")))
-                    .collect();
-                let writers = paths
-                    .iter()
-                    .map(|p| File::create(p).map(|f| BufWriter::with_capacity(1 << 16, f)))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| Error::Io(format!("cannot write {label}"), e))?;
                 let head_len = head_len.min(trials) as usize;
                 Ok(Columns {
                     head: vec![Vec::with_capacity(head_len); count],
                     head_len,
-                    spill: Some(Spill {
-                        paths,
-                        writers,
-                        label,
-                    }),
+                    spill: Some(Spill::create(dir, count)?),
                     len: 0,
+                    later: None,
                 })
             }
             _ => Ok(Columns {
@@ -90,8 +92,71 @@ impl Columns {
                 head_len: usize::MAX,
                 spill: None,
                 len: 0,
+                later: None,
             }),
         }
+    }
+
+    /// Columns for at most `trials` trials, which stay in memory until
+    /// they would exceed [`in_memory_limit`] and then spill into
+    /// `spill_dir` (when given), keeping the first `head_len` values in
+    /// memory too.
+    pub fn growing(count: usize, trials: u64, head_len: u64, spill_dir: Option<&Path>) -> Columns {
+        Columns::growing_within(count, trials, head_len, spill_dir, in_memory_limit())
+    }
+
+    /// [`Columns::growing`] with `limit` bytes in memory.
+    fn growing_within(
+        count: usize,
+        trials: u64,
+        head_len: u64,
+        spill_dir: Option<&Path>,
+        limit: u64,
+    ) -> Columns {
+        let fits = (limit / (count as u64 * 8).max(1)).min(trials);
+        Columns {
+            head: vec![Vec::with_capacity(fits as usize); count],
+            head_len: usize::MAX,
+            spill: None,
+            len: 0,
+            later: spill_dir.map(|dir| Later {
+                dir: dir.to_path_buf(),
+                limit,
+                head_len: head_len.min(trials),
+            }),
+        }
+    }
+
+    /// The most trials whose values are ever held in memory at once.
+    pub fn most_in_memory(&self, trials: u64) -> u64 {
+        match (&self.spill, &self.later) {
+            (Some(_), _) => self.head_len as u64,
+            (None, Some(later)) => {
+                let fits = later.limit / (self.count() as u64 * 8).max(1);
+                trials.min(fits.max(later.head_len))
+            }
+            (None, None) => trials,
+        }
+    }
+
+    /// Moves growing columns to their files, every value so far written.
+    fn spill_now(&mut self) -> Result<(), Error> {
+        let Some(later) = self.later.take() else {
+            return Ok(());
+        };
+        let mut spill = Spill::create(&later.dir, self.count())?;
+        let mut bytes = Vec::new();
+        for (col, w) in self.head.iter_mut().zip(&mut spill.writers) {
+            bytes.clear();
+            bytes.extend(col.iter().flat_map(|x| x.to_ne_bytes()));
+            w.write_all(&bytes)
+                .map_err(|e| Error::Io(format!("cannot write {}", spill.label), e))?;
+            col.truncate(later.head_len as usize);
+            col.shrink_to_fit();
+        }
+        self.head_len = later.head_len as usize;
+        self.spill = Some(spill);
+        Ok(())
     }
 
     /// Number of columns (metrics).
@@ -121,6 +186,12 @@ impl Columns {
             return Ok(());
         }
         let n = rows.len() / count;
+        if let Some(later) = &self.later {
+            let after = (self.len + n as u64).saturating_mul(count as u64 * 8);
+            if after > later.limit {
+                self.spill_now()?;
+            }
+        }
         for (k, col) in self.head.iter_mut().enumerate() {
             let room = self.head_len.saturating_sub(col.len()).min(n);
             col.extend(rows.chunks_exact(count).take(room).map(|r| r[k]));
@@ -203,6 +274,27 @@ impl Columns {
     }
 }
 
+impl Spill {
+    /// Empty files for `count` columns in `dir`.
+    fn create(dir: &Path, count: usize) -> Result<Spill, Error> {
+        let label = dir.display().to_string();
+        std::fs::create_dir_all(dir).map_err(|e| Error::Io(format!("cannot create {label}"), e))?;
+        let paths: Vec<PathBuf> = (0..count)
+            .map(|k| dir.join(format!("column-{k}.f64")))
+            .collect();
+        let writers = paths
+            .iter()
+            .map(|p| File::create(p).map(|f| BufWriter::with_capacity(1 << 16, f)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::Io(format!("cannot write {label}"), e))?;
+        Ok(Spill {
+            paths,
+            writers,
+            label,
+        })
+    }
+}
+
 impl Drop for Columns {
     fn drop(&mut self) {
         self.remove_spill();
@@ -273,5 +365,46 @@ mod tests {
         }
         disk.remove_spill();
         assert!(!dir.path().join("c").exists(), "spill files are removed");
+    }
+
+    #[test]
+    fn growing_columns_spill_once_beyond_the_limit_and_read_back_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let (trials, count) = (10_000_usize, 3);
+        let data = rows(trials, count);
+        let spill_dir = dir.path().join("g");
+        // 4,096 trials' worth in memory (3 × 8 bytes a trial).
+        let limit = 4096 * 24;
+        let mut grow = Columns::growing_within(count, 1 << 40, 100, Some(&spill_dir), limit);
+        assert_eq!(grow.most_in_memory(1 << 40), 4096);
+        assert_eq!(grow.most_in_memory(1000), 1000);
+        let mut seen_spill_at = None;
+        for part in data.chunks(count * 1024) {
+            grow.push_rows(part).unwrap();
+            if grow.spilled() && seen_spill_at.is_none() {
+                seen_spill_at = Some(grow.len());
+            }
+        }
+        // Spilled with the chunk that would have passed 4,096 trials.
+        assert_eq!(seen_spill_at, Some(5 * 1024));
+        grow.finish().unwrap();
+        assert_eq!(grow.len(), trials as u64);
+        for k in 0..count {
+            let col = grow.column(k).unwrap();
+            let want: Vec<f64> = data.chunks_exact(count).map(|r| r[k]).collect();
+            assert!(
+                col.iter()
+                    .zip(&want)
+                    .all(|(x, y)| x.to_bits() == y.to_bits())
+            );
+            assert_eq!(col.len(), trials);
+            assert_eq!(grow.head(k).len(), 100);
+        }
+        // Below the limit they never spill.
+        let mut small = Columns::growing_within(count, 1 << 40, 100, Some(&spill_dir), limit);
+        small.push_rows(&data[..count * 4096]).unwrap();
+        assert!(!small.spilled() && small.head(0).len() == 4096);
+        grow.remove_spill();
+        assert!(!spill_dir.exists(), "spill files are removed");
     }
 }

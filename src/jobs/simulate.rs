@@ -385,12 +385,23 @@ pub fn simulate_until(
             stats::MAX_TRIALS
         )));
     }
-    let columns = Columns::new(
-        n_metrics,
-        opts.trials,
-        opts.keep_inputs,
-        opts.spill_dir.as_deref(),
-    )?;
+    // A run that may stop early keeps its columns in memory until they
+    // outgrow the limit, as a run of the trials it stops at would.
+    let columns = if until.is_some() {
+        Columns::growing(
+            n_metrics,
+            opts.trials,
+            opts.keep_inputs,
+            opts.spill_dir.as_deref(),
+        )
+    } else {
+        Columns::new(
+            n_metrics,
+            opts.trials,
+            opts.keep_inputs,
+            opts.spill_dir.as_deref(),
+        )?
+    };
     check_memory(opts, &columns, plan.inputs.len())?;
     let kept = opts.keep_inputs.min(opts.trials) as usize;
     let mut sim = Simulation {
@@ -574,7 +585,7 @@ fn check_memory(opts: &SimOptions, columns: &Columns, n_inputs: usize) -> Result
     let kept = opts.keep_inputs.min(opts.trials);
     // Every outcome metric (f64) per trial, for the exact statistics of
     // summary.csv, unless the columns spill to disk.
-    let in_memory = if columns.spilled() { kept } else { opts.trials };
+    let in_memory = columns.most_in_memory(opts.trials).max(kept);
     let need = in_memory
         .saturating_mul(columns.count() as u64 * 8)
         .saturating_add(kept * n_inputs as u64 * 8);
