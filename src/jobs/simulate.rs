@@ -402,7 +402,12 @@ pub fn simulate_until(
             opts.spill_dir.as_deref(),
         )?
     };
-    check_memory(opts, &columns, plan.inputs.len())?;
+    let flag = if until.is_some() {
+        "--max-trials"
+    } else {
+        "--trials"
+    };
+    check_memory(opts, &columns, plan.inputs.len(), flag)?;
     let kept = opts.keep_inputs.min(opts.trials) as usize;
     let mut sim = Simulation {
         trials: opts.trials,
@@ -581,7 +586,13 @@ fn available_memory() -> Option<u64> {
 
 /// Refuses, before any work, a trial count whose results would not fit in
 /// memory (the process would otherwise be killed mid-run without a word).
-fn check_memory(opts: &SimOptions, columns: &Columns, n_inputs: usize) -> Result<(), Error> {
+/// `flag` names the option that set `opts.trials`.
+fn check_memory(
+    opts: &SimOptions,
+    columns: &Columns,
+    n_inputs: usize,
+    flag: &str,
+) -> Result<(), Error> {
     let kept = opts.keep_inputs.min(opts.trials);
     // Every outcome metric (f64) per trial, for the exact statistics of
     // summary.csv, unless the columns spill to disk.
@@ -596,7 +607,7 @@ fn check_memory(opts: &SimOptions, columns: &Columns, n_inputs: usize) -> Result
     if need > free / 10 * 8 {
         let gb = |b: u64| b as f64 / 1e9;
         return Err(Error::Memory(format!(
-            "--trials {} needs about {:.1} GB of memory for the exact percentiles of summary.csv, but only {:.1} GB is available; run fewer trials (or several runs with different --seed)",
+            "{flag} {} needs about {:.1} GB of memory for the exact percentiles of summary.csv, but only {:.1} GB is available; run fewer trials (or several runs with different --seed)",
             opts.trials,
             gb(need),
             gb(free)
