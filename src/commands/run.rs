@@ -206,14 +206,15 @@ fn precision_lines(p: &PrecisionResult, trials: u64) -> String {
     let mut out = String::new();
     for (spec, r) in &p.reached {
         let interval = if r.half_width.is_finite() {
+            // No relative half-width of an estimate of 0.
+            let relative = if r.estimate == 0.0 {
+                String::new()
+            } else {
+                format!("{} %, ", short(r.relative() * 100.0))
+            };
             format!(
-                " ± {} ({}, {conf} % CI [{}, {}])",
+                " ± {} ({relative}{conf} % CI [{}, {}])",
                 short(r.half_width),
-                if r.estimate == 0.0 {
-                    "of 0".to_string()
-                } else {
-                    format!("{} %", short(r.relative() * 100.0))
-                },
                 short(r.low),
                 short(r.high)
             )
