@@ -256,7 +256,8 @@ pub fn run(
     if opts.trials == 0 {
         return Err(Error::Usage("--trials must be at least 1".into()));
     }
-    let model = Model::new(scenario);
+    let mut model = Model::new(scenario);
+    model.set_trials(opts.trials);
     let metrics = outcomes::metric_names(&model);
     for t in &opts.targets {
         t.check(&metrics)?;
