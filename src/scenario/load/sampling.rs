@@ -504,3 +504,172 @@ fn adjusted_note(names: &[String], given: &Matrix, used: &Matrix) -> String {
         list.join(", ")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::error::Diagnostic;
+    use crate::scenario::load_str;
+    use crate::scenario::sampling::Method;
+
+    const BASE: &str = r#"name = "c"
+[time]
+start = "2025-01"
+end = "2025-02"
+[demand]
+initial_gw = { dist = "uniform", min = 1, max = 2 }
+growth = { dist = "uniform", min = 0.1, max = 0.5 }
+volatility = 0.1
+[[workloads]]
+name = "all"
+share = 1
+[[providers]]
+name = "azure"
+initial_gw = { dist = "uniform", min = 1, max = 2 }
+price = 10
+[revenue]
+per_gw_year = { dist = "uniform", min = 5, max = 8 }
+[microsoft]
+provider = "azure"
+azure_margin = 0.3
+discount_rate = 0.08
+"#;
+
+    /// Line of BASE's end: appended tables start on the next line.
+    fn first_line() -> usize {
+        BASE.lines().count() + 1
+    }
+
+    fn problems(extra: &str) -> Vec<Diagnostic> {
+        match load_str("c.toml", &format!("{BASE}{extra}"), &[]) {
+            Ok(_) => Vec::new(),
+            Err(d) => d,
+        }
+    }
+
+    /// The single problem of `extra`: its line (relative to the first
+    /// appended line, from 0), key path and message.
+    fn problem(extra: &str) -> (usize, String, String) {
+        let p = problems(extra);
+        assert_eq!(p.len(), 1, "{p:?}");
+        (
+            p[0].line - first_line(),
+            p[0].path.clone(),
+            p[0].message.clone(),
+        )
+    }
+
+    #[test]
+    fn pair_and_matrix_forms_read_into_groups() {
+        let s = load_str(
+            "c.toml",
+            &format!(
+                "{BASE}[sampling]\nmethod = \"lhs\"\n[[correlations]]\ninputs = [\"demand.growth\", \"revenue.per_gw_year\"]\nspearman = 0.5\n[[correlations]]\ninputs = [\"demand.initial_gw\", \"providers.azure.initial_gw\"]\nspearman = [[1, -0.25], [-0.25, 1]]\n"
+            ),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(s.sampling.method, Method::LatinHypercube);
+        assert_eq!(s.sampling.groups.len(), 2);
+        // Groups in order of their first input: demand.initial_gw (input 0).
+        let g = &s.sampling.groups[0];
+        assert_eq!(s.inputs.get(g.inputs[0]).path, "demand.initial_gw");
+        assert_eq!(g.spearman.at(0, 1), -0.25);
+        // The copula's coefficient 2·sin(π·ρ/6) and its Cholesky factor.
+        let r = 2.0 * (std::f64::consts::PI * -0.25 / 6.0).sin();
+        assert!((g.cholesky.at(1, 0) - r).abs() < 1e-15);
+        assert!((g.cholesky.at(1, 1) - (1.0 - r * r).sqrt()).abs() < 1e-15);
+        assert!(s.sampling.notes.is_empty());
+    }
+
+    #[test]
+    fn mistakes_are_reported_with_line_and_key() {
+        let (line, path, message) = problem(
+            "[[correlations]]\ninputs = [\"demand.growth\", \"demand.growht\"]\nspearman = 0.5\n",
+        );
+        assert_eq!((line, path.as_str()), (1, "correlations.0.inputs"));
+        assert!(
+            message.contains("`demand.growht` is not an uncertain input")
+                && message.contains("nearest: demand.growth"),
+            "{message}"
+        );
+
+        let (line, path, message) = problem(
+            "[[correlations]]\ninputs = [\"demand.growth\", \"microsoft.azure_margin\"]\nspearman = 0.5\n",
+        );
+        assert_eq!((line, path.as_str()), (1, "correlations.0.inputs"));
+        assert!(message.contains("is the constant 0.3"), "{message}");
+
+        let (line, path, message) = problem(
+            "[[correlations]]\ninputs = [\"demand.growth\", \"demand.growth\"]\nspearman = 0.5\n",
+        );
+        assert_eq!((line, path.as_str()), (1, "correlations.0.inputs"));
+        assert!(message.contains("listed twice"), "{message}");
+
+        let (line, path, message) = problem(
+            "[[correlations]]\ninputs = [\"demand.growth\", \"revenue.per_gw_year\"]\nspearman = 1.5\n",
+        );
+        assert_eq!((line, path.as_str()), (2, "correlations.0.spearman"));
+        assert!(
+            message.contains("must lie in [-1, 1]; given 1.5"),
+            "{message}"
+        );
+
+        let (line, path, message) = problem(
+            "[[correlations]]\ninputs = [\"demand.growth\", \"revenue.per_gw_year\"]\nspearman = { dist = \"uniform\", min = 0, max = 1 }\n",
+        );
+        assert_eq!((line, path.as_str()), (2, "correlations.0.spearman"));
+        assert!(message.contains("cannot be uncertain"), "{message}");
+
+        let (line, path, message) = problem(
+            "[[correlations]]\ninputs = [\"demand.growth\", \"revenue.per_gw_year\", \"demand.initial_gw\"]\nspearman = 0.5\n",
+        );
+        assert_eq!((line, path.as_str()), (2, "correlations.0.spearman"));
+        assert!(message.contains("give a 3×3 matrix"), "{message}");
+
+        let (_, path, message) = problem(
+            "[[correlations]]\ninputs = [\"demand.growth\", \"revenue.per_gw_year\"]\nspearman = [[1, 0.5], [0.4, 1]]\n",
+        );
+        assert_eq!(path, "correlations.0.spearman");
+        assert!(message.contains("not symmetric"), "{message}");
+
+        let (_, path, message) = problem(
+            "[[correlations]]\ninputs = [\"demand.growth\", \"revenue.per_gw_year\"]\nspearman = [[0.9, 0.5], [0.5, 1]]\n",
+        );
+        assert_eq!(path, "correlations.0.spearman.0.0");
+        assert!(message.contains("diagonal"), "{message}");
+
+        let (line, path, message) = problem(
+            "[[correlations]]\ninputs = [\"demand.growth\", \"revenue.per_gw_year\"]\nspearman = 0.5\n[[correlations]]\ninputs = [\"revenue.per_gw_year\", \"demand.growth\"]\nspearman = 0.2\n",
+        );
+        assert_eq!((line, path.as_str()), (5, "correlations.1"));
+        assert!(
+            message.contains("correlated twice (also in correlations.0)"),
+            "{message}"
+        );
+
+        let (line, path, message) = problem("[sampling]\nmethod = \"sobol\"\n");
+        assert_eq!((line, path.as_str()), (1, "sampling.method"));
+        assert!(
+            message.contains("unknown sampling method \"sobol\""),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_inconsistent_matrix_is_an_error_naming_the_nearest_unless_adjusted() {
+        let table = "[[correlations]]\ninputs = [\"demand.growth\", \"revenue.per_gw_year\", \"demand.initial_gw\"]\nspearman = [[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1]]\n";
+        let (line, path, message) = problem(table);
+        assert_eq!((line, path.as_str()), (2, "correlations"));
+        assert!(message.contains("cannot all hold at once"), "{message}");
+        assert!(message.contains("--adjust-correlations"), "{message}");
+        let s = load_str(
+            "c.toml",
+            &format!("{BASE}[sampling]\nadjust_correlations = true\n{table}"),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(s.sampling.notes.len(), 1);
+        assert!(s.sampling.notes[0].contains("were adjusted to the nearest consistent ones: demand.initial_gw ~ demand.growth 0.9 → "), "{}", s.sampling.notes[0]);
+        assert!(s.sampling.groups[0].adjusted_from.is_some());
+    }
+}
