@@ -282,6 +282,10 @@ fn bad_precision_options_exit_2_naming_the_flag() {
             "error: --trials cannot be given with --precision, which runs until the targets are reached: give the most trials with --max-trials",
         ),
         (
+            &["--precision", "unmet_share:mean±1%", "--sampling", "lhs"][..],
+            "error: --precision cannot be used with Latin hypercube sampling",
+        ),
+        (
             &["--max-trials", "5000"][..],
             "error: --max-trials goes with --precision",
         ),

@@ -4,6 +4,7 @@
 
 pub mod comparison;
 pub mod inference;
+pub mod matrix;
 pub mod order;
 pub mod precision;
 pub mod sensitivity;

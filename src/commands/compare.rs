@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use super::text::{Align, outputs, render, short};
-use super::{Control, DEFAULT_TRIALS, Ended, paired_trials, print};
+use super::{Control, DEFAULT_TRIALS, Ended, SamplingArgs, paired_trials, print};
 use crate::analysis::comparison::Comparison;
 use crate::folder::trials::TrialsCsv;
 use crate::jobs::compare::{CompareOptions, RunData, WhatIf, compare, paired};
@@ -37,6 +37,9 @@ pub struct Args {
     /// How to run: threads, --force, --quiet.
     #[command(flatten)]
     control: Control,
+    /// How the inputs are drawn: --sampling, --adjust-correlations.
+    #[command(flatten)]
+    sampling: SamplingArgs,
     /// Keep each scenario file's run folder in OUT/runs/<name>/ as `run`
     /// writes it, trials.csv included (default: without trials.csv).
     #[arg(long)]
@@ -58,7 +61,11 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
         trials: args.trials,
         default_trials: DEFAULT_TRIALS,
         seed: args.seed,
-        set: args.set,
+        set: args
+            .set
+            .into_iter()
+            .chain(args.sampling.overrides())
+            .collect(),
         what_ifs: args.what_if,
         out: args.out,
         threads: args.control.threads(),

@@ -19,6 +19,7 @@ use clap::{Parser, Subcommand};
 
 use crate::error::Error;
 use crate::folder::trials::TrialsCsv;
+use crate::scenario::{Op, Override};
 
 /// Monte Carlo simulation of OpenAI's compute demand under Microsoft's
 /// contract rights.
@@ -69,6 +70,38 @@ impl Control {
             || std::thread::available_parallelism().map_or(1, |n| n.get()),
             usize::from,
         )
+    }
+}
+
+/// How the inputs are drawn, on the command line: each flag is the
+/// `--set` of its `[sampling]` key, so manifests record it as one and
+/// `--from-manifest` repeats it.
+#[derive(Debug, clap::Args)]
+pub struct SamplingArgs {
+    /// Draw the inputs by Monte Carlo or Latin hypercube (default: the
+    /// scenario's `sampling.method`, else mc).
+    #[arg(long, value_name = "METHOD", value_parser = ["mc", "lhs"])]
+    pub sampling: Option<String>,
+    /// Replace correlations that cannot all hold at once by the nearest
+    /// consistent ones, and say which (as `sampling.adjust_correlations`).
+    #[arg(long)]
+    pub adjust_correlations: bool,
+}
+
+impl SamplingArgs {
+    /// The `--set` overrides these flags stand for.
+    pub fn overrides(&self) -> Vec<Override> {
+        let method = self.sampling.iter().map(|m| Override {
+            path: "sampling.method".into(),
+            op: Op::Set,
+            value: format!("{m:?}"),
+        });
+        let adjust = self.adjust_correlations.then(|| Override {
+            path: "sampling.adjust_correlations".into(),
+            op: Op::Set,
+            value: "true".into(),
+        });
+        method.chain(adjust).collect()
     }
 }
 

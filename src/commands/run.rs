@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use super::text::{self, short};
-use super::{Control, DEFAULT_TRIALS, Ended, print, trials};
+use super::{Control, DEFAULT_TRIALS, Ended, SamplingArgs, print, trials};
 use crate::analysis::inference::wilson_interval;
 use crate::analysis::precision::{self, Spec, Tolerance};
 use crate::analysis::stats::Summary;
@@ -35,7 +35,7 @@ pub struct Args {
     scenario: Option<PathBuf>,
     /// Repeat the run a manifest.json records (scenario, overrides, seed,
     /// trials, paths, targets), after checking the scenario's SHA-256.
-    #[arg(long, value_name = "MANIFEST", conflicts_with_all = ["scenario", "trials", "seed", "set", "paths", "target", "precision", "confidence", "max_trials"])]
+    #[arg(long, value_name = "MANIFEST", conflicts_with_all = ["scenario", "trials", "seed", "set", "paths", "target", "sampling", "adjust_correlations", "precision", "confidence", "max_trials"])]
     from_manifest: Option<PathBuf>,
     /// Number of trials (default 100000; not with --precision).
     #[arg(long, value_parser = trials)]
@@ -71,6 +71,9 @@ pub struct Args {
     /// How to run: threads, --force, --quiet.
     #[command(flatten)]
     control: Control,
+    /// How the inputs are drawn: --sampling, --adjust-correlations.
+    #[command(flatten)]
+    sampling: SamplingArgs,
     /// Add the probability of meeting a target to summary.csv, e.g.
     /// 'unmet_share<=0.1' (operators <=, <, >=, >; repeatable).
     #[arg(long, value_name = "METRIC<=VALUE")]
@@ -92,10 +95,15 @@ pub(super) fn run(mut args: Args) -> Result<(), Ended> {
     if let Some(manifest) = args.from_manifest.clone() {
         repeat(&mut args, &manifest)?;
     }
+    let sampling = args.sampling.overrides();
+    args.set.extend(sampling);
     let Some(scenario_path) = args.scenario.clone() else {
         return Err(Error::Usage("run needs a scenario file or --from-manifest".into()).into());
     };
     let scenario = scenario::load_file(&scenario_path, &args.set)?;
+    for note in &scenario.sampling.notes {
+        eprintln!("{note}");
+    }
     let provenance = Provenance::of_file(&scenario_path, &args.set)?;
     let label = args
         .label

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use super::text::{Align, render_table, short};
-use super::{Control, Ended, print, trials};
+use super::{Control, Ended, SamplingArgs, print, trials};
 use crate::analysis::target::Target;
 use crate::folder::trials::TrialsCsv;
 use crate::jobs::sweep::{MAX_COMBINATIONS, SHOWN, SweepOptions, Swept, Vary, sweep};
@@ -40,6 +40,9 @@ pub struct Args {
     /// How to run: threads, --force, --quiet.
     #[command(flatten)]
     control: Control,
+    /// How the inputs are drawn: --sampling, --adjust-correlations.
+    #[command(flatten)]
+    sampling: SamplingArgs,
     /// Add the probability of meeting a target, e.g. 'unmet_share<=0.1'.
     #[arg(long, value_name = "METRIC<=VALUE")]
     target: Vec<Target>,
@@ -59,7 +62,11 @@ pub struct Args {
 pub(super) fn run(args: Args) -> Result<(), Ended> {
     let opts = SweepOptions {
         scenario: args.scenario,
-        set: args.set,
+        set: args
+            .set
+            .into_iter()
+            .chain(args.sampling.overrides())
+            .collect(),
         vary: args.vary,
         trials: args.trials,
         seed: args.seed,

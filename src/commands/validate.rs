@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use super::text::{Align, render, short};
-use super::{Ended, print};
+use super::{Ended, SamplingArgs, print};
+use crate::scenario::sampling::Method;
 use crate::scenario::{self, Override, Scenario, Uncertain};
 
 /// Options of `rofrsim validate`.
@@ -17,11 +18,19 @@ pub struct Args {
     /// (e.g. providers.azure.price=12 or 'demand.growth={dist="normal",mean=0.5,sd=0.1}').
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<Override>,
+    /// How the inputs are drawn: --sampling, --adjust-correlations.
+    #[command(flatten)]
+    sampling: SamplingArgs,
 }
 
 /// Runs `rofrsim validate`.
 pub(super) fn run(args: Args) -> Result<(), Ended> {
-    let s = scenario::load_file(&args.scenario, &args.set)?;
+    let set: Vec<Override> = args
+        .set
+        .into_iter()
+        .chain(args.sampling.overrides())
+        .collect();
+    let s = scenario::load_file(&args.scenario, &set)?;
     print(&report(&s))
 }
 
@@ -80,7 +89,52 @@ fn report(s: &Scenario) -> String {
         ],
         &rows,
     ));
+    out.push_str(&sampling(s));
     out.push_str(&notes);
+    out
+}
+
+/// The sampling method and every correlated pair with its coefficient.
+fn sampling(s: &Scenario) -> String {
+    let method = match s.sampling.method {
+        Method::MonteCarlo => "Monte Carlo (mc)",
+        Method::LatinHypercube => "Latin hypercube (lhs) over the per-trial inputs",
+    };
+    let mut out = format!("\nsampling: {method}\n");
+    let rows: Vec<[String; 3]> = s
+        .sampling
+        .groups
+        .iter()
+        .flat_map(|g| {
+            let n = g.inputs.len();
+            (0..n).flat_map(move |i| (0..i).map(move |j| (g, i, j)))
+        })
+        .filter(|(g, i, j)| g.spearman.at(*i, *j) != 0.0 || g.adjusted_from.is_some())
+        .map(|(g, i, j)| {
+            [
+                s.inputs.get(g.inputs[j]).path.clone(),
+                s.inputs.get(g.inputs[i]).path.clone(),
+                short(g.spearman.at(i, j)),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} rank correlations in {} groups (Gaussian copula):\n",
+            rows.len(),
+            s.sampling.groups.len()
+        );
+        out.push_str(&render(
+            "",
+            ["input", "with", "spearman"],
+            [Align::Left, Align::Left, Align::Right],
+            &rows,
+        ));
+    }
+    for note in &s.sampling.notes {
+        let _ = writeln!(out, "\n{note}");
+    }
     out
 }
 

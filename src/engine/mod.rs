@@ -14,6 +14,7 @@ mod block;
 mod outcome;
 pub mod rng;
 mod routing;
+mod sampling;
 mod signing;
 pub mod terms;
 
@@ -31,7 +32,8 @@ pub struct Model<'s> {
     /// The scenario it was compiled from.
     pub scenario: &'s Scenario,
     months: usize,
-    input_streams: Vec<StreamName>,
+    /// How the inputs are drawn.
+    sampler: sampling::Sampler,
     tranche_streams: Vec<Vec<StreamName>>,
     terms: Terms,
     /// Every class's route, month by month, when no window's end hangs on
@@ -60,12 +62,7 @@ impl<'s> Model<'s> {
         Model {
             scenario,
             months: scenario.months(),
-            input_streams: scenario
-                .inputs
-                .all()
-                .iter()
-                .map(|i| StreamName::new(&i.path))
-                .collect(),
+            sampler: sampling::Sampler::new(scenario),
             tranche_streams: scenario
                 .providers
                 .iter()
@@ -100,15 +97,24 @@ impl<'s> Model<'s> {
         &self.terms
     }
 
+    /// Sets the number of trials the run draws: the size of a Latin
+    /// hypercube (`sampling.method = "lhs"`; no effect under Monte Carlo).
+    /// A model that is not told draws each trial as a hypercube of one.
+    pub fn set_trials(&mut self, trials: u64) {
+        self.sampler.set_hypercube(trials);
+    }
+
     /// Samples every input of trial `trial` into `values`, by input id.
     fn sample_inputs(&self, seed: u64, trial: u64, values: &mut [f64]) {
-        let inputs = self.scenario.inputs.all();
-        for ((input, name), value) in inputs.iter().zip(&self.input_streams).zip(values) {
-            *value = match &input.value {
-                Uncertain::Const(v) => *v,
-                Uncertain::Dist(d) => d.sample(&mut rng::stream(seed, trial, *name)),
-            };
-        }
+        self.sampler.sample(self.scenario, seed, trial, values);
+    }
+
+    /// The inputs of trial `trial` with `seed`, by input id, as the trial
+    /// draws them.
+    pub fn inputs_of(&self, seed: u64, trial: u64) -> Vec<f64> {
+        let mut values = vec![0.0; self.scenario.inputs.len()];
+        self.sample_inputs(seed, trial, &mut values);
+        values
     }
 
     /// Runs trial `trial` with `seed`, reporting each month to `observer`.

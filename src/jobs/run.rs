@@ -328,7 +328,8 @@ pub fn run(
     if opts.trials == 0 {
         return Err(Error::Usage("--trials must be at least 1".into()));
     }
-    let model = Model::new(scenario);
+    let mut model = Model::new(scenario);
+    model.set_trials(opts.trials);
     let metrics = outcomes::metric_names(&model);
     for t in &opts.targets {
         t.check(&metrics)?;
@@ -342,6 +343,14 @@ pub fn run(
             .collect();
         for spec in &p.specs {
             spec.check(&all)?;
+        }
+        // A hypercube of --max-trials cut short is not the hypercube of the
+        // trials run, so the run would not be the run of that many trials.
+        // (The plan: each block of PRECISION_CHECK trials its own hypercube.)
+        if scenario.sampling.method == crate::scenario::sampling::Method::LatinHypercube {
+            return Err(Error::Usage(
+                "--precision cannot be used with Latin hypercube sampling (--sampling lhs or the scenario's sampling.method) yet: a hypercube needs its trial count in advance; use --sampling mc, or lhs with --trials".into(),
+            ));
         }
     }
     // Before the staging folder exists: nothing is written for a run that

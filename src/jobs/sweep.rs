@@ -190,7 +190,8 @@ pub fn sweep(opts: &SweepOptions) -> Result<Swept, Error> {
                 run::run(scenario, &run_opts, &provenance)?.summary
             }
             None => {
-                let model = Model::new(scenario);
+                let mut model = Model::new(scenario);
+                model.set_trials(opts.trials);
                 let sim_opts = SimOptions {
                     trials: opts.trials,
                     seed,

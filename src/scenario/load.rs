@@ -24,6 +24,8 @@ use crate::error::{Diagnostic, Error};
 
 use super::schema::Value;
 
+mod sampling;
+
 /// Reads and checks a scenario file, with `--set` overrides applied.
 pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Scenario, Error> {
     // A scenario path that does not exist, or names a folder, is a usage
@@ -920,6 +922,8 @@ impl Reader {
         let revenue = self.revenue(top, &span);
         let microsoft = self.microsoft(top, &span, provider_names.as_deref());
         let agi = self.agi(top);
+        // Last: correlations name inputs registered by every section above.
+        let sampling = self.sampling(top);
 
         Some(Scenario {
             name: name?,
@@ -937,6 +941,7 @@ impl Reader {
             microsoft: microsoft?,
             agi: agi?,
             inputs: std::mem::take(&mut self.inputs),
+            sampling: sampling?,
         })
     }
 

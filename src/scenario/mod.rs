@@ -12,6 +12,7 @@ pub mod dist;
 mod load;
 pub mod month;
 mod overrides;
+pub mod sampling;
 mod schema;
 
 pub use load::{load_file, load_str};
@@ -373,6 +374,8 @@ pub struct Scenario {
     pub agi: Option<Agi>,
     /// Every uncertain input, by id.
     pub inputs: Inputs,
+    /// How the inputs are drawn: method and correlations.
+    pub sampling: sampling::Sampling,
 }
 
 impl Scenario {

@@ -86,6 +86,8 @@ pub const AGI: &[(&str, Shape)] = &[
     ("threshold_gw_years", Leaf),
     ("panel", Table(PANEL)),
 ];
+pub const SAMPLING: &[(&str, Shape)] = &[("method", Leaf), ("adjust_correlations", Leaf)];
+pub const CORRELATION: &[(&str, Shape)] = &[("inputs", Leaf), ("spearman", Leaf)];
 
 /// The whole file.
 pub const SCENARIO: &[(&str, Shape)] = &[
@@ -102,6 +104,8 @@ pub const SCENARIO: &[(&str, Shape)] = &[
     ("revenue", Table(REVENUE)),
     ("microsoft", Table(MICROSOFT)),
     ("agi", Table(AGI)),
+    ("sampling", Table(SAMPLING)),
+    ("correlations", Array(CORRELATION)),
 ];
 
 /// The key names of a table's schema.
