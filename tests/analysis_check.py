@@ -5,8 +5,10 @@ Driven by tests/analysis_cli.rs. Python 3 standard library only.
 
     analysis_check.py summary RUN_DIR [--sunset YYYY-MM]
         summary.csv of a run: n, mean, sd, min, p1..p99 (PERCENTILE.INC), max,
-        variance (VAR.S), skewness (SKEW), kurtosis (KURT), cv, sem for every
-        numeric outcome of trials.csv, the two probability rows and every
+        variance (VAR.S), skewness (SKEW), kurtosis (KURT), cv, sem, the 95 %
+        t interval of the mean and each percentile's distribution-free
+        interval (order statistics at binomial ranks) for every numeric
+        outcome of trials.csv, the two probability rows and every
         `target:METRIC<op>VALUE` row.
     analysis_check.py sensitivity RUN_DIR [--sunset YYYY-MM]
         sensitivity.csv of a run: every row's Spearman rho, variance share,
@@ -325,6 +327,24 @@ class Checker:
 SUMMARY_PCTS = (1, 5, 10, 25, 50, 75, 90, 95, 99)
 
 
+def quantile_ranks(n, q, tail=0.025):
+    """1-based ranks (l, u) of the distribution-free interval of quantile q
+    from n values, by summing the binomial pmf in log space: l the largest
+    with P(B <= l - 1) <= tail, u the smallest with P(B <= u - 1) >= 1 -
+    tail, B ~ Binomial(n, q); None when either does not exist."""
+    lq, lp = math.log(q), math.log1p(-q)
+    lgn = math.lgamma(n + 1)
+    cdf, total = [], 0.0
+    for k in range(n + 1):
+        total += math.exp(lgn - math.lgamma(k + 1) - math.lgamma(n - k + 1) + k * lq + (n - k) * lp)
+        cdf.append(total)
+    lows = [l for l in range(1, n + 1) if cdf[l - 1] <= tail]
+    highs = [u for u in range(1, n + 1) if cdf[u - 1] >= 1.0 - tail]
+    if not lows or not highs:
+        return None
+    return max(lows), min(highs)
+
+
 def target_column(run, label):
     spec = label[len("target:"):]
     for op in ("<=", ">=", "<", ">"):
@@ -343,7 +363,10 @@ def check_summary(ck, folder, sunset):
     header, rows = read_csv(os.path.join(folder, "summary.csv"))
     cols = ["metric", "n", "mean", "sd", "min"] + ["p%d" % p for p in SUMMARY_PCTS] + [
         "max", "variance", "skewness", "kurtosis", "cv", "sem"]
+    for stat in ["mean"] + ["p%d" % p for p in SUMMARY_PCTS]:
+        cols += [stat + "_ci_low", stat + "_ci_high"]
     ck.eq("summary.csv header", header, cols)
+    ranks = {}
     names = [r[0] for r in rows]
     expected_names = list(run.metric_names) + ["p_ip_expiry_by_agi", "p_agi_verified_by_sunset"]
     ck.eq("summary.csv metric rows", [n for n in names if not n.startswith("target:")],
@@ -378,6 +401,25 @@ def check_summary(ck, folder, sunset):
         ck.num(where + " kurtosis", cell(got["kurtosis"]), kurt(x), REL, 1.0)
         ck.num(where + " cv", cell(got["cv"]), sd / m if m != 0.0 else None, REL, 0.0)
         ck.num(where + " sem", cell(got["sem"]), sd / math.sqrt(len(x)), REL, 0.0)
+        # The 95 % t interval of the mean; a point without spread.
+        if len(x) < 2:
+            want = (None, None)
+        else:
+            half = 0.0 if sd == 0.0 else t975(len(x) - 1) * sd / math.sqrt(len(x))
+            want = (m - half, m + half)
+        for end, w in zip(("low", "high"), want):
+            ck.num(where + " mean_ci_" + end, cell(got["mean_ci_" + end]), w, REL_T, scale)
+        # Each percentile's interval: the order statistics at the binomial
+        # ranks.
+        for p in SUMMARY_PCTS:
+            key = (len(x), p)
+            if key not in ranks:
+                ranks[key] = quantile_ranks(len(x), p / 100)
+            lu = ranks[key]
+            want = (None, None) if lu is None else (s[lu[0] - 1], s[lu[1] - 1])
+            for end, w in zip(("low", "high"), want):
+                name = "p%d_ci_%s" % (p, end)
+                ck.num(where + " " + name, cell(got[name]), w)
 
 
 def avg_ranks(x):

@@ -644,7 +644,10 @@ fn targets_and_pairing_of_a_shifted_pair() {
     let summary = Table::read(&ra.join("summary.csv"));
     assert_eq!(
         summary.header.join(","),
-        "metric,n,mean,sd,min,p1,p5,p10,p25,p50,p75,p90,p95,p99,max,variance,skewness,kurtosis,cv,sem"
+        "metric,n,mean,sd,min,p1,p5,p10,p25,p50,p75,p90,p95,p99,max,variance,skewness,kurtosis,cv,sem,\
+         mean_ci_low,mean_ci_high,p1_ci_low,p1_ci_high,p5_ci_low,p5_ci_high,p10_ci_low,p10_ci_high,\
+         p25_ci_low,p25_ci_high,p50_ci_low,p50_ci_high,p75_ci_low,p75_ci_high,p90_ci_low,p90_ci_high,\
+         p95_ci_low,p95_ci_high,p99_ci_low,p99_ci_high"
     );
     let trials = Table::read(&ra.join("trials.csv"));
     let revenue = trials.column("openai_revenue_usd_bn");

@@ -25,6 +25,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use common::{Csv, Run, rofrsim, root};
+use rofrsim::analysis::inference::quantile_ci_ranks;
+use rofrsim::analysis::stats::{SUMMARY_CONFIDENCE, SUMMARY_PERCENTILES};
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -211,6 +213,10 @@ fn completeness_problems(dir: &Path) -> Vec<String> {
                             || (h == "skewness" && (n < 3 || sd == 0.0))
                             || (h == "kurtosis" && (n < 4 || sd == 0.0))
                             || (h == "cv" && mean == 0.0)
+                            || (h.starts_with("mean_ci_") && n < 2)
+                            || percentile_of_interval(h).is_some_and(|p| {
+                                quantile_ci_ranks(n, p, SUMMARY_CONFIDENCE).is_none()
+                            })
                     }
                     _ => false,
                 };
@@ -237,8 +243,19 @@ fn completeness_problems(dir: &Path) -> Vec<String> {
     problems
 }
 
+/// The quantile whose interval column `column` of `summary.csv` is
+/// (`p25_ci_low` → 0.25), or None for any other column.
+fn percentile_of_interval(column: &str) -> Option<f64> {
+    let name = column
+        .strip_suffix("_ci_low")
+        .or_else(|| column.strip_suffix("_ci_high"))?;
+    SUMMARY_PERCENTILES
+        .into_iter()
+        .find(|p| format!("p{}", (p * 100.0).round()) == name)
+}
+
 /// In `summary.csv`, min ≤ p1 ≤ … ≤ p99 ≤ max and min ≤ mean ≤ max (to a
-/// relative 1e-12), sd ≥ 0.
+/// relative 1e-12), sd ≥ 0, and each interval holds its statistic.
 fn summary_order_problems(csv: &Csv) -> Vec<String> {
     let order = [
         "min", "p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99", "max",
@@ -271,6 +288,18 @@ fn summary_order_problems(csv: &Csv) -> Vec<String> {
         }
         if get("sd").is_some_and(|sd| sd < 0.0) {
             problems.push(format!("summary.csv {metric}: negative sd"));
+        }
+        for stat in [
+            "mean", "p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99",
+        ] {
+            let (low, high) = (format!("{stat}_ci_low"), format!("{stat}_ci_high"));
+            if let (Some(x), Some(low), Some(high)) = (get(stat), get(&low), get(&high))
+                && !(low - slack <= x && x <= high + slack)
+            {
+                problems.push(format!(
+                    "summary.csv {metric}: {stat} {x} outside its interval [{low}, {high}]"
+                ));
+            }
         }
     }
     problems

@@ -1,16 +1,21 @@
 //! Summary statistics as spreadsheets compute them, and a bounded-memory
 //! histogram for per-month percentile bands over millions of trials.
 
-use super::order;
+use super::{inference, order};
 
 /// The percentiles reported in `summary.csv`, in column order.
 pub const SUMMARY_PERCENTILES: [f64; 9] = [0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99];
+
+/// Confidence of the intervals of the mean and of each percentile in
+/// `summary.csv`.
+pub const SUMMARY_CONFIDENCE: f64 = 0.95;
 
 /// The percentiles reported in `timeseries.csv`, in column order.
 pub const BAND_PERCENTILES: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
 
 /// Count, mean, sample standard deviation, min, the
-/// [`SUMMARY_PERCENTILES`] and max of a sample.
+/// [`SUMMARY_PERCENTILES`] and max of a sample, with the
+/// [`SUMMARY_CONFIDENCE`] intervals of the mean and of each percentile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     /// Number of values.
@@ -36,6 +41,15 @@ pub struct Summary {
     pub cv: Option<f64>,
     /// Standard error of the mean, sd / √n.
     pub sem: f64,
+    /// Interval of the mean, mean ± t_{0.975, n−1}·sem (Student t);
+    /// `[mean, mean]` with no spread; `None` for n < 2 or when an end is
+    /// not a finite number.
+    pub mean_ci: Option<(f64, f64)>,
+    /// Interval of each of the [`SUMMARY_PERCENTILES`], distribution-free:
+    /// the order statistics `[x_(l), x_(u)]` with ranks (l, u) from
+    /// [`inference::quantile_ci_ranks`]; `None` when the sample is too
+    /// small for one.
+    pub percentile_cis: [Option<(f64, f64)>; 9],
 }
 
 /// Summarises `values`. `None` when empty.
@@ -118,11 +132,26 @@ pub fn summarise(values: &[f64]) -> Option<Summary> {
     });
     let cv = (mean != 0.0).then(|| sd / mean).filter(|c| c.is_finite());
     let sem = sd / nf.sqrt();
-    let percentiles = if nan {
-        percentiles_by_selection(values, SUMMARY_PERCENTILES)
+    let mean_ci = mean_interval(mean, sem, n);
+    // The ends of the percentiles' intervals are order statistics found in
+    // the same selection as the percentiles themselves (no sort).
+    let ranks = SUMMARY_PERCENTILES.map(|p| inference::quantile_ci_ranks(n, p, SUMMARY_CONFIDENCE));
+    let ends: Vec<usize> = ranks
+        .iter()
+        .flatten()
+        .flat_map(|&(l, u)| [l - 1, u - 1])
+        .collect();
+    let (percentiles, found) = if nan {
+        (
+            percentiles_by_selection(values, SUMMARY_PERCENTILES),
+            order_statistics_at(values, &ends),
+        )
     } else {
-        percentiles_without_nan(values, SUMMARY_PERCENTILES)
+        percentiles_without_nan(values, SUMMARY_PERCENTILES, &ends)
     };
+    let mut found = found.chunks_exact(2);
+    // One pair of ends for each percentile that has an interval, in order.
+    let percentile_cis = ranks.map(|r| r.and_then(|_| found.next()).map(|lu| (lu[0], lu[1])));
     Some(Summary {
         n,
         mean,
@@ -135,7 +164,25 @@ pub fn summarise(values: &[f64]) -> Option<Summary> {
         kurtosis,
         cv,
         sem,
+        mean_ci,
+        percentile_cis,
     })
+}
+
+/// The [`SUMMARY_CONFIDENCE`] interval of a mean from its standard error
+/// over `n` values: mean ± t·sem with t the Student quantile for n − 1
+/// degrees of freedom. `None` for n < 2 (no spread to measure) or when an
+/// end is not finite.
+fn mean_interval(mean: f64, sem: f64, n: usize) -> Option<(f64, f64)> {
+    if n < 2 || !mean.is_finite() || !sem.is_finite() {
+        return None;
+    }
+    if sem == 0.0 {
+        return Some((mean, mean));
+    }
+    let t = inference::t_quantile(0.5 + SUMMARY_CONFIDENCE / 2.0, (n - 1) as f64)?;
+    let (low, high) = (mean - t * sem, mean + t * sem);
+    (low.is_finite() && high.is_finite()).then_some((low, high))
 }
 
 /// Neumaier's compensated sum, one term at a time.
@@ -216,7 +263,7 @@ pub fn percentiles_inc<const N: usize>(values: &[f64], ps: [f64; N]) -> [f64; N]
     if values.iter().any(|x| x.is_nan()) {
         percentiles_by_selection(values, ps)
     } else {
-        percentiles_without_nan(values, ps)
+        percentiles_without_nan(values, ps, &[]).0
     }
 }
 
@@ -226,48 +273,68 @@ fn percentiles_by_selection<const N: usize>(values: &[f64], ps: [f64; N]) -> [f6
     ps.map(|p| percentile_inc(&mut copy, p))
 }
 
+/// The [`f64::total_cmp`] order statistics of `values` at the 0-based
+/// `positions` (in any order, repeats allowed, each below `values.len()`),
+/// in the order of `positions`, from one radix selection.
+fn order_statistics_at(values: &[f64], positions: &[usize]) -> Vec<f64> {
+    let mut wanted: Vec<(usize, usize)> = positions.iter().copied().zip(0..).collect();
+    wanted.sort_unstable();
+    let ks: Vec<usize> = wanted.iter().map(|&(k, _)| k).collect();
+    let mut found = vec![0.0; ks.len()];
+    order::order_statistics(values, &ks, &mut found);
+    let mut out = vec![f64::NAN; positions.len()];
+    for (&(_, slot), &x) in wanted.iter().zip(&found) {
+        out[slot] = x;
+    }
+    out
+}
+
 /// [`percentiles_inc`] of values none of which is NaN, from their order
-/// statistics found all at once by radix selection. [`percentile_inc`]'s
-/// upper neighbour, the least value after the lower one, is then the next
-/// order statistic (a signed zero aside, which cannot change x_lo + frac ·
-/// (x_hi − x_lo): x_hi − x_lo is the same either way).
-fn percentiles_without_nan<const N: usize>(values: &[f64], ps: [f64; N]) -> [f64; N] {
+/// statistics found all at once by radix selection, with the order
+/// statistics at the 0-based positions `extra` found in the same pass.
+/// [`percentile_inc`]'s upper neighbour, the least value after the lower
+/// one, is then the next order statistic (a signed zero aside, which cannot
+/// change x_lo + frac · (x_hi − x_lo): x_hi − x_lo is the same either way).
+fn percentiles_without_nan<const N: usize>(
+    values: &[f64],
+    ps: [f64; N],
+    extra: &[usize],
+) -> ([f64; N], Vec<f64>) {
     let n = values.len();
     if n == 0 {
-        return [f64::NAN; N];
+        return ([f64::NAN; N], vec![f64::NAN; extra.len()]);
     }
     let at = ps.map(|p| {
         let h = p.clamp(0.0, 1.0) * (n - 1) as f64;
         let lo = h.floor() as usize;
         (lo, h - lo as f64)
     });
-    // (position, slot): each percentile's lower order statistic in slot
-    // 2i, its upper one (when it is used) in slot 2i + 1.
-    let mut wanted: Vec<(usize, usize)> = Vec::with_capacity(2 * N);
-    for (i, &(lo, frac)) in at.iter().enumerate() {
-        wanted.push((lo, 2 * i));
-        if frac != 0.0 && lo + 1 < n {
-            wanted.push((lo + 1, 2 * i + 1));
+    let interpolated = |lo: usize, frac: f64| frac != 0.0 && lo + 1 < n;
+    // The extra positions first, then each percentile's lower order
+    // statistic, followed by its upper one when it is used.
+    let mut positions: Vec<usize> = Vec::with_capacity(extra.len() + 2 * N);
+    positions.extend_from_slice(extra);
+    for &(lo, frac) in &at {
+        positions.push(lo);
+        if interpolated(lo, frac) {
+            positions.push(lo + 1);
         }
     }
-    wanted.sort_unstable();
-    let ks: Vec<usize> = wanted.iter().map(|&(k, _)| k).collect();
-    let mut found = vec![0.0; ks.len()];
-    order::order_statistics(values, &ks, &mut found);
-    let mut slots = vec![f64::NAN; 2 * N];
-    for (&(_, slot), &x) in wanted.iter().zip(&found) {
-        slots[slot] = x;
-    }
+    let found = order_statistics_at(values, &positions);
+    let (extra_found, mut rest) = found.split_at(extra.len());
     let mut out = [0.0; N];
-    for (i, (o, &(lo, frac))) in out.iter_mut().zip(&at).enumerate() {
-        let x_lo = slots[2 * i];
-        *o = if frac == 0.0 || lo + 1 >= n {
-            x_lo
+    for (o, &(lo, frac)) in out.iter_mut().zip(&at) {
+        let x_lo = rest[0];
+        *o = if interpolated(lo, frac) {
+            let x_hi = rest[1];
+            rest = &rest[2..];
+            x_lo + frac * (x_hi - x_lo)
         } else {
-            x_lo + frac * (slots[2 * i + 1] - x_lo)
+            rest = &rest[1..];
+            x_lo
         };
     }
-    out
+    (out, extra_found.to_vec())
 }
 
 /// Sub-buckets per power of two: bucket width is 1/128 of the power, so a
@@ -727,6 +794,44 @@ mod tests {
         assert!(s.mean.is_nan() && s.min.is_nan() && s.max.is_nan(), "{s:?}");
     }
 
+    /// Hand-computed intervals. 1..=10 (shuffled): mean 5.5, s² = 110/12,
+    /// sem = √(110/120) = 0.957427…, t_{0.975, 9} = 2.262157…, so
+    /// 5.5 ± 2.165851…. Only the median has a 95 % interval at n = 10 (a
+    /// quartile needs P(B = 0) = 0.75¹⁰ = 0.056 ≤ 0.025): ranks (2, 9), so
+    /// [2, 9]. At n = 20 (1..=20): P(B ≤ 1) = 0.0243 ≤ 0.025 < P(B ≤ 2) =
+    /// 0.0913 and P(B ≤ 8) = 0.959 < 0.975 ≤ P(B ≤ 9) = 0.986 for B ~
+    /// Bin(20, 0.25), so p25 has ranks (2, 10) and p75 (11, 19); the median
+    /// (6, 15) from P(B ≤ 5) = 0.0207, P(B ≤ 6) = 0.0577, P(B ≤ 13) =
+    /// 0.942, P(B ≤ 14) = 0.979 for B ~ Bin(20, 0.5).
+    #[test]
+    fn summary_intervals_by_hand() {
+        let ten = [7.0, 3.0, 10.0, 1.0, 5.0, 9.0, 2.0, 8.0, 6.0, 4.0];
+        let s = summarise(&ten).unwrap();
+        let (low, high) = s.mean_ci.unwrap();
+        let half = 2.262_157_162_798_205 * (110.0f64 / 120.0).sqrt();
+        assert!((low - (5.5 - half)).abs() < 1e-12, "{low}");
+        assert!((high - (5.5 + half)).abs() < 1e-12, "{high}");
+        assert!((half - 2.165_851).abs() < 1e-6, "{half}");
+        let median = SUMMARY_PERCENTILES.iter().position(|&p| p == 0.5).unwrap();
+        for (i, ci) in s.percentile_cis.iter().enumerate() {
+            assert_eq!(*ci, (i == median).then_some((2.0, 9.0)), "{i}");
+        }
+        // Reversed, so the ends are found by selection, not read in place.
+        let twenty: Vec<f64> = (1..=20).rev().map(f64::from).collect();
+        let s = summarise(&twenty).unwrap();
+        let want = [None, None, None, Some((2.0, 10.0)), Some((6.0, 15.0))];
+        assert_eq!(s.percentile_cis[..5], want);
+        assert_eq!(
+            s.percentile_cis[5..],
+            [Some((11.0, 19.0)), None, None, None]
+        );
+        // No spread: a point; one value: no interval of the mean at all.
+        assert_eq!(summarise(&[3.0; 5]).unwrap().mean_ci, Some((3.0, 3.0)));
+        let one = summarise(&[3.0]).unwrap();
+        assert_eq!(one.mean_ci, None);
+        assert_eq!(one.percentile_cis, [None; 9]);
+    }
+
     /// The extremes skip NaN and keep the first of equal values, so the
     /// sign of a zero minimum or maximum is the first zero's.
     #[test]
@@ -916,6 +1021,13 @@ mod tests {
         for (out, &p) in percentiles.iter_mut().zip(&SUMMARY_PERCENTILES) {
             *out = percentile_inc(values, p);
         }
+        // The intervals' ends from a sorted copy.
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let percentile_cis = SUMMARY_PERCENTILES.map(|p| {
+            inference::quantile_ci_ranks(n, p, SUMMARY_CONFIDENCE)
+                .map(|(l, u)| (sorted[l - 1], sorted[u - 1]))
+        });
         Some(Summary {
             n,
             mean,
@@ -928,6 +1040,8 @@ mod tests {
             kurtosis,
             cv,
             sem,
+            mean_ci: mean_interval(mean, sem, n),
+            percentile_cis,
         })
     }
 
@@ -939,6 +1053,12 @@ mod tests {
             .map(|x| Some(x.to_bits()))
             .chain([s.skewness, s.kurtosis, s.cv].map(|x| x.map(f64::to_bits)))
             .chain([Some(s.n as u64)])
+            .chain(
+                s.percentile_cis
+                    .iter()
+                    .chain([&s.mean_ci])
+                    .flat_map(|ci| [ci.map(|c| c.0.to_bits()), ci.map(|c| c.1.to_bits())]),
+            )
             .collect()
     }
 

@@ -15,15 +15,21 @@ use crate::error::Error;
 pub const FILE: &str = "summary.csv";
 
 /// The statistic columns (after `metric`), as spreadsheet risk tools
-/// report them.
+/// report them, then the 95 % intervals of the mean and of each percentile
+/// (last, so that the columns before them keep their places in users'
+/// spreadsheets).
 pub fn columns() -> Vec<String> {
+    let percentile = |p: &f64| format!("p{}", (p * 100.0).round());
     let mut cols: Vec<String> = ["n", "mean", "sd", "min"].map(String::from).to_vec();
-    cols.extend(
-        SUMMARY_PERCENTILES
-            .iter()
-            .map(|p| format!("p{}", (p * 100.0).round())),
-    );
+    cols.extend(SUMMARY_PERCENTILES.iter().map(percentile));
     cols.extend(["max", "variance", "skewness", "kurtosis", "cv", "sem"].map(String::from));
+    for stat in ["mean".to_string()]
+        .into_iter()
+        .chain(SUMMARY_PERCENTILES.iter().map(percentile))
+    {
+        cols.push(format!("{stat}_ci_low"));
+        cols.push(format!("{stat}_ci_high"));
+    }
     cols
 }
 
@@ -43,7 +49,13 @@ pub fn push_cells(out: &mut String, s: Option<&Summary>) {
         .chain(s.percentiles)
         .chain([s.max, s.variance])
         .chain([s.skewness, s.kurtosis, s.cv].map(|x| x.unwrap_or(missing)))
-        .chain([s.sem]);
+        .chain([s.sem])
+        .chain(
+            [s.mean_ci]
+                .into_iter()
+                .chain(s.percentile_cis)
+                .flat_map(|ci| ci.map_or([missing; 2], |(low, high)| [low, high])),
+        );
     for x in cells {
         out.push(',');
         push_number(out, x);
@@ -106,5 +118,52 @@ impl SummaryTable {
             .find(|(m, _)| m == metric)
             .and_then(|(_, s)| s.get(column).copied())
             .filter(|v| v.is_finite())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::stats::summarise;
+
+    /// The intervals come after every column that was there before them,
+    /// and every row has a cell for each column.
+    #[test]
+    fn interval_columns_come_last() {
+        let cols = columns().join(",");
+        let (before, intervals) = cols.split_at(cols.find(",mean_ci_low").unwrap());
+        assert_eq!(
+            before,
+            "n,mean,sd,min,p1,p5,p10,p25,p50,p75,p90,p95,p99,max,variance,skewness,kurtosis,cv,sem"
+        );
+        assert_eq!(
+            intervals,
+            ",mean_ci_low,mean_ci_high,p1_ci_low,p1_ci_high,p5_ci_low,p5_ci_high,\
+             p10_ci_low,p10_ci_high,p25_ci_low,p25_ci_high,p50_ci_low,p50_ci_high,\
+             p75_ci_low,p75_ci_high,p90_ci_low,p90_ci_high,p95_ci_low,p95_ci_high,\
+             p99_ci_low,p99_ci_high"
+        );
+        let ten: Vec<f64> = (1..=10).map(f64::from).collect();
+        for s in [summarise(&ten), summarise(&[1.0]), None] {
+            let mut row = String::new();
+            push_cells(&mut row, s.as_ref());
+            assert_eq!(row.split(',').count(), columns().len(), "{row}");
+        }
+        // 1..=10: the median's interval [x_(2), x_(9)]; none for p1.
+        let mut row = String::new();
+        push_cells(&mut row, summarise(&ten).as_ref());
+        let cell = |name: &str| {
+            let i = columns().iter().position(|c| c == name).unwrap();
+            row.split(',').nth(i).unwrap().to_string()
+        };
+        assert_eq!(
+            (cell("p50_ci_low"), cell("p50_ci_high")),
+            ("2".into(), "9".into())
+        );
+        assert_eq!(
+            (cell("p1_ci_low"), cell("p1_ci_high")),
+            (String::new(), String::new())
+        );
+        assert!(cell("mean_ci_low").starts_with("3.334"), "{row}");
     }
 }
