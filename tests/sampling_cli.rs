@@ -24,7 +24,14 @@ fn baseline() -> PathBuf {
 /// the `extra` options; it must succeed.
 fn run_short(out: &Path, trials: &str, extra: &[&str]) {
     let base = baseline();
-    let mut args = vec!["run", base.to_str().unwrap(), "--set", SHORT, "--trials", trials];
+    let mut args = vec![
+        "run",
+        base.to_str().unwrap(),
+        "--set",
+        SHORT,
+        "--trials",
+        trials,
+    ];
     args.extend(extra);
     args.extend(["--quiet", "--out", out.to_str().unwrap()]);
     let r = rofrsim(args);
@@ -68,7 +75,11 @@ fn validate_reports_inconsistent_correlations_and_adjusts_them_on_request() {
         r.dump()
     );
     // The table shows the coefficients used: the shipped ones and the adjusted.
-    assert!(r.stdout.contains("rank correlations in 3 groups"), "{}", r.dump());
+    assert!(
+        r.stdout.contains("rank correlations in 3 groups"),
+        "{}",
+        r.dump()
+    );
     // A run says it too, on stderr.
     let out = tmp.path().join("run");
     let r = rofrsim([
@@ -97,7 +108,12 @@ fn latin_hypercube_runs_are_the_same_on_any_thread_count_and_repeat_from_the_man
     };
     let one = run("one", "1");
     let two = run("two", "2");
-    for file in ["trials.csv", "summary.csv", "timeseries.csv", "sensitivity.csv"] {
+    for file in [
+        "trials.csv",
+        "summary.csv",
+        "timeseries.csv",
+        "sensitivity.csv",
+    ] {
         assert_eq!(
             fs::read(one.join(file)).unwrap(),
             fs::read(two.join(file)).unwrap(),
@@ -105,7 +121,10 @@ fn latin_hypercube_runs_are_the_same_on_any_thread_count_and_repeat_from_the_man
         );
     }
     let manifest = fs::read_to_string(one.join("manifest.json")).unwrap();
-    assert!(manifest.contains("sampling.method=\\\"lhs\\\""), "{manifest}");
+    assert!(
+        manifest.contains("sampling.method=\\\"lhs\\\""),
+        "{manifest}"
+    );
     let again = tmp.path().join("again");
     let r = rofrsim([
         "run",
@@ -152,8 +171,16 @@ fn a_runs_trials_show_the_correlations_asked_for() {
     for (a, b, target) in [
         ("demand.growth", "revenue.growth", 0.3),
         ("providers.azure.growth", "providers.azure.max_gw", 0.5),
-        ("providers.azure.growth", "providers.azure.max_new_gw_per_year", 0.4),
-        ("providers.azure.max_gw", "providers.azure.max_new_gw_per_year", 0.3),
+        (
+            "providers.azure.growth",
+            "providers.azure.max_new_gw_per_year",
+            0.4,
+        ),
+        (
+            "providers.azure.max_gw",
+            "providers.azure.max_new_gw_per_year",
+            0.3,
+        ),
         ("demand.growth", "providers.azure.growth", 0.0),
     ] {
         let got = spearman(&trials.numbers(a), &trials.numbers(b)).unwrap();
