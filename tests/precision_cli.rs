@@ -282,10 +282,6 @@ fn bad_precision_options_exit_2_naming_the_flag() {
             "error: --trials cannot be given with --precision, which runs until the targets are reached: give the most trials with --max-trials",
         ),
         (
-            &["--precision", "unmet_share:mean±1%", "--sampling", "lhs"][..],
-            "error: --precision cannot be used with Latin hypercube sampling",
-        ),
-        (
             &["--max-trials", "5000"][..],
             "error: --max-trials goes with --precision",
         ),
@@ -311,5 +307,64 @@ fn bad_precision_options_exit_2_naming_the_flag() {
         );
         assert!(run.crash_signs().is_empty(), "{}", run.dump());
         assert!(!out.exists(), "{extra:?} left a folder");
+    }
+}
+
+/// Under Latin hypercube sampling each block of 10,240 trials is its own
+/// hypercube, so a run that stops at a check has stratified every input
+/// block by block; where it stops still depends only on the seed.
+#[test]
+fn a_latin_hypercube_precision_run_stratifies_each_block_of_the_check() {
+    let tmp = tempdir();
+    let run = |dir: &str, threads: &str| {
+        let out = tmp.path().join(dir);
+        ok(rofrsim([
+            "run",
+            SCENARIO,
+            "--quiet",
+            "--sampling",
+            "lhs",
+            "--precision",
+            TARGET,
+            "--max-trials",
+            "40960",
+            "--threads",
+            threads,
+            "--out",
+            out.to_str().expect("a UTF-8 path"),
+        ]));
+        out
+    };
+    let (one, two) = (run("one", "1"), run("two", "2"));
+    let n = manifest(&one)["trials"].as_u64().expect("trials");
+    assert!(n % 10_240 == 0, "stopped at {n}");
+    assert_eq!(manifest(&two)["trials"].as_u64(), Some(n));
+    assert_same_files(&one, &two, "--threads 1 vs 2 under LHS");
+    // agi.year is uniform on [2027, 2040]: in each block its 10,240 draws
+    // fall one in each of 10,240 equal strata.
+    let text = fs::read_to_string(one.join("trials.csv")).expect("read trials.csv");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "agi.year")
+        .expect("an agi.year column");
+    let years: Vec<f64> = lines
+        .map(|l| {
+            l.split(',')
+                .nth(col)
+                .expect("a cell")
+                .parse()
+                .expect("a number")
+        })
+        .collect();
+    assert_eq!(years.len() as u64, n);
+    for block in years.chunks(10_240) {
+        let mut strata: Vec<usize> = block
+            .iter()
+            .map(|y| ((y - 2027.0) / 13.0 * 10_240.0).floor() as usize)
+            .collect();
+        strata.sort_unstable();
+        assert_eq!(strata, (0..10_240).collect::<Vec<_>>());
     }
 }

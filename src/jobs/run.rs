@@ -344,14 +344,10 @@ pub fn run(
         for spec in &p.specs {
             spec.check(&all)?;
         }
-        // A hypercube of --max-trials cut short is not the hypercube of the
-        // trials run, so the run would not be the run of that many trials.
-        // (The plan: each block of PRECISION_CHECK trials its own hypercube.)
-        if scenario.sampling.method == crate::scenario::sampling::Method::LatinHypercube {
-            return Err(Error::Usage(
-                "--precision cannot be used with Latin hypercube sampling (--sampling lhs or the scenario's sampling.method) yet: a hypercube needs its trial count in advance; use --sampling mc, or lhs with --trials".into(),
-            ));
-        }
+        // A hypercube needs its trial count in advance, and a run that stops
+        // at a check has run whole blocks: each block of PRECISION_CHECK
+        // trials is its own hypercube (no effect under Monte Carlo).
+        model.set_trials(super::simulate::PRECISION_CHECK);
     }
     // Before the staging folder exists: nothing is written for a run that
     // cannot fit, and trials.csv is opened as soon as the folder appears.
