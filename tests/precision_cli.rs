@@ -337,7 +337,7 @@ fn a_latin_hypercube_precision_run_stratifies_each_block_of_the_check() {
     };
     let (one, two) = (run("one", "1"), run("two", "2"));
     let n = manifest(&one)["trials"].as_u64().expect("trials");
-    assert!(n % 10_240 == 0, "stopped at {n}");
+    assert!(n.is_multiple_of(10_240), "stopped at {n}");
     assert_eq!(manifest(&two)["trials"].as_u64(), Some(n));
     assert_same_files(&one, &two, "--threads 1 vs 2 under LHS");
     // agi.year is uniform on [2027, 2040]: in each block its 10,240 draws
