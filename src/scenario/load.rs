@@ -118,6 +118,8 @@ pub fn load_str(
     let mut reader = Reader {
         diags,
         inputs: Inputs::default(),
+        file_end: text.len(),
+        set_by_override: Vec::new(),
         transforms,
     };
     let scenario = reader.scenario(&root);
@@ -353,6 +355,11 @@ struct Reader {
     inputs: Inputs,
     /// The `*=` / `+=` overrides, applied to inputs as they are registered.
     transforms: Vec<Transform>,
+    /// Where the file's text ends in the sources: a value spanning beyond
+    /// it was written by a `--set`.
+    file_end: usize,
+    /// Inputs whose value a `--set KEY=VALUE` wrote, by id.
+    set_by_override: Vec<InputId>,
 }
 
 /// A `--set key*=k` or `key+=d` override waiting for its input.
@@ -472,7 +479,11 @@ impl Reader {
             }
             return None;
         }
-        Some(self.inputs.push(path.to_string(), value))
+        let id = self.inputs.push(path.to_string(), value);
+        if at.start >= self.file_end {
+            self.set_by_override.push(id);
+        }
+        Some(id)
     }
 
     /// Checks that `value` is a table whose keys are all in `fields`.

@@ -17,6 +17,14 @@ use crate::scenario::{InputId, Uncertain};
 /// distinct values; Crystal Ball warns below about five.
 const FEW_VALUES: usize = 5;
 
+/// An input a correlation lists.
+enum Listed {
+    /// An input given as a distribution.
+    Input(InputId),
+    /// An input a `--set` made a constant: left out, by path.
+    SetConstant(String),
+}
+
 /// One coefficient as written: the pair, its value, and where.
 struct Written {
     a: InputId,
@@ -45,10 +53,16 @@ impl Reader {
         let items = self.array(top, "", "correlations")?;
         let mut written: Vec<Written> = Vec::new();
         let mut tables_ok = true;
+        let mut notes = Vec::new();
         for (k, item) in items.iter().enumerate() {
             let path = format!("correlations.{k}");
             match self.correlation(item, &path, k) {
-                Some(pairs) => {
+                Some((pairs, dropped)) => {
+                    for name in dropped {
+                        notes.push(format!(
+                            "note: `{name}` is a constant here (set by --set), so {path} leaves it out of its correlations"
+                        ));
+                    }
                     for w in pairs {
                         if let Some(earlier) = written
                             .iter()
@@ -80,7 +94,7 @@ impl Reader {
         let mut out = Sampling {
             method,
             groups: Vec::new(),
-            notes: Vec::new(),
+            notes,
         };
         let mut ok = true;
         for ids in sampling::linked(&pairs) {
@@ -142,8 +156,14 @@ impl Reader {
         method
     }
 
-    /// One `[[correlations]]` table: its pairs with their coefficients.
-    fn correlation(&mut self, item: &Value<'_>, path: &str, table: usize) -> Option<Vec<Written>> {
+    /// One `[[correlations]]` table: its pairs with their coefficients, and
+    /// the inputs left out because a `--set` made them constants.
+    fn correlation(
+        &mut self,
+        item: &Value<'_>,
+        path: &str,
+        table: usize,
+    ) -> Option<(Vec<Written>, Vec<String>)> {
         let t = self.table(item, path, schema::CORRELATION)?;
         let span = item.span();
         let inputs_path = format!("{path}.inputs");
@@ -165,6 +185,13 @@ impl Reader {
         let coefficients = coefficients?;
         let ids = ids?;
         let n = ids.len();
+        let dropped: Vec<String> = ids
+            .iter()
+            .filter_map(|e| match e {
+                Listed::SetConstant(name) => Some(name.clone()),
+                Listed::Input(_) => None,
+            })
+            .collect();
         let spearman_path = format!("{path}.spearman");
         let at = coefficients.span();
         let mut pairs = Vec::new();
@@ -181,22 +208,26 @@ impl Reader {
                     );
                     return None;
                 }
-                pairs.push(Written {
-                    a: ids[0],
-                    b: ids[1],
-                    spearman: rho,
-                    table,
-                    span: at,
-                });
+                if let (Listed::Input(a), Listed::Input(b)) = (&ids[0], &ids[1]) {
+                    pairs.push(Written {
+                        a: *a,
+                        b: *b,
+                        spearman: rho,
+                        table,
+                        span: at,
+                    });
+                }
             }
             DeValue::Array(rows) => {
                 let matrix = self.matrix(rows, n, &spearman_path, &at)?;
                 for i in 0..n {
                     for j in 0..i {
-                        if matrix[i * n + j] != 0.0 {
+                        if let (Listed::Input(a), Listed::Input(b)) = (&ids[j], &ids[i])
+                            && matrix[i * n + j] != 0.0
+                        {
                             pairs.push(Written {
-                                a: ids[j],
-                                b: ids[i],
+                                a: *a,
+                                b: *b,
                                 spearman: matrix[i * n + j],
                                 table,
                                 span: at.clone(),
@@ -217,12 +248,14 @@ impl Reader {
                 return None;
             }
         }
-        Some(pairs)
+        Some((pairs, dropped))
     }
 
     /// The inputs a correlation names: distinct, each an input given as a
-    /// distribution.
-    fn correlated_inputs(&mut self, v: &Value<'_>, path: &str) -> Option<Vec<InputId>> {
+    /// distribution, or one that a `--set` made a constant (a sweep or a
+    /// what-if that fixes it), which drops out with a note rather than
+    /// refusing the file.
+    fn correlated_inputs(&mut self, v: &Value<'_>, path: &str) -> Option<Vec<Listed>> {
         let DeValue::Array(items) = v.get_ref() else {
             self.diags.error(
                 &v.span(),
@@ -234,7 +267,8 @@ impl Reader {
             );
             return None;
         };
-        let mut ids: Vec<InputId> = Vec::new();
+        let mut ids: Vec<Listed> = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
         let mut ok = true;
         for item in items {
             let Some(name) = self.string(item, path, "an input path in quotes") else {
@@ -264,7 +298,21 @@ impl Reader {
                 ok = false;
                 continue;
             };
+            if seen.contains(&name) {
+                self.diags.error(
+                    &item.span(),
+                    path,
+                    format!("`{name}` is listed twice; list each input once"),
+                );
+                ok = false;
+                continue;
+            }
+            seen.push(name.clone());
             if let Uncertain::Const(x) = self.inputs.all()[k].value {
+                if self.set_by_override.contains(&InputId(k)) {
+                    ids.push(Listed::SetConstant(name));
+                    continue;
+                }
                 self.diags.error(
                     &item.span(),
                     path,
@@ -276,16 +324,7 @@ impl Reader {
                 ok = false;
                 continue;
             }
-            if ids.contains(&InputId(k)) {
-                self.diags.error(
-                    &item.span(),
-                    path,
-                    format!("`{name}` is listed twice; list each input once"),
-                );
-                ok = false;
-                continue;
-            }
-            ids.push(InputId(k));
+            ids.push(Listed::Input(InputId(k)));
         }
         if ok && ids.len() < 2 {
             self.diags.error(
@@ -653,6 +692,31 @@ discount_rate = 0.08
             message.contains("unknown sampling method \"sobol\""),
             "{message}"
         );
+    }
+
+    /// A sweep or what-if that fixes a correlated input: it drops out of
+    /// its correlations with a note; the rest of a matrix stays.
+    #[test]
+    fn an_input_a_set_makes_constant_leaves_its_correlations_with_a_note() {
+        let table = "[[correlations]]\ninputs = [\"demand.growth\", \"revenue.per_gw_year\", \"demand.initial_gw\"]\nspearman = [[1, 0.5, 0.2], [0.5, 1, 0.3], [0.2, 0.3, 1]]\n";
+        let set: crate::scenario::Override = "demand.growth=0.3".parse().unwrap();
+        let s = load_str("c.toml", &format!("{BASE}{table}"), &[set]).unwrap();
+        assert_eq!(s.sampling.notes.len(), 1, "{:?}", s.sampling.notes);
+        assert_eq!(
+            s.sampling.notes[0],
+            "note: `demand.growth` is a constant here (set by --set), so correlations.0 leaves it out of its correlations"
+        );
+        let g = &s.sampling.groups[0];
+        assert_eq!(g.inputs.len(), 2);
+        assert_eq!(g.spearman.at(0, 1), 0.3);
+        // Written as a constant in the file, it is still a mistake.
+        let file = BASE.replace(
+            "growth = { dist = \"uniform\", min = 0.1, max = 0.5 }",
+            "growth = 0.3",
+        );
+        let p = load_str("c.toml", &format!("{file}{table}"), &[]).unwrap_err();
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].message.contains("is the constant 0.3"), "{p:?}");
     }
 
     #[test]
