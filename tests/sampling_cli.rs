@@ -63,7 +63,7 @@ fn validate_reports_inconsistent_correlations_and_adjusts_them_on_request() {
     assert!(r.stderr.contains(&at), "no {at} in:\n{}", r.dump());
     assert!(
         r.stderr
-            .contains("correlations: the correlations among providers.oracle.growth, providers.oracle.max_gw, providers.oracle.price cannot all hold at once"),
+            .contains("correlations.2: the correlations among providers.oracle.growth, providers.oracle.max_gw, providers.oracle.price cannot all hold at once"),
         "{}",
         r.dump()
     );
@@ -187,4 +187,29 @@ fn a_runs_trials_show_the_correlations_asked_for() {
         let z = (got.atanh() - f64::atanh(target)).abs() / se;
         assert!(z <= 5.0, "{a} ~ {b}: {got} against {target} ({z:.1} SE)");
     }
+}
+
+/// Sweeping a correlated input fixes it in each combination: it leaves its
+/// correlations, the sweep runs, and says so once.
+#[test]
+fn a_sweep_of_a_correlated_input_runs_and_says_it_leaves_its_correlations() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sweep");
+    let base = baseline();
+    let r = rofrsim([
+        "sweep",
+        base.to_str().unwrap(),
+        "--set",
+        SHORT,
+        "--vary",
+        "providers.azure.growth=0.5,0.8",
+        "--trials",
+        "300",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, Some(0), "{}", r.dump());
+    let note = "baseline: note: `providers.azure.growth` is a constant here (set by --set), so correlations.1 leaves it out of its correlations";
+    assert_eq!(r.stderr.matches(note).count(), 1, "{}", r.dump());
 }

@@ -86,14 +86,20 @@ pub fn t_quantile(p: f64, df: f64) -> Option<f64> {
 /// and does not collapse to a point when p is 0 or 1 (Wilson 1927).
 /// `None` for `n = 0` or a `p` outside [0, 1].
 pub fn wilson_interval(p: f64, n: usize) -> Option<(f64, f64)> {
-    if n == 0 || !(0.0..=1.0).contains(&p) {
+    const Z: f64 = 1.959_963_984_540_054; // Φ⁻¹(0.975)
+    wilson_interval_z(p, n, Z)
+}
+
+/// [`wilson_interval`] at the two-sided normal quantile `z` of another
+/// confidence level.
+pub fn wilson_interval_z(p: f64, n: usize, z: f64) -> Option<(f64, f64)> {
+    if n == 0 || !(0.0..=1.0).contains(&p) || z.is_nan() || z <= 0.0 {
         return None;
     }
-    const Z: f64 = 1.959_963_984_540_054; // Φ⁻¹(0.975)
     let n = n as f64;
-    let z2n = Z * Z / n;
+    let z2n = z * z / n;
     let centre = (p + z2n / 2.0) / (1.0 + z2n);
-    let half = Z / (1.0 + z2n) * (p * (1.0 - p) / n + z2n / (4.0 * n)).sqrt();
+    let half = z / (1.0 + z2n) * (p * (1.0 - p) / n + z2n / (4.0 * n)).sqrt();
     Some(((centre - half).max(0.0), (centre + half).min(1.0)))
 }
 

@@ -122,9 +122,11 @@ impl Matrix {
             if d <= PSD_TOLERANCE {
                 // Semi-definite: row j must already be spanned; the column
                 // stays zero, and a row that is not spanned is caught below.
+                // A semi-definite matrix allows |r| up to √(d·a_ii), so the
+                // bound scales with the pivot left.
                 for i in j + 1..n {
                     let r = self.at(i, j) - (0..j).map(|k| l.at(i, k) * l.at(j, k)).sum::<f64>();
-                    if r.abs() > 1e-7 {
+                    if r.abs() > 1e-7 + (d.max(0.0) * self.at(i, i).abs()).sqrt() {
                         return None;
                     }
                 }

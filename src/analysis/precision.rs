@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use statrs::distribution::{ContinuousCDF, Normal};
 
-use super::inference::{quantile_ci_ranks, t_quantile};
+use super::inference::{quantile_ci_ranks, t_quantile, wilson_interval_z};
 use super::order;
 use super::stats::compensated_sum;
 use crate::error::Error;
@@ -194,9 +194,11 @@ pub struct Reached {
 }
 
 impl Reached {
-    /// Whether both ends are within the tolerance of the estimate.
+    /// Whether both ends are within the tolerance of the estimate. A
+    /// relative tolerance of an estimate of 0 allows nothing, and is never
+    /// met (an interval of no width there says nothing about precision).
     pub fn passed(&self) -> bool {
-        self.half_width <= self.allowed
+        self.half_width <= self.allowed && self.allowed > 0.0
     }
 
     /// The half-width relative to the estimate's magnitude (infinite for
@@ -226,6 +228,12 @@ pub fn evaluate(spec: &Spec, values: &[f64], confidence: f64) -> Reached {
     let xs = &present[..];
     let n = xs.len();
     let (estimate, interval) = match spec.stat {
+        // A share of trials (a probability row, a 0/1 outcome): the t
+        // interval would have no width while every trial so far agrees,
+        // and a rare event would look known after its first check.
+        Stat::Mean if n > 0 && xs.iter().all(|&x| x == 0.0 || x == 1.0) => {
+            share_interval(xs, confidence)
+        }
         Stat::Mean => mean_interval(xs, confidence),
         Stat::Sd => sd_interval(xs, confidence),
         Stat::Percentile(nn) => percentile_interval(xs, f64::from(nn) / 100.0, confidence),
@@ -276,6 +284,14 @@ fn mean_interval(xs: &[f64], confidence: f64) -> (f64, Option<(f64, f64)>) {
     let se = (ss / (nf - 1.0)).sqrt() / nf.sqrt();
     let half = t_quantile(1.0 - (1.0 - confidence) / 2.0, nf - 1.0).map(|t| t * se);
     (mean, half.map(|h| (mean - h, mean + h)))
+}
+
+/// A share of 0/1 values and its Wilson score interval, which has width
+/// even when every value is 0 (or 1).
+fn share_interval(xs: &[f64], confidence: f64) -> (f64, Option<(f64, f64)>) {
+    let p = compensated_sum(xs.iter().copied()) / xs.len() as f64;
+    let interval = z_of(confidence).and_then(|z| wilson_interval_z(p, xs.len(), z));
+    (p, interval)
 }
 
 fn sd_interval(xs: &[f64], confidence: f64) -> (f64, Option<(f64, f64)>) {
@@ -462,10 +478,35 @@ mod tests {
         let want = 1.959_964 * s * (0.8f64 / 40_000.0).sqrt();
         assert!((r.half_width - want).abs() < 1e-4 * want, "{r:?} vs {want}");
         assert!(r.passed(), "{r:?}"); // 0.88 % of s
-        // No spread: a point, which any tolerance accepts.
-        let flat = evaluate(&spec("x:sd±1%"), &[2.0; 50], 0.95);
+        // No spread: a point. An absolute tolerance accepts it; a relative
+        // one of an estimate of 0 allows nothing and is never met.
+        let flat = evaluate(&spec("x:sd±0.1"), &[2.0; 50], 0.95);
         assert_eq!((flat.estimate, flat.low, flat.high), (0.0, 0.0, 0.0));
         assert!(flat.passed());
+        assert!(!evaluate(&spec("x:sd±1%"), &[2.0; 50], 0.95).passed());
+    }
+
+    /// A rare event not yet seen: the share's Wilson interval still has
+    /// width, z²/(n + z²) above 0, so a tolerance finer than that is not
+    /// met, and a relative one never is.
+    #[test]
+    fn a_share_of_trials_has_the_wilson_interval() {
+        let zeros = vec![0.0; 10_240];
+        let z = 1.959_963_984_540_054f64;
+        let upper = z * z / (10_240.0 + z * z);
+        let r = evaluate(&spec("p:mean±0.001"), &zeros, 0.95);
+        assert_eq!((r.estimate, r.low), (0.0, 0.0));
+        assert!((r.high - upper).abs() < 1e-12, "{r:?} vs {upper}");
+        assert!(r.passed(), "{r:?}"); // 0.000375 ≤ 0.001
+        assert!(!evaluate(&spec("p:mean±0.0001"), &zeros, 0.95).passed());
+        assert!(!evaluate(&spec("p:mean±50%"), &zeros, 0.95).passed());
+        // Some events: Wilson, not the t interval.
+        let mut some = zeros.clone();
+        some[..100].fill(1.0);
+        let r = evaluate(&spec("p:mean±1"), &some, 0.95);
+        let (lo, hi) =
+            crate::analysis::inference::wilson_interval(100.0 / 10_240.0, 10_240).unwrap();
+        assert_eq!((r.low, r.high), (lo, hi));
     }
 
     #[test]

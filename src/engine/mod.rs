@@ -101,7 +101,14 @@ impl<'s> Model<'s> {
     /// hypercube (`sampling.method = "lhs"`; no effect under Monte Carlo).
     /// A model that is not told draws each trial as a hypercube of one.
     pub fn set_trials(&mut self, trials: u64) {
-        self.sampler.set_hypercube(trials);
+        self.sampler.set_hypercubes(trials, trials);
+    }
+
+    /// Latin hypercubes of `block` trials each over a run of at most
+    /// `trials` (`--precision`, which stops only at the end of a block);
+    /// the last holds what is left.
+    pub fn set_hypercube_blocks(&mut self, block: u64, trials: u64) {
+        self.sampler.set_hypercubes(block, trials);
     }
 
     /// Samples every input of trial `trial` into `values`, by input id.

@@ -34,8 +34,11 @@ const EDGE: f64 = f64::EPSILON / 2.0;
 #[derive(Debug, Clone)]
 pub(super) struct Sampler {
     method: Method,
-    /// Trials per Latin hypercube (the run's trial count).
+    /// Trials per Latin hypercube (the run's trial count, or a block of
+    /// it).
     hypercube: u64,
+    /// The run's trials: the last hypercube holds what is left of them.
+    trials: u64,
     /// Monte Carlo with no correlations: every input from its family's
     /// sampler, the fast path.
     plain: bool,
@@ -69,6 +72,7 @@ impl Sampler {
         Sampler {
             method: sampling.method,
             hypercube: 1,
+            trials: u64::MAX,
             plain: sampling.method == Method::MonteCarlo && groups.is_empty(),
             streams: inputs.iter().map(|i| StreamName::new(&i.path)).collect(),
             strata: inputs
@@ -80,9 +84,19 @@ impl Sampler {
         }
     }
 
-    /// Sets the number of trials a Latin hypercube spans.
-    pub(super) fn set_hypercube(&mut self, trials: u64) {
-        self.hypercube = trials.max(1);
+    /// Latin hypercubes of `block` trials each, over a run of `trials`:
+    /// the last holds what is left when `block` does not divide `trials`.
+    pub(super) fn set_hypercubes(&mut self, block: u64, trials: u64) {
+        self.hypercube = block.max(1);
+        self.trials = trials.max(1);
+    }
+
+    /// Hypercube number and size, and the trial's index within it.
+    fn cube_of(&self, trial: u64) -> (u64, u64, u64) {
+        let cube = trial / self.hypercube;
+        let first = cube * self.hypercube;
+        let size = self.hypercube.min(self.trials.saturating_sub(first)).max(1);
+        (cube, size, trial - first)
     }
 
     /// Draws every input of trial `trial` into `values`, by input id.
@@ -141,8 +155,7 @@ impl Sampler {
     /// The point `u` ∈ (0, 1) moved into trial `trial`'s stratum of input
     /// `v`: (stratum + u) / N.
     fn stratified(&self, seed: u64, trial: u64, v: usize, u: f64) -> f64 {
-        let n = self.hypercube;
-        let (cube, index) = (trial / n, trial % n);
+        let (cube, n, index) = self.cube_of(trial);
         let stratum = permute(rng::key(seed, cube, self.strata[v]), index, n);
         ((stratum as f64 + u) / n as f64).clamp(EDGE, 1.0 - EDGE)
     }
@@ -150,8 +163,8 @@ impl Sampler {
     /// The stratum (0..N) of input `v` in trial `trial`, for tests.
     #[cfg(test)]
     fn stratum(&self, seed: u64, trial: u64, v: usize) -> u64 {
-        let n = self.hypercube;
-        permute(rng::key(seed, trial / n, self.strata[v]), trial % n, n)
+        let (cube, n, index) = self.cube_of(trial);
+        permute(rng::key(seed, cube, self.strata[v]), index, n)
     }
 }
 
@@ -264,7 +277,7 @@ method = "lhs"
         let s = load_str("lhs.toml", SCENARIO, &[]).unwrap();
         let mut sampler = Sampler::new(&s);
         for n in [1u64, 7, 1000] {
-            sampler.set_hypercube(n);
+            sampler.set_hypercubes(n, 2 * n);
             let dists: Vec<(usize, &crate::scenario::dist::Dist)> = s
                 .inputs
                 .all()
@@ -296,6 +309,63 @@ method = "lhs"
                     "input {v}, n {n}: {:?}",
                     by_value[v]
                 );
+            }
+        }
+    }
+
+    /// Blocks of 10 over 25 trials: the last block, trials 20–24, is a
+    /// hypercube of its 5 trials.
+    #[test]
+    fn the_last_block_is_a_hypercube_of_what_is_left() {
+        let s = load_str("lhs.toml", SCENARIO, &[]).unwrap();
+        let mut sampler = Sampler::new(&s);
+        sampler.set_hypercubes(10, 25);
+        let v = 0; // demand.initial_gw
+        let mut first: Vec<u64> = (0..10).map(|t| sampler.stratum(7, t, v)).collect();
+        first.sort_unstable();
+        assert_eq!(first, (0..10).collect::<Vec<_>>());
+        let mut last: Vec<u64> = (20..25).map(|t| sampler.stratum(7, t, v)).collect();
+        last.sort_unstable();
+        assert_eq!(last, (0..5).collect::<Vec<_>>());
+    }
+
+    /// Pinned: the inputs of trials 0 and 1 of tests/fixtures/minimal.toml
+    /// (seed 7, Monte Carlo, no correlations) as `trials.csv` of 00fc9b9,
+    /// the last build before sampling plans, wrote them. Any change to the
+    /// plain path's draws fails here.
+    #[test]
+    fn plain_monte_carlo_draws_are_those_of_before_sampling_plans() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minimal.toml");
+        let s = crate::scenario::load_file(&path, &[]).unwrap();
+        let sampler = Sampler::new(&s);
+        assert!(sampler.plain);
+        let want: [[f64; 4]; 2] = [
+            [
+                0.6842875515353852,
+                10.97510232348045,
+                0.2044355243922378,
+                2029.4268063525274,
+            ],
+            [
+                0.8498918620721073,
+                12.042475705600985,
+                0.23657778749160105,
+                2030.487870308746,
+            ],
+        ];
+        let paths = [
+            "demand.growth",
+            "providers.azure.price",
+            "terms.rofr.0.exercise_probability",
+            "agi.year",
+        ];
+        for (trial, row) in want.iter().enumerate() {
+            let mut values = vec![0.0; s.inputs.len()];
+            sampler.sample(&s, s.seed, trial as u64, &mut values);
+            for (path, want) in paths.iter().zip(row) {
+                let k = s.inputs.all().iter().position(|i| i.path == *path).unwrap();
+                assert_eq!(values[k], *want, "trial {trial} {path}");
             }
         }
     }

@@ -288,13 +288,19 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, Error> {
             scenario: s,
         });
     }
+    let mut printed = Vec::new();
+    for p in &scenarios {
+        super::sampling_notes(&p.scenario, &p.label, &mut printed);
+    }
     if let Some(path) = opts.inputs.first().filter(|_| !opts.what_ifs.is_empty()) {
         for w in &opts.what_ifs {
             let set: Vec<Override> = opts.set.iter().chain(&w.set).cloned().collect();
+            let scenario = scenario::load_file(path, &set)?;
+            super::sampling_notes(&scenario, &w.label, &mut printed);
             scenarios.push(Planned {
                 path: path.clone(),
                 label: w.label.clone(),
-                scenario: scenario::load_file(path, &set)?,
+                scenario,
                 set,
             });
         }

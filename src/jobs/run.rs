@@ -347,7 +347,7 @@ pub fn run(
         // A hypercube needs its trial count in advance, and a run that stops
         // at a check has run whole blocks: each block of PRECISION_CHECK
         // trials is its own hypercube (no effect under Monte Carlo).
-        model.set_trials(super::simulate::PRECISION_CHECK);
+        model.set_hypercube_blocks(PRECISION_CHECK, opts.trials);
     }
     // Before the staging folder exists: nothing is written for a run that
     // cannot fit, and trials.csv is opened as soon as the folder appears.
@@ -652,8 +652,8 @@ fn run_manifest(
         shell_quote(&prov.scenario_path),
     ];
     // A precision run is repeated as one: the same tests stop it at the
-    // same count (`--trials` of that count gives the same files but not
-    // the record of the precision reached).
+    // same count (under Monte Carlo, `--trials` of that count gives the
+    // same files but not the record of the precision reached).
     match &opts.precision {
         Some(p) => {
             for spec in &p.specs {

@@ -129,10 +129,12 @@ pub fn sweep(opts: &SweepOptions) -> Result<Swept, Error> {
     }
     // Load every combination first: a bad value fails before hours of work.
     let mut scenarios = Vec::with_capacity(count);
+    let mut printed = Vec::new();
     for combo in combinations(&opts.vary) {
         let mut set = opts.set.clone();
         set.extend(combo.iter().cloned());
         let s = scenario::load_file(&opts.scenario, &set)?;
+        super::sampling_notes(&s, &s.name, &mut printed);
         scenarios.push((combo, s));
     }
     let Some((_, first)) = scenarios.first() else {

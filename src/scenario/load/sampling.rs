@@ -122,13 +122,27 @@ impl Reader {
                 }
                 Err(e) => {
                     let nearest = coefficients_list(&names, &e.nearest);
+                    let key = format!("correlations.{}", first.map_or(0, |w| w.table));
+                    let eigenvalue = if e.smallest_eigenvalue.abs() < 1e-4 {
+                        format!("{:.1e}", e.smallest_eigenvalue)
+                    } else {
+                        fmt_num(round4(e.smallest_eigenvalue))
+                    };
+                    let remedy = if adjust {
+                        format!(
+                            "and even the nearest consistent ones ({nearest}) could not be used; change them"
+                        )
+                    } else {
+                        format!(
+                            "change them, or set `adjust_correlations = true` under [sampling] (or pass --adjust-correlations) to use the nearest consistent ones: {nearest}"
+                        )
+                    };
                     self.diags.error(
                         &span,
-                        "correlations",
+                        &key,
                         format!(
-                            "the correlations among {} cannot all hold at once: no joint distribution has them (the copula's matrix is not positive semi-definite, smallest eigenvalue {}). Change them, or set `adjust_correlations = true` under [sampling] (or pass --adjust-correlations) to use the nearest consistent ones: {nearest}",
+                            "the correlations among {} cannot all hold at once: no joint distribution has them (the copula's matrix is not positive semi-definite, smallest eigenvalue {eigenvalue}); {remedy}",
                             names.join(", "),
-                            fmt_num(round4(e.smallest_eigenvalue))
                         ),
                     );
                     ok = false;
@@ -723,7 +737,7 @@ discount_rate = 0.08
     fn an_inconsistent_matrix_is_an_error_naming_the_nearest_unless_adjusted() {
         let table = "[[correlations]]\ninputs = [\"demand.growth\", \"revenue.per_gw_year\", \"demand.initial_gw\"]\nspearman = [[1, 0.9, 0.9], [0.9, 1, -0.9], [0.9, -0.9, 1]]\n";
         let (line, path, message) = problem(table);
-        assert_eq!((line, path.as_str()), (2, "correlations"));
+        assert_eq!((line, path.as_str()), (2, "correlations.0"));
         assert!(message.contains("cannot all hold at once"), "{message}");
         assert!(message.contains("--adjust-correlations"), "{message}");
         let s = load_str(
