@@ -90,6 +90,9 @@ impl Reader {
         if !tables_ok {
             return None;
         }
+        // A 0 written in a matrix counts as given (a pair table may not
+        // give it again) but links nothing.
+        written.retain(|w| w.spearman != 0.0);
         let pairs: Vec<(InputId, InputId)> = written.iter().map(|w| (w.a, w.b)).collect();
         let mut out = Sampling {
             method,
@@ -236,9 +239,7 @@ impl Reader {
                 let matrix = self.matrix(rows, n, &spearman_path, &at)?;
                 for i in 0..n {
                     for j in 0..i {
-                        if let (Listed::Input(a), Listed::Input(b)) = (&ids[j], &ids[i])
-                            && matrix[i * n + j] != 0.0
-                        {
+                        if let (Listed::Input(a), Listed::Input(b)) = (&ids[j], &ids[i]) {
                             pairs.push(Written {
                                 a: *a,
                                 b: *b,
@@ -693,6 +694,16 @@ discount_rate = 0.08
 
         let (line, path, message) = problem(
             "[[correlations]]\ninputs = [\"demand.growth\", \"revenue.per_gw_year\"]\nspearman = 0.5\n[[correlations]]\ninputs = [\"revenue.per_gw_year\", \"demand.growth\"]\nspearman = 0.2\n",
+        );
+        assert_eq!((line, path.as_str()), (5, "correlations.1"));
+        assert!(
+            message.contains("correlated twice (also in correlations.0)"),
+            "{message}"
+        );
+
+        // A 0 in a matrix is a coefficient given: not again in a pair.
+        let (line, path, message) = problem(
+            "[[correlations]]\ninputs = [\"demand.growth\", \"revenue.per_gw_year\", \"demand.initial_gw\"]\nspearman = [[1, 0.5, 0], [0.5, 1, 0], [0, 0, 1]]\n[[correlations]]\ninputs = [\"demand.initial_gw\", \"demand.growth\"]\nspearman = 0.4\n",
         );
         assert_eq!((line, path.as_str()), (5, "correlations.1"));
         assert!(
