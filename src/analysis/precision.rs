@@ -131,20 +131,7 @@ impl fmt::Display for Spec {
 impl Spec {
     /// Checks the metric exists among `metrics`.
     pub fn check(&self, metrics: &[String]) -> Result<(), Error> {
-        if metrics.contains(&self.metric) {
-            return Ok(());
-        }
-        let near =
-            crate::scenario::nearest_names(&self.metric, metrics.iter().map(String::as_str), 3);
-        let hint = if near.is_empty() {
-            metrics.join(", ")
-        } else {
-            format!("did you mean {}?", near.join(" or "))
-        };
-        Err(Error::Usage(format!(
-            "--precision: unknown metric `{}` ({hint})",
-            self.metric
-        )))
+        super::target::check_metric("--precision", &self.metric, metrics)
     }
 
     /// The half-width allowed around `estimate`.

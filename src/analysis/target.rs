@@ -86,20 +86,7 @@ impl Target {
 
     /// Checks the metric exists among `metrics`.
     pub fn check(&self, metrics: &[String]) -> Result<(), Error> {
-        if metrics.contains(&self.metric) {
-            return Ok(());
-        }
-        let near =
-            crate::scenario::nearest_names(&self.metric, metrics.iter().map(String::as_str), 3);
-        let hint = if near.is_empty() {
-            metrics.join(", ")
-        } else {
-            format!("did you mean {}?", near.join(" or "))
-        };
-        Err(Error::Usage(format!(
-            "--target: unknown metric `{}` ({hint})",
-            self.metric
-        )))
+        check_metric("--target", &self.metric, metrics)
     }
 
     /// The 0/1 column "met or not" for the trials with a value (missing
@@ -111,6 +98,23 @@ impl Target {
             .map(|&x| if self.met(x) { 1.0 } else { 0.0 })
             .collect()
     }
+}
+
+/// Checks that option `flag`'s `metric` is one of `metrics`; the error
+/// names the nearest (or lists them all).
+pub fn check_metric(flag: &str, metric: &str, metrics: &[String]) -> Result<(), Error> {
+    if metrics.iter().any(|m| m == metric) {
+        return Ok(());
+    }
+    let near = crate::scenario::nearest_names(metric, metrics.iter().map(String::as_str), 3);
+    let hint = if near.is_empty() {
+        metrics.join(", ")
+    } else {
+        format!("did you mean {}?", near.join(" or "))
+    };
+    Err(Error::Usage(format!(
+        "{flag}: unknown metric `{metric}` ({hint})"
+    )))
 }
 
 #[cfg(test)]
