@@ -210,6 +210,31 @@ fn a_sweep_of_a_correlated_input_runs_and_says_it_leaves_its_correlations() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(r.code, Some(0), "{}", r.dump());
-    let note = "baseline: note: `providers.azure.growth` is a constant here (set by --set), so correlations.1 leaves it out of its correlations";
+    let note = "baseline: note: `providers.azure.growth` is a constant here (set by --set); in correlations.1 it stays a hidden draw, so the inputs correlated with it draw as they do without the --set";
     assert_eq!(r.stderr.matches(note).count(), 1, "{}", r.dump());
+}
+
+/// A what-if that fixes a correlated input keeps common random numbers:
+/// the inputs correlated with it draw exactly as in the plain run.
+#[test]
+fn fixing_a_correlated_input_leaves_its_partners_draws_unchanged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (plain, fixed) = (tmp.path().join("plain"), tmp.path().join("fixed"));
+    run_short(&plain, "500", &[]);
+    run_short(&fixed, "500", &["--set", "providers.azure.growth=0.8"]);
+    let (a, b) = (
+        Csv::read(&plain.join("trials.csv")),
+        Csv::read(&fixed.join("trials.csv")),
+    );
+    for partner in [
+        "providers.azure.max_gw",
+        "providers.azure.max_new_gw_per_year",
+        "demand.growth",
+    ] {
+        assert_eq!(a.column(partner), b.column(partner), "{partner}");
+    }
+    // A constant is no column of trials.csv; the run did fix it.
+    assert!(a.header.iter().any(|h| h == "providers.azure.growth"));
+    assert!(!b.header.iter().any(|h| h == "providers.azure.growth"));
+    assert_ne!(a.column("azure_share_end"), b.column("azure_share_end"));
 }

@@ -122,14 +122,20 @@ impl Sampler {
         ];
         for (v, input) in inputs.iter().enumerate() {
             let d = match &input.value {
+                // A constant in a group (a `--set` fixed it) still draws its
+                // normal, so its partners draw as they would without the
+                // `--set` (common random numbers).
                 Uncertain::Const(c) => {
                     values[v] = *c;
-                    continue;
+                    if self.member[v].is_none() {
+                        continue;
+                    }
+                    None
                 }
-                Uncertain::Dist(d) => d,
+                Uncertain::Dist(d) => Some(d),
             };
             let mut stream = rng::stream(seed, trial, self.streams[v]);
-            if self.method == Method::MonteCarlo && self.member[v].is_none() {
+            if let (Method::MonteCarlo, None, Some(d)) = (self.method, self.member[v], d) {
                 values[v] = d.sample(&mut stream);
                 continue;
             }
@@ -137,9 +143,10 @@ impl Sampler {
             if self.method == Method::LatinHypercube {
                 u = self.stratified(seed, trial, v, u);
             }
-            match self.member[v] {
-                None => values[v] = d.quantile(u),
-                Some(_) => normals[v] = normal_quantile(u),
+            match (self.member[v], d) {
+                (Some(_), _) => normals[v] = normal_quantile(u),
+                (None, Some(d)) => values[v] = d.quantile(u),
+                (None, None) => {}
             }
         }
         for (ids, l) in &self.groups {

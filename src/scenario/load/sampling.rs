@@ -21,8 +21,17 @@ const FEW_VALUES: usize = 5;
 enum Listed {
     /// An input given as a distribution.
     Input(InputId),
-    /// An input a `--set` made a constant: left out, by path.
-    SetConstant(String),
+    /// An input a `--set` made a constant: it stays in the copula as a
+    /// latent draw (its value is the constant), by id and path.
+    SetConstant(InputId, String),
+}
+
+impl Listed {
+    fn id(&self) -> InputId {
+        match self {
+            Listed::Input(id) | Listed::SetConstant(id, _) => *id,
+        }
+    }
 }
 
 /// One coefficient as written: the pair, its value, and where.
@@ -60,7 +69,7 @@ impl Reader {
                 Some((pairs, dropped)) => {
                     for name in dropped {
                         notes.push(format!(
-                            "note: `{name}` is a constant here (set by --set), so {path} leaves it out of its correlations"
+                            "note: `{name}` is a constant here (set by --set); in {path} it stays a hidden draw, so the inputs correlated with it draw as they do without the --set"
                         ));
                     }
                     for w in pairs {
@@ -205,7 +214,7 @@ impl Reader {
         let dropped: Vec<String> = ids
             .iter()
             .filter_map(|e| match e {
-                Listed::SetConstant(name) => Some(name.clone()),
+                Listed::SetConstant(_, name) => Some(name.clone()),
                 Listed::Input(_) => None,
             })
             .collect();
@@ -225,29 +234,25 @@ impl Reader {
                     );
                     return None;
                 }
-                if let (Listed::Input(a), Listed::Input(b)) = (&ids[0], &ids[1]) {
-                    pairs.push(Written {
-                        a: *a,
-                        b: *b,
-                        spearman: rho,
-                        table,
-                        span: at,
-                    });
-                }
+                pairs.push(Written {
+                    a: ids[0].id(),
+                    b: ids[1].id(),
+                    spearman: rho,
+                    table,
+                    span: at,
+                });
             }
             DeValue::Array(rows) => {
                 let matrix = self.matrix(rows, n, &spearman_path, &at)?;
                 for i in 0..n {
                     for j in 0..i {
-                        if let (Listed::Input(a), Listed::Input(b)) = (&ids[j], &ids[i]) {
-                            pairs.push(Written {
-                                a: *a,
-                                b: *b,
-                                spearman: matrix[i * n + j],
-                                table,
-                                span: at.clone(),
-                            });
-                        }
+                        pairs.push(Written {
+                            a: ids[j].id(),
+                            b: ids[i].id(),
+                            spearman: matrix[i * n + j],
+                            table,
+                            span: at.clone(),
+                        });
                     }
                 }
             }
@@ -325,7 +330,7 @@ impl Reader {
             seen.push(name.clone());
             if let Uncertain::Const(x) = self.inputs.all()[k].value {
                 if self.set_by_override.contains(&InputId(k)) {
-                    ids.push(Listed::SetConstant(name));
+                    ids.push(Listed::SetConstant(InputId(k), name));
                     continue;
                 }
                 self.diags.error(
@@ -729,11 +734,11 @@ discount_rate = 0.08
         assert_eq!(s.sampling.notes.len(), 1, "{:?}", s.sampling.notes);
         assert_eq!(
             s.sampling.notes[0],
-            "note: `demand.growth` is a constant here (set by --set), so correlations.0 leaves it out of its correlations"
+            "note: `demand.growth` is a constant here (set by --set); in correlations.0 it stays a hidden draw, so the inputs correlated with it draw as they do without the --set"
         );
         let g = &s.sampling.groups[0];
-        assert_eq!(g.inputs.len(), 2);
-        assert_eq!(g.spearman.at(0, 1), 0.3);
+        assert_eq!(g.inputs.len(), 3);
+        assert_eq!(g.spearman.at(1, 2), 0.5);
         // Written as a constant in the file, it is still a mistake.
         let file = BASE.replace(
             "growth = { dist = \"uniform\", min = 0.1, max = 0.5 }",
