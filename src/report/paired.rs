@@ -46,6 +46,11 @@ pub struct Differences {
     pub equal: f64,
     /// See `above`.
     pub below: f64,
+    /// Trials where only A has a value (B's is missing, e.g. its IP
+    /// rights outlast the horizon), and where only B has one.
+    pub only_a: usize,
+    /// See `only_a`.
+    pub only_b: usize,
 }
 
 impl Differences {
@@ -59,6 +64,10 @@ impl Differences {
             .map(|(x, y)| (*x, *y))
             .unzip();
         let values: Vec<f64> = xa.iter().zip(&xb).map(|(x, y)| y - x).collect();
+        let only =
+            |p: &dyn Fn(f64, f64) -> bool| a.iter().zip(b).filter(|(x, y)| p(**x, **y)).count();
+        let only_a = only(&|x, y| x.is_finite() && !y.is_finite());
+        let only_b = only(&|x, y| !x.is_finite() && y.is_finite());
         let n = values.len().max(1) as f64;
         let count = |f: &dyn Fn(f64) -> bool| values.iter().filter(|d| f(**d)).count() as f64 / n;
         Differences {
@@ -67,13 +76,33 @@ impl Differences {
             equal: count(&|d| d == 0.0),
             below: count(&|d| d < 0.0),
             values,
+            only_a,
+            only_b,
         }
     }
 
-    /// Whether B equals A in every trial.
+    /// Whether B equals A in every trial: the same value, or none in both.
     pub fn none(&self) -> bool {
-        self.values.iter().all(|d| *d == 0.0)
+        self.values.iter().all(|d| *d == 0.0) && self.only_a == 0 && self.only_b == 0
     }
+
+    /// What a trial with a value in only one run does to the figures:
+    /// empty when there is none.
+    fn one_sided(&self) -> String {
+        match (self.only_a, self.only_b) {
+            (0, 0) => String::new(),
+            (a, b) => format!(
+                "; left out: {} trials with a value in A only and {} in B only",
+                count(a),
+                count(b)
+            ),
+        }
+    }
+}
+
+/// A count of trials, digits grouped by thousands.
+fn count(n: usize) -> String {
+    super::draw::group_thousands(&n.to_string())
 }
 
 /// The bins of a histogram of differences: (first edge, width, share of
@@ -112,10 +141,11 @@ fn summary(metric: &str, d: &Differences) -> String {
         None => "too few trials for a mean".to_string(),
     };
     format!(
-        "{mean}; B > A in {}, B = A in {} of {} trials",
+        "{mean}; B > A in {}, B = A in {} of {} trials{}",
         percent(d.above),
         percent(d.equal),
-        sig3(d.values.len() as f64)
+        sig3(d.values.len() as f64),
+        d.one_sided()
     )
 }
 
@@ -139,6 +169,17 @@ pub fn difference_charts(
             .map(|(label, b)| (label.as_str(), Differences::of(va, b.trials.get(metric))))
             .collect();
         let (same, differ): (Vec<_>, Vec<_>) = pairs.into_iter().partition(|(_, d)| d.none());
+        // No trial with a value in both: nothing to draw, but not equal.
+        let (disjoint, differ): (Vec<_>, Vec<_>) =
+            differ.into_iter().partition(|(_, d)| d.values.is_empty());
+        for (label, d) in &disjoint {
+            notes.push(format!(
+                "{}: no trial has a value in both {a_label} and {label} ({} in {a_label} only, {} in {label} only).",
+                describe(metric).0,
+                count(d.only_a),
+                count(d.only_b)
+            ));
+        }
         if !same.is_empty() {
             let names: Vec<&str> = same.iter().map(|(l, _)| *l).collect();
             notes.push(format!(
@@ -443,7 +484,18 @@ mod tests {
             m.ci_high
         );
         assert!(!d.none());
+        assert_eq!((d.only_a, d.only_b), (0, 1));
         assert!(Differences::of(&[1.0, 2.0], &[1.0, 2.0]).none());
+        // Missing in both is equal; missing in one is not.
+        assert!(Differences::of(&[f64::NAN, 2.0], &[f64::NAN, 2.0]).none());
+        let one_sided = Differences::of(&[f64::NAN, f64::NAN], &[2031.0, f64::NAN]);
+        assert!(one_sided.values.is_empty() && !one_sided.none());
+        assert_eq!((one_sided.only_a, one_sided.only_b), (0, 1));
+        let text = summary("ip_expiry_year", &d);
+        assert!(
+            text.ends_with("; left out: 0 trials with a value in A only and 1 in B only"),
+            "{text}"
+        );
     }
 
     #[test]
