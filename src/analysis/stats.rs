@@ -650,6 +650,79 @@ impl Histogram {
         }
     }
 
+    /// The counts as bytes, for a shard folder (`run --shard`): n, zeros,
+    /// min, max, the number of buckets counted, then each as (bucket,
+    /// count); little-endian. [`Histogram::read_bytes`] reads it back.
+    pub fn write_bytes(&self, out: &mut Vec<u8>) {
+        let buckets: Vec<(i64, u64)> = self.bucket_counts().filter(|&(_, c)| c > 0).collect();
+        out.extend_from_slice(&self.n.to_le_bytes());
+        out.extend_from_slice(&self.zeros.to_le_bytes());
+        out.extend_from_slice(&self.min.to_le_bytes());
+        out.extend_from_slice(&self.max.to_le_bytes());
+        out.extend_from_slice(&(buckets.len() as u64).to_le_bytes());
+        for (b, c) in buckets {
+            out.extend_from_slice(&b.to_le_bytes());
+            out.extend_from_slice(&c.to_le_bytes());
+        }
+    }
+
+    /// A histogram written by [`Histogram::write_bytes`] at the start of
+    /// `bytes`, which moves past it; what is wrong when the bytes are not
+    /// one (buckets out of order, counts that do not add up to n).
+    pub fn read_bytes(bytes: &mut &[u8]) -> Result<Histogram, String> {
+        fn word(bytes: &mut &[u8]) -> Result<[u8; 8], String> {
+            let (head, rest) = bytes
+                .split_first_chunk::<8>()
+                .ok_or_else(|| "it ends in the middle of a histogram".to_string())?;
+            *bytes = rest;
+            Ok(*head)
+        }
+        let n = u64::from_le_bytes(word(bytes)?);
+        let zeros = u64::from_le_bytes(word(bytes)?);
+        let min = f64::from_le_bytes(word(bytes)?);
+        let max = f64::from_le_bytes(word(bytes)?);
+        let buckets = u64::from_le_bytes(word(bytes)?);
+        if buckets > bytes.len() as u64 / 16 {
+            return Err("it ends in the middle of a histogram".into());
+        }
+        let mut pairs = Vec::with_capacity(buckets as usize);
+        for _ in 0..buckets {
+            let b = i64::from_le_bytes(word(bytes)?);
+            let c = u64::from_le_bytes(word(bytes)?);
+            pairs.push((b, c));
+        }
+        let mut h = Histogram {
+            zeros,
+            min,
+            max,
+            n,
+            ..Histogram::default()
+        };
+        let mut counted = zeros;
+        if let (Some(&(lo, _)), Some(&(hi, _))) = (pairs.first(), pairs.last()) {
+            // Buckets of finite positive doubles lie below 2^(11 + SUB_BITS).
+            if !pairs.windows(2).all(|w| w[0].0 < w[1].0) || lo < 0 || hi >= 1 << 32 {
+                return Err("a histogram's buckets are out of order or out of range".into());
+            }
+            h.cover(lo, hi);
+            for (b, c) in pairs {
+                let carried = u32::try_from(c >> 8)
+                    .map_err(|_| "a histogram's count is too large".to_string())?;
+                h.counts[(b - lo) as usize] = (c & 0xff) as u8;
+                if carried > 0 {
+                    h.carry(b, carried);
+                }
+                counted = counted.saturating_add(c);
+            }
+        }
+        if counted != n {
+            return Err(format!(
+                "a histogram's counts add up to {counted}, not the {n} it says"
+            ));
+        }
+        Ok(h)
+    }
+
     /// Number of values recorded.
     pub fn len(&self) -> u64 {
         self.n
@@ -941,6 +1014,41 @@ mod tests {
         // midpoint), the largest a 2 (the observed maximum).
         assert_eq!(twice.percentile(0.99), bucket_mid(ones.0));
         assert_eq!(twice.percentile(1.0), 2.0);
+    }
+
+    #[test]
+    fn histogram_bytes_read_back_to_the_same_percentiles() {
+        let mut h = Histogram::default();
+        for i in 0..5_000u32 {
+            h.add(f64::from(i % 700) * 0.37);
+        }
+        // Past a byte's count in one bucket.
+        for _ in 0..1_000 {
+            h.add(3.0);
+        }
+        let mut bytes = Vec::new();
+        h.write_bytes(&mut bytes);
+        Histogram::default().write_bytes(&mut bytes);
+        let mut rest = &bytes[..];
+        let back = Histogram::read_bytes(&mut rest).unwrap();
+        let empty = Histogram::read_bytes(&mut rest).unwrap();
+        assert!(rest.is_empty() && empty.is_empty());
+        let ps = [0.0, 0.05, 0.5, 0.95, 1.0];
+        assert_eq!(back.percentiles(ps), h.percentiles(ps));
+        assert_eq!((back.len(), back.min, back.max), (h.len(), h.min, h.max));
+        // Damaged: a count changed, the end cut off.
+        let mut bad = bytes.clone();
+        bad[48] ^= 1;
+        assert!(
+            Histogram::read_bytes(&mut &bad[..])
+                .unwrap_err()
+                .contains("add up")
+        );
+        assert!(
+            Histogram::read_bytes(&mut &bytes[..30])
+                .unwrap_err()
+                .contains("ends")
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! parses arguments or prints results.
 
 pub mod compare;
+pub mod merge;
 pub mod report;
 pub mod run;
 pub mod sensitivity;
@@ -40,6 +41,8 @@ pub enum Command {
     Sweep(sweep::Args),
     /// Compare scenarios (files, run with common random numbers) or earlier runs (folders).
     Compare(compare::Args),
+    /// Join the shard folders of `run --shard` into the run folder one machine would have written.
+    Merge(merge::Args),
     /// Show which inputs drive an outcome, from a run's sensitivity.csv.
     Sensitivity(sensitivity::Args),
     /// Draw charts (SVG, in OUTDIR/charts/) and a one-page HTML report from output folders
@@ -253,6 +256,7 @@ fn dispatch(cli: Cli) -> Result<(), Ended> {
         Command::Run(args) => run::run(args),
         Command::Sweep(args) => sweep::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Merge(args) => merge::run(args),
         Command::Sensitivity(args) => sensitivity::run(args),
         Command::Report(args) => report::run(args),
         Command::Validate(args) => validate::run(args),

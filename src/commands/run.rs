@@ -24,6 +24,7 @@ use crate::jobs::run::{
     DEFAULT_CONFIDENCE, DEFAULT_MAX_TRIALS, Precision, PrecisionResult, Provenance, RunOptions,
     RunResult,
 };
+use crate::jobs::shard::{ShardArg, ShardResult};
 use crate::report::{ReportOptions, report};
 use crate::scenario::{self, Override, Scenario};
 
@@ -88,6 +89,15 @@ pub struct Args {
     /// Also write the workbook OUTDIR/summary.xlsx (tables and native charts) at the end.
     #[arg(long)]
     xlsx: bool,
+    /// Run only shard I of N (from 0): trials ⌊I·T/N⌋ to ⌊(I+1)·T/N⌋ − 1,
+    /// into a shard folder for `rofrsim merge`. `auto`: the shard of this
+    /// task of a Slurm, Kubernetes or AWS Batch job array.
+    #[arg(long, value_name = "I/N|auto", conflicts_with_all = ["precision", "report", "xlsx"])]
+    shard: Option<ShardArg>,
+    /// The number of shards, for --shard auto where the scheduler does not
+    /// tell it (a Kubernetes Indexed Job, a task run again on its own).
+    #[arg(long, value_name = "N", requires = "shard", value_parser = clap::value_parser!(u64).range(1..))]
+    shards: Option<u64>,
 }
 
 /// Runs `rofrsim run`.
@@ -136,13 +146,19 @@ pub(super) fn run(mut args: Args) -> Result<(), Ended> {
             }),
         )
     };
+    let shard = match args.shard {
+        Some(arg) => Some(arg.resolve(args.shards, |v| std::env::var(v).ok())?),
+        None => None,
+    };
+    let default_out = match shard {
+        Some(shard) => crate::jobs::shard::default_out(&label, shard),
+        None => PathBuf::from("output").join(scenario::folder_name(&label)),
+    };
     let opts = RunOptions {
         trials,
         precision,
         seed: args.seed.unwrap_or(scenario.seed),
-        out: args
-            .out
-            .unwrap_or_else(|| PathBuf::from("output").join(scenario::folder_name(&label))),
+        out: args.out.unwrap_or(default_out),
         label,
         paths: args.paths,
         threads: args.control.threads(),
@@ -151,7 +167,12 @@ pub(super) fn run(mut args: Args) -> Result<(), Ended> {
         targets: args.target,
         trials_csv: args.trials_csv.unwrap_or_default(),
         keep_outcomes: false,
+        shard,
     };
+    if opts.shard.is_some() {
+        let done = crate::jobs::shard::run_shard(&scenario, &opts, &provenance)?;
+        return print(&shard_lines(&opts, &done));
+    }
     let result = crate::jobs::run::run(&scenario, &opts, &provenance)?;
     // Drawn before anything is printed, so that a reader who stops reading
     // early (a closed stdout) does not stop the report from being written,
@@ -187,6 +208,31 @@ pub(super) fn run(mut args: Args) -> Result<(), Ended> {
         }
     }
     Ok(())
+}
+
+/// What a shard run prints: which trials it ran, and where.
+fn shard_lines(opts: &RunOptions, done: &ShardResult) -> String {
+    let mut out = format!(
+        "{}: shard {}, trials {} to {} of {}, seed {}, {:.2} s on {} thread{}\n",
+        opts.label,
+        done.shard,
+        done.trials.start,
+        done.trials.end.saturating_sub(1),
+        opts.trials,
+        opts.seed,
+        done.seconds,
+        opts.threads,
+        if opts.threads == 1 { "" } else { "s" }
+    );
+    if done.trials.is_empty() {
+        out = format!(
+            "{}: shard {} holds no trials ({} trials in {} shards)\n",
+            opts.label, done.shard, opts.trials, done.shard.count
+        );
+    }
+    out.push_str(&text::outputs(&done.out));
+    out.push_str("merge the shards with: rofrsim merge SHARD_FOLDER... --out DIR\n");
+    out
 }
 
 /// How tight a target asks, `1 %` or `0.5` (the metric's unit).
@@ -364,7 +410,7 @@ fn repeat(args: &mut Args, manifest: &Path) -> Result<(), Error> {
 }
 
 /// The short table printed at the end of a run.
-fn headline(scenario: &Scenario, opts: &RunOptions, r: &RunResult) -> String {
+pub(super) fn headline(scenario: &Scenario, opts: &RunOptions, r: &RunResult) -> String {
     let find = |name: &str| {
         r.summary
             .iter()

@@ -213,6 +213,98 @@ pub struct SweepManifest {
     pub wall_time_seconds: f64,
 }
 
+/// The manifest of a shard folder (`rofrsim run --shard`): what `merge`
+/// checks (the same scenario, version, seed and trial count; the trials
+/// covered once) and everything the merged run's files need besides the
+/// shards' data files (see [`super::shard`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardManifest {
+    /// Trials per chunk: the per-month sums are kept chunk by chunk.
+    pub chunk_trials: u64,
+    /// Chunks whose sums and histogram counts this shard holds: those that
+    /// start in its trials, from `first_chunk`.
+    pub chunks: u64,
+    /// Shards in all (N of `--shard I/N`).
+    pub count: u64,
+    /// One past the last trial of the shard.
+    pub end_trial: u64,
+    /// Trials whose IP rights expire in each month index; the last entry
+    /// counts those beyond the horizon.
+    pub expiry_counts: Vec<u64>,
+    /// The data files it holds.
+    pub files: Vec<String>,
+    /// The first chunk of `chunks`.
+    pub first_chunk: u64,
+    /// The shard's first trial.
+    pub first_trial: u64,
+    /// The manifest's format (see [`FORMAT_VERSION`]).
+    pub format_version: u32,
+    /// This shard (I of `--shard I/N`, from 0).
+    pub index: u64,
+    /// The inputs kept for sensitivity.csv (`inputs.f64`'s columns).
+    pub inputs: Vec<String>,
+    /// Trials of this shard with their inputs kept (the run keeps the
+    /// first trials' only).
+    pub inputs_kept: u64,
+    /// Always [`Kind::Shard`].
+    pub kind: Kind,
+    /// The run's label.
+    pub label: String,
+    /// The outcome columns in `outcomes.f64`, in order.
+    pub metrics: Vec<String>,
+    /// Months in the horizon.
+    pub months: usize,
+    /// The shard's folder, as given.
+    pub out: String,
+    /// `--paths`.
+    pub paths: u64,
+    /// The rofrsim version that wrote it: merged only with its own.
+    pub rofrsim_version: String,
+    /// The scenario (a copy of the file is in the folder).
+    pub scenario: ScenarioRecord,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Series of the time-series files.
+    pub series: usize,
+    /// `--target`s, as `METRIC<=VALUE`.
+    pub targets: Vec<String>,
+    /// Worker threads.
+    pub threads: usize,
+    /// Trials of the whole run (T).
+    pub trials: u64,
+    /// What `trials.csv` holds.
+    pub trials_csv: TrialsCsv,
+    /// Wall time, seconds (to the millisecond).
+    pub wall_time_seconds: f64,
+}
+
+impl ShardManifest {
+    /// Reads the manifest of shard folder `dir`; a folder of another kind
+    /// is refused with what it is.
+    pub fn read(dir: &Path) -> Result<ShardManifest, Error> {
+        let kind = Kind::of(dir)?;
+        if kind != Kind::Shard {
+            return Err(Error::WrongFolder {
+                dir: dir.to_path_buf(),
+                found: format!("this is {kind}"),
+                command: "merge".into(),
+                expected: "joins shard folders (from `rofrsim run --shard` or `sweep --shard`)"
+                    .into(),
+            });
+        }
+        let path = dir.join(FILE);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| bad_file(&path, format!("cannot read it ({e})")))?;
+        serde_json::from_str(&text)
+            .map_err(|e| bad_file(&path, format!("not a shard manifest of rofrsim: {e}")))
+    }
+
+    /// Writes it into `dir`.
+    pub fn write(&self, dir: &OutputDir) -> Result<(), Error> {
+        dir.write(FILE, &to_text(self))
+    }
+}
+
 /// The fields that tell what kind of folder a manifest belongs to.
 #[derive(Deserialize)]
 struct Probe {

@@ -11,6 +11,7 @@ pub mod manifest;
 pub mod outcomes;
 pub mod paths;
 pub mod sensitivity;
+pub mod shard;
 pub mod size;
 pub mod staging;
 pub mod summary;
@@ -40,6 +41,9 @@ pub enum Kind {
     /// `rofrsim compare`: compare.csv (and `runs/<name>/`, one run folder per
     /// scenario file compared).
     Compare,
+    /// `rofrsim run --shard`: one shard of a run's trials, for `merge`
+    /// (see [`shard`]).
+    Shard,
 }
 
 impl fmt::Display for Kind {
@@ -48,6 +52,7 @@ impl fmt::Display for Kind {
             Kind::Run => "a run folder (from `rofrsim run`)",
             Kind::Sweep => "a sweep folder (from `rofrsim sweep`, with sweep.csv)",
             Kind::Compare => "a compare folder (from `rofrsim compare`, with compare.csv)",
+            Kind::Shard => "a shard folder (from `rofrsim run --shard`; `rofrsim merge` joins the shards into a run folder)",
         })
     }
 }
@@ -105,7 +110,9 @@ pub enum Reader {
 impl Reader {
     /// Whether it reads folders of `kind`.
     pub fn takes(self, kind: Kind) -> bool {
-        kind == Kind::Run || self == Reader::Report || self == Reader::Workbook
+        // A shard is only a part of a run: `merge` reads it, nothing else.
+        kind != Kind::Shard
+            && (kind == Kind::Run || self == Reader::Report || self == Reader::Workbook)
     }
 
     /// Refuses a folder `dir` of a kind it does not read, saying what the
@@ -134,7 +141,6 @@ impl Reader {
                 "run --from-manifest",
                 "reads the manifest of a run folder (from `rofrsim run`)",
             ),
-            // It takes every kind, so this is never reached.
             Reader::Workbook => ("--xlsx", "reads run, compare and sweep folders"),
         };
         Error::WrongFolder {

@@ -386,6 +386,7 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, Error> {
                 targets: Vec::new(),
                 trials_csv: opts.runs_trials_csv(),
                 keep_outcomes: true,
+                shard: None,
             };
             if !opts.quiet {
                 super::progress(&format!(

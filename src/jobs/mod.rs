@@ -7,6 +7,7 @@
 pub mod columns;
 pub mod compare;
 pub mod run;
+pub mod shard;
 pub mod simulate;
 pub mod sweep;
 

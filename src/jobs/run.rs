@@ -5,7 +5,8 @@
 //! scenario file it is given (and takes its outcomes from memory rather than
 //! `trials.csv`), and of `sweep --keep-runs`.
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -56,6 +57,8 @@ pub struct RunOptions {
     /// Also return the outcomes of every trial, as `trials.csv` would
     /// read back ([`RunResult::outcomes`]), for `compare`.
     pub keep_outcomes: bool,
+    /// Run only this shard of the trials into a shard folder (`--shard`).
+    pub shard: Option<super::shard::Shard>,
 }
 
 /// `--precision` and `--confidence`.
@@ -318,12 +321,36 @@ fn check_disk(model: &Model<'_>, opts: &RunOptions, shown: &Path) -> Result<(), 
     Ok(())
 }
 
+/// A run's trials simulated into its staging folder: what its files are
+/// made from (by [`run`], or read back from shards by `merge`).
+pub(super) struct Simulated<'s> {
+    pub started: Instant,
+    pub model: Model<'s>,
+    pub output_dir: OutputDir,
+    pub sim: Simulation,
+    pub trials_file: Option<BufWriter<File>>,
+    pub paths_file: Option<BufWriter<File>>,
+    pub precision: Option<PrecisionResult>,
+    pub stop: Arc<AtomicBool>,
+}
+
 /// Runs a scenario and writes its outputs.
 pub fn run(
     scenario: &Scenario,
     opts: &RunOptions,
     provenance: &Provenance,
 ) -> Result<RunResult, Error> {
+    let simulated = simulate_run(scenario, opts, provenance)?;
+    write_run(scenario, opts, provenance, simulated)
+}
+
+/// Simulates a run's trials (a shard's, with `opts.shard`) into its
+/// staging folder, writing `trials.csv` and `paths.csv` as they come.
+pub(super) fn simulate_run<'s>(
+    scenario: &'s Scenario,
+    opts: &RunOptions,
+    provenance: &Provenance,
+) -> Result<Simulated<'s>, Error> {
     let started = Instant::now();
     if opts.trials == 0 {
         return Err(Error::Usage("--trials must be at least 1".into()));
@@ -333,6 +360,11 @@ pub fn run(
     let metrics = outcomes::metric_names(&model);
     for t in &opts.targets {
         t.check(&metrics)?;
+    }
+    if opts.shard.is_some() && opts.precision.is_some() {
+        return Err(Error::Usage(
+            "--shard runs a fixed share of --trials; it cannot stop early with --precision".into(),
+        ));
     }
     if let Some(p) = &opts.precision {
         // Any metric of summary.csv, the probabilities' 0/1 columns too.
@@ -372,6 +404,7 @@ pub fn run(
         // Inside the staging folder: removed before it is renamed into
         // place, and with it on any failure.
         spill_dir: Some(output_dir.dir.join(".columns")),
+        shard: opts.shard.map(|s| s.trials(opts.trials)),
     };
     let mut trials_file = if opts.trials_csv.written() {
         Some(output_dir.create(trials::FILE)?)
@@ -394,7 +427,7 @@ pub fn run(
             None => Ok(false),
         }
     };
-    let mut sim = simulate_until(
+    let sim = simulate_until(
         &model,
         &sim_opts,
         trials_file.as_mut().map(|f| TrialsSink {
@@ -423,6 +456,38 @@ pub fn run(
         }),
         None => None,
     };
+    Ok(Simulated {
+        started,
+        model,
+        output_dir,
+        sim,
+        trials_file,
+        paths_file,
+        precision,
+        stop,
+    })
+}
+
+/// Writes a simulated run's files (`summary.csv`, the time series,
+/// `sensitivity.csv`, `manifest.json`; `trials.csv` and `paths.csv` are
+/// written by then) and puts the folder in place.
+pub(super) fn write_run(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    provenance: &Provenance,
+    simulated: Simulated<'_>,
+) -> Result<RunResult, Error> {
+    let Simulated {
+        started,
+        model,
+        output_dir,
+        mut sim,
+        trials_file,
+        paths_file,
+        precision,
+        stop,
+    } = simulated;
+    let threads = opts.threads;
     let trials_run = sim.trials;
     // Summaries, sensitivity and the bands' percentiles use the same number
     // of threads as the run, while trials.csv and paths.csv are synced to

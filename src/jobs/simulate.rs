@@ -59,6 +59,35 @@ pub struct SimOptions {
     /// Where the outcome columns may spill when too large for memory
     /// (see [`Columns`]); `None` keeps them in memory.
     pub spill_dir: Option<std::path::PathBuf>,
+    /// A shard of the run (`run --shard`): only these trials of the
+    /// `trials` get rows, outcome columns and kept inputs, and the
+    /// per-month sums and histograms are those of the chunks that start in
+    /// it, each chunk's sums apart ([`Simulation::chunk_sums`]), so that
+    /// `merge` folds them as one run does. `None`: every trial.
+    pub shard: Option<std::ops::Range<u64>>,
+}
+
+impl SimOptions {
+    /// The trials whose rows and outcomes are kept: the shard's, or all.
+    pub fn kept_trials(&self) -> std::ops::Range<u64> {
+        self.shard.clone().unwrap_or(0..self.trials)
+    }
+
+    /// The chunks to compute: those holding a kept trial, and the whole of
+    /// the last one (its sums and histograms belong to this shard when it
+    /// starts here). Chunk k starts at trial k·[`CHUNK`].
+    fn chunks(&self) -> std::ops::Range<u64> {
+        let kept = self.kept_trials();
+        if kept.is_empty() {
+            return 0..0;
+        }
+        kept.start / CHUNK..kept.end.div_ceil(CHUNK)
+    }
+}
+
+/// Trials per chunk, for `merge`: chunk k holds trials k·CHUNK …
+pub const fn chunk_trials() -> u64 {
+    CHUNK
 }
 
 /// A CSV destination with a name for error messages.
@@ -104,6 +133,9 @@ pub struct Simulation {
     pub sums: Vec<f64>,
     /// Per (month, series) histograms.
     pub hists: Vec<Histogram>,
+    /// A shard's per-chunk sums, chunk after chunk, of the chunks that start
+    /// in it (`sums` is their total; the run's is folded chunk by chunk).
+    pub chunk_sums: Vec<f64>,
 }
 
 /// One chunk's results, combined in chunk order.
@@ -121,6 +153,10 @@ struct ChunkOut {
     sums: Vec<f64>,
     /// The first trial with an outcome beyond f64 (trial, metric index).
     overflow: Option<(u64, usize)>,
+    /// Whether the chunk starts among the kept trials: its sums and
+    /// histogram counts are this simulation's (a shard's first chunk may
+    /// start in the shard before).
+    owned: bool,
 }
 
 /// Writes one lane's months as `paths.csv` rows.
@@ -169,6 +205,7 @@ impl Plan<'_, '_> {
             inputs,
             sums,
             overflow,
+            owned,
         } = &mut out;
         trials_csv.clear();
         paths_csv.clear();
@@ -178,6 +215,7 @@ impl Plan<'_, '_> {
         sums.clear();
         sums.resize(self.model.months() * self.n_series, 0.0);
         *overflow = None;
+        *owned = true;
         out
     }
 
@@ -217,10 +255,19 @@ fn run_chunk_in(
     block: &mut Block,
 ) -> ChunkOut {
     let (model, opts) = (plan.model, plan.opts);
-    let first = index * CHUNK;
-    let last = (first + CHUNK).min(opts.trials);
-    let months = model.months();
+    let kept = opts.kept_trials();
+    let start = index * CHUNK;
     let mut out = plan.chunk_out();
+    out.owned = start >= kept.start;
+    // A chunk of this shard's is computed whole, for its sums; the one
+    // that starts in the shard before only for the trials kept here.
+    let first = start.max(kept.start);
+    let last = if out.owned {
+        (start + CHUNK).min(opts.trials)
+    } else {
+        (start + CHUNK).min(kept.end)
+    };
+    let months = model.months();
     let mut paths: Vec<String> = Vec::new();
     let mut metrics = Vec::new();
     let mut batch_first = first;
@@ -230,7 +277,9 @@ fn run_chunk_in(
         }
         let n = ((last - batch_first) as usize).min(LANES);
         let trial_of = |lane: usize| batch_first + lane as u64;
-        let with_paths = (0..n).take_while(|&l| trial_of(l) < opts.paths).count();
+        let with_paths = (0..n)
+            .take_while(|&l| trial_of(l) < opts.paths.min(kept.end))
+            .count();
         paths.resize(with_paths, String::new());
         model.start_block(opts.seed, batch_first, n, block);
         let month_sums = out.sums.chunks_exact_mut(plan.n_series);
@@ -244,15 +293,18 @@ fn run_chunk_in(
                 };
                 model.observe(m, block, lane, &mut observer);
             }
-            {
+            if out.owned {
                 // A poisoned lock (a panic elsewhere) still holds valid counts.
                 let mut hists = band.lock().unwrap_or_else(|e| e.into_inner());
                 block.series(|s, xs| hists[s].add_all(xs));
+                drop(hists);
+                block.add_series_sums(sums);
             }
-            block.add_series_sums(sums);
         }
         let csv_before = out.trials_csv.len();
-        for lane in 0..n {
+        // Lanes past the kept trials ran for the chunk's sums alone.
+        let kept_lanes = (0..n).take_while(|&l| trial_of(l) < kept.end).count();
+        for lane in 0..kept_lanes {
             let trial = trial_of(lane);
             let o: Outcome = model.finish_lane(block, lane);
             outcomes::metrics(model, &o, &mut metrics);
@@ -385,6 +437,15 @@ pub fn simulate_until(
             stats::MAX_TRIALS
         )));
     }
+    if opts.shard.as_ref().is_some_and(|r| r.end > opts.trials)
+        || (until.is_some() && opts.shard.is_some())
+    {
+        return Err(Error::Other(
+            "internal: a shard lies within the trials and never stops early".into(),
+        ));
+    }
+    let kept_trials = opts.kept_trials();
+    let n_kept = kept_trials.end - kept_trials.start;
     // A run that may stop early keeps its columns in memory until they
     // outgrow the limit, as a run of the trials it stops at would.
     let columns = if until.is_some() {
@@ -397,7 +458,7 @@ pub fn simulate_until(
     } else {
         Columns::new(
             n_metrics,
-            opts.trials,
+            n_kept,
             opts.keep_inputs,
             opts.spill_dir.as_deref(),
         )?
@@ -410,7 +471,7 @@ pub fn simulate_until(
     check_memory(opts, &columns, plan.inputs.len(), flag)?;
     let kept = opts.keep_inputs.min(opts.trials) as usize;
     let mut sim = Simulation {
-        trials: opts.trials,
+        trials: n_kept,
         metric_names,
         columns,
         expiry_counts: vec![0; model.months() + 1],
@@ -421,13 +482,15 @@ pub fn simulate_until(
             .collect(),
         sums: vec![0.0; cells],
         hists: Vec::new(),
+        chunk_sums: Vec::new(),
     };
 
-    let n_chunks = opts.trials.div_ceil(CHUNK);
+    let chunks = opts.chunks();
+    let n_chunks = chunks.end;
     // A wave of chunks keeps every thread busy while bounding the memory
     // held by finished-but-not-yet-written chunks.
     let wave = (opts.threads as u64 * 4).max(1);
-    let progress = progress_bar(opts, n_chunks);
+    let progress = progress_bar(opts, n_chunks - chunks.start);
     if let (Some(p), Some(_)) = (&progress, &until) {
         // It may stop long before: the bar is out of the most trials.
         p.set_message(format!("at most {}", opts.trials));
@@ -455,9 +518,9 @@ pub fn simulate_until(
     // wave k's rows and folds in its results, so writing trials.csv does
     // not leave the workers idle.
     let mut pending: Option<(u64, Vec<ChunkOut>)> = None;
-    let mut next = 0;
-    // Chunks absorbed so far.
-    let mut done = 0;
+    let mut next = chunks.start;
+    // Chunks absorbed so far (the end of them).
+    let mut done = chunks.start;
     let check_chunks = PRECISION_CHECK / CHUNK;
     loop {
         // A test is due once the wave waiting to be absorbed ends on a
@@ -489,7 +552,7 @@ pub fn simulate_until(
             done = end;
         }
         if let (Some(end), Some(p)) = (absorbed, &progress) {
-            p.set_position(end);
+            p.set_position(end - chunks.start);
         }
         if stop.load(Ordering::Relaxed) {
             if let Some(p) = &progress {
@@ -515,7 +578,7 @@ pub fn simulate_until(
     if let Some(p) = &progress {
         p.finish_and_clear();
     }
-    sim.trials = (done * CHUNK).min(opts.trials);
+    sim.trials = (done * CHUNK).clamp(kept_trials.start, kept_trials.end) - kept_trials.start;
     // The pooled buffers are not needed while the columns are finished.
     let n_series = plan.n_series;
     drop(plan);
@@ -524,15 +587,22 @@ pub fn simulate_until(
         .into_iter()
         .flat_map(|month| month.into_inner().unwrap_or_else(|e| e.into_inner()))
         .collect();
+    debug_assert_eq!(n_series, timeseries::series_names(model).len());
+    check_sums(model, &sim.sums)?;
+    Ok(sim)
+}
+
+/// Refuses per-(month, series) sums beyond f64, naming the first.
+pub fn check_sums(model: &Model<'_>, sums: &[f64]) -> Result<(), Error> {
     let names = timeseries::series_names(model);
-    if let Some(k) = sim.sums.iter().position(|x| !x.is_finite()) {
-        let month = model.scenario.start.plus((k / n_series) as i32);
+    if let Some(k) = sums.iter().position(|x| !x.is_finite()) {
+        let month = model.scenario.start.plus((k / names.len()) as i32);
         return Err(overflow_error(&format!(
             "{} in {month}",
-            names[k % n_series]
+            names[k % names.len()]
         )));
     }
-    Ok(sim)
+    Ok(())
 }
 
 /// Folds a finished wave of chunks into the simulation, in chunk order:
@@ -568,8 +638,13 @@ fn absorb(
         for &e in &chunk.expiry {
             sim.expiry_counts[e as usize] += 1;
         }
-        for (s, x) in sim.sums.iter_mut().zip(&chunk.sums) {
-            *s += x;
+        if chunk.owned {
+            for (s, x) in sim.sums.iter_mut().zip(&chunk.sums) {
+                *s += x;
+            }
+            if plan.opts.shard.is_some() {
+                sim.chunk_sums.extend_from_slice(&chunk.sums);
+            }
         }
         plan.done_with(chunk);
     }
@@ -593,10 +668,11 @@ fn check_memory(
     n_inputs: usize,
     flag: &str,
 ) -> Result<(), Error> {
-    let kept = opts.keep_inputs.min(opts.trials);
+    let trials = opts.kept_trials().end - opts.kept_trials().start;
+    let kept = opts.keep_inputs.min(trials);
     // Every outcome metric (f64) per trial, for the exact statistics of
     // summary.csv, unless the columns spill to disk.
-    let in_memory = columns.most_in_memory(opts.trials).max(kept);
+    let in_memory = columns.most_in_memory(trials).max(kept);
     let need = in_memory
         .saturating_mul(columns.count() as u64 * 8)
         .saturating_add(kept * n_inputs as u64 * 8);

@@ -188,6 +188,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<Swept, Error> {
                     targets: opts.targets.clone(),
                     trials_csv,
                     keep_outcomes: false,
+                    shard: None,
                 };
                 run::run(scenario, &run_opts, &provenance)?.summary
             }
@@ -202,6 +203,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<Swept, Error> {
                     keep_inputs: 0,
                     progress: false,
                     spill_dir: None,
+                    shard: None,
                 };
                 let sim = simulate(&model, &sim_opts, None, None, &stop)?;
                 let mut rows = summarise_columns(&sim)?;

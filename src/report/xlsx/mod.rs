@@ -100,6 +100,8 @@ pub fn build(dir: &Path) -> Result<Vec<u8>, Error> {
             let runs = compare_runs(dir, &compare)?;
             runs_workbook(&mut book, &runs, Some(&compare)).map_err(fail)?;
         }
+        // Refused by `expect` above.
+        Kind::Shard => return Err(Reader::Workbook.refuse(dir, kind)),
         Kind::Sweep => {
             let manifest = SweepManifest::read(dir)?;
             let sweep = Table::read(&dir.join(folder::sweep::FILE))?;

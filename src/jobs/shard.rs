@@ -1,0 +1,929 @@
+//! A run past one machine: `run --shard I/N` simulates trials
+//! ⌊I·T/N⌋ … ⌊(I+1)·T/N⌋ − 1 of a T-trial run into a shard folder, and
+//! `merge` joins shard folders into the run folder one machine would have
+//! written, byte for byte.
+//!
+//! Every trial has its own random streams, so a shard's trials are the
+//! run's. What one run combines in floating point, it combines chunk by
+//! chunk in chunk order (the per-month sums); a shard therefore computes
+//! whole every chunk that starts among its trials (up to 1,023 trials of
+//! the next shard's, for their sums only) and keeps each chunk's sums
+//! apart, and `merge` folds them in the same order. Histograms are integer
+//! counts and the outcome columns are the trials' own values, so they
+//! join exactly in any case.
+
+use std::fmt;
+use std::io::{BufRead, BufReader, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Instant;
+
+use super::columns::Columns;
+use super::run::{Provenance, RunOptions, RunResult, Simulated, interruption_flag};
+use super::simulate::{self, Simulation};
+use crate::analysis::sensitivity::SENSITIVITY_TRIALS;
+use crate::analysis::stats::Histogram;
+use crate::analysis::target::Target;
+use crate::engine::Model;
+use crate::error::Error;
+use crate::folder::manifest::{self, ScenarioRecord, ShardManifest};
+use crate::folder::shard::{self as files, F64Reader};
+use crate::folder::staging::OutputDir;
+use crate::folder::{Kind, bad_file, paths, timeseries, trials};
+use crate::scenario::{self, Override, Scenario};
+
+/// Shard I of N (I from 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// I.
+    pub index: u64,
+    /// N.
+    pub count: u64,
+}
+
+impl Shard {
+    /// Its trials of a `trials`-trial run: ⌊I·T/N⌋ … ⌊(I+1)·T/N⌋ − 1.
+    pub fn trials(self, trials: u64) -> Range<u64> {
+        let at = |i: u64| (u128::from(i) * u128::from(trials) / u128::from(self.count)) as u64;
+        at(self.index)..at(self.index + 1)
+    }
+
+    /// Shard `index` of `count`, checked.
+    pub fn new(index: u64, count: u64) -> Result<Shard, String> {
+        if count == 0 {
+            return Err("the number of shards must be at least 1".into());
+        }
+        if index >= count {
+            return Err(format!(
+                "shard {index} of {count} does not exist: shards are numbered from 0 to {}",
+                count - 1
+            ));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// `--shard`: `I/N`, or `auto` (from the scheduler's environment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShardArg {
+    /// As given.
+    Given(Shard),
+    /// From `SLURM_ARRAY_TASK_ID`, `JOB_COMPLETION_INDEX` or
+    /// `AWS_BATCH_JOB_ARRAY_INDEX`.
+    Auto,
+}
+
+impl FromStr for ShardArg {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s == "auto" {
+            return Ok(ShardArg::Auto);
+        }
+        let expected =
+            || format!("expected I/N (shard I of N, from 0), such as 0/4, or auto (given {s:?})");
+        let (i, n) = s.split_once('/').ok_or_else(expected)?;
+        let i: u64 = i.trim().parse().map_err(|_| expected())?;
+        let n: u64 = n.trim().parse().map_err(|_| expected())?;
+        Shard::new(i, n).map(ShardArg::Given)
+    }
+}
+
+/// The schedulers' variables `--shard auto` reads: (index, count) pairs.
+const SCHEDULERS: [(&str, Option<&str>, &str); 3] = [
+    (
+        "SLURM_ARRAY_TASK_ID",
+        Some("SLURM_ARRAY_TASK_COUNT"),
+        "a Slurm job array",
+    ),
+    ("JOB_COMPLETION_INDEX", None, "a Kubernetes Indexed Job"),
+    (
+        "AWS_BATCH_JOB_ARRAY_INDEX",
+        Some("AWS_BATCH_JOB_ARRAY_SIZE"),
+        "an AWS Batch array job",
+    ),
+];
+
+impl ShardArg {
+    /// The shard meant: as given, or for `auto` from `env` (the process's
+    /// environment, a function for the tests), the count from `shards`
+    /// (`--shards N`) when given, else from the scheduler's variable.
+    pub fn resolve(
+        self,
+        shards: Option<u64>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Shard, Error> {
+        let usage = |m: String| Error::Usage(m);
+        match self {
+            ShardArg::Given(shard) => match shards {
+                Some(n) if n != shard.count => Err(usage(format!(
+                    "--shards {n} contradicts --shard {shard}: give one of them"
+                ))),
+                _ => Ok(shard),
+            },
+            ShardArg::Auto => {
+                let Some((index_var, count_var, what)) =
+                    SCHEDULERS.iter().find(|(v, _, _)| env(v).is_some())
+                else {
+                    return Err(usage(format!(
+                        "--shard auto reads the shard from {}, and none is set: run it as a task of a job array, or give --shard I/N",
+                        SCHEDULERS
+                            .iter()
+                            .map(|(v, _, _)| *v)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
+                };
+                let number = |var: &str| -> Result<u64, Error> {
+                    let text = env(var).unwrap_or_default();
+                    text.trim().parse().map_err(|_| {
+                        usage(format!(
+                            "--shard auto: {var} is {text:?}, expected a whole number"
+                        ))
+                    })
+                };
+                let index = number(index_var)?;
+                let count = match (shards, count_var) {
+                    (Some(n), _) => n,
+                    (None, Some(var)) if env(var).is_some() => number(var)?,
+                    (None, _) => {
+                        return Err(usage(format!(
+                            "--shard auto in {what} ({index_var} = {index}) needs the number of shards: give --shards N"
+                        )));
+                    }
+                };
+                Shard::new(index, count).map_err(|e| {
+                    usage(format!(
+                        "--shard auto: {index_var} = {index}: {e} (number the tasks from 0, e.g. --array=0-{}, or give --shards N)",
+                        count.max(1) - 1
+                    ))
+                })
+            }
+        }
+    }
+}
+
+/// What a shard run did, for its lines on the terminal.
+#[derive(Debug)]
+pub struct ShardResult {
+    /// The shard folder.
+    pub out: PathBuf,
+    /// Which shard.
+    pub shard: Shard,
+    /// Its trials.
+    pub trials: Range<u64>,
+    /// Wall time, seconds.
+    pub seconds: f64,
+}
+
+/// Runs shard `opts.shard` of a run into shard folder `opts.out`.
+pub fn run_shard(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    provenance: &Provenance,
+) -> Result<ShardResult, Error> {
+    let Some(shard) = opts.shard else {
+        return Err(Error::Other("internal: a shard run without a shard".into()));
+    };
+    let scenario_bytes = std::fs::read(&provenance.scenario_path).map_err(|e| {
+        Error::Io(
+            format!("cannot read scenario {}", provenance.scenario_path),
+            e,
+        )
+    })?;
+    let simulated = super::run::simulate_run(scenario, opts, provenance)?;
+    let Simulated {
+        started,
+        model,
+        output_dir,
+        mut sim,
+        trials_file,
+        paths_file,
+        precision: _,
+        stop,
+    } = simulated;
+    if manifest::sha256_hex(&scenario_bytes) != provenance.scenario_sha256 {
+        return Err(Error::Usage(format!(
+            "scenario {} changed while the shard ran; run it again",
+            provenance.scenario_path
+        )));
+    }
+    if let Some(f) = trials_file {
+        output_dir.finish(f, trials::FILE)?;
+    }
+    if let Some(f) = paths_file {
+        output_dir.finish(f, paths::FILE)?;
+    }
+    let mut scenario_copy = output_dir.create(files::SCENARIO)?;
+    scenario_copy.write_all(&scenario_bytes).map_err(|e| {
+        Error::Io(
+            format!("cannot write {}", output_dir.label(files::SCENARIO)),
+            e,
+        )
+    })?;
+    output_dir.finish(scenario_copy, files::SCENARIO)?;
+
+    // Column after column: one in memory at a time when they spilled.
+    let mut outcomes = files::F64Writer::create(&output_dir, files::OUTCOMES)?;
+    for k in 0..sim.columns.count() {
+        outcomes.push(&sim.columns.column(k)?)?;
+    }
+    outcomes.finish()?;
+    let kept = sim.inputs.first().map_or(0, |(_, col)| col.len());
+    let mut inputs = files::F64Writer::create(&output_dir, files::INPUTS)?;
+    for t in 0..kept {
+        let row: Vec<f64> = sim.inputs.iter().map(|(_, col)| col[t]).collect();
+        inputs.push(&row)?;
+    }
+    inputs.finish()?;
+    let mut sums = files::F64Writer::create(&output_dir, files::CHUNK_SUMS)?;
+    sums.push(&sim.chunk_sums)?;
+    sums.finish()?;
+    files::write_histograms(&output_dir, files::HISTOGRAMS, &sim.hists)?;
+    sim.columns.remove_spill();
+
+    let range = shard.trials(opts.trials);
+    let cells = timeseries::series_names(&model).len() * model.months();
+    let chunk = simulate::chunk_trials();
+    let mut data = vec![
+        files::SCENARIO,
+        files::OUTCOMES,
+        files::INPUTS,
+        files::CHUNK_SUMS,
+        files::HISTOGRAMS,
+    ];
+    if opts.trials_csv.written() {
+        data.insert(0, trials::FILE);
+    }
+    if opts.paths > 0 {
+        data.push(paths::FILE);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let record = ShardManifest {
+        chunk_trials: chunk,
+        chunks: sim.chunk_sums.len().checked_div(cells).unwrap_or(0) as u64,
+        count: shard.count,
+        end_trial: range.end,
+        expiry_counts: sim.expiry_counts.clone(),
+        files: data.into_iter().map(String::from).collect(),
+        first_chunk: range.start.div_ceil(chunk),
+        first_trial: range.start,
+        format_version: manifest::FORMAT_VERSION,
+        index: shard.index,
+        inputs: sim.inputs.iter().map(|(name, _)| name.clone()).collect(),
+        inputs_kept: kept as u64,
+        kind: Kind::Shard,
+        label: opts.label.clone(),
+        metrics: sim.metric_names.clone(),
+        months: model.months(),
+        out: opts.out.display().to_string(),
+        paths: opts.paths,
+        rofrsim_version: env!("CARGO_PKG_VERSION").into(),
+        scenario: ScenarioRecord {
+            description: scenario.description.clone(),
+            name: scenario.name.clone(),
+            overrides: provenance.overrides.clone(),
+            path: provenance.scenario_path.clone(),
+            sha256: provenance.scenario_sha256.clone(),
+        },
+        seed: opts.seed,
+        series: timeseries::series_names(&model).len(),
+        targets: opts.targets.iter().map(Target::text).collect(),
+        threads: opts.threads,
+        trials: opts.trials,
+        trials_csv: opts.trials_csv,
+        wall_time_seconds: (seconds * 1000.0).round() / 1000.0,
+    };
+    record.write(&output_dir)?;
+    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(Error::Interrupted);
+    }
+    output_dir.commit()?;
+    Ok(ShardResult {
+        out: opts.out.clone(),
+        shard,
+        trials: range,
+        seconds,
+    })
+}
+
+/// What `merge` was asked to do.
+#[derive(Debug, Clone)]
+pub struct MergeOptions {
+    /// The shard folders, in any order.
+    pub shards: Vec<PathBuf>,
+    /// The run folder to write.
+    pub out: PathBuf,
+    /// Worker threads (for the summaries; outputs do not depend on them).
+    pub threads: usize,
+    /// Replace an existing destination.
+    pub force: bool,
+    /// No progress lines.
+    pub quiet: bool,
+}
+
+/// What `merge` wrote: the run, as `run` would describe it.
+#[derive(Debug)]
+pub struct Merged {
+    /// The scenario of the shards.
+    pub scenario: Scenario,
+    /// The run's options, as the shards recorded them.
+    pub opts: RunOptions,
+    /// The run folder written.
+    pub result: RunResult,
+    /// Shards given twice, and which copy was used.
+    pub notes: Vec<String>,
+}
+
+/// A shard folder and its manifest.
+struct Part {
+    dir: PathBuf,
+    manifest: ShardManifest,
+}
+
+impl Part {
+    fn file(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    fn trials(&self) -> u64 {
+        self.manifest.end_trial - self.manifest.first_trial
+    }
+}
+
+/// Joins shard folders into the run folder `opts.out`.
+pub fn merge(opts: &MergeOptions) -> Result<Merged, Error> {
+    let started = Instant::now();
+    if opts.shards.is_empty() {
+        return Err(Error::Usage("merge needs the shard folders to join".into()));
+    }
+    let mut parts = Vec::new();
+    for dir in &opts.shards {
+        parts.push(Part {
+            dir: dir.clone(),
+            manifest: ShardManifest::read(dir)?,
+        });
+    }
+    check_same_run(&parts)?;
+    let (parts, notes) = cover_once(parts)?;
+    let first = &parts[0].manifest;
+    let overrides = first
+        .scenario
+        .overrides
+        .iter()
+        .map(|o| {
+            o.parse::<Override>().map_err(|e| {
+                bad_file(
+                    &parts[0].file(manifest::FILE),
+                    format!("override {o:?}: {e}"),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let copy = parts[0].file(files::SCENARIO);
+    let bytes =
+        std::fs::read(&copy).map_err(|e| bad_file(&copy, format!("cannot read it ({e})")))?;
+    if manifest::sha256_hex(&bytes) != first.scenario.sha256 {
+        return Err(bad_file(
+            &copy,
+            "is not the scenario file the shard ran (its SHA-256 differs from the manifest's)",
+        ));
+    }
+    let scenario = scenario::load_file(&copy, &overrides)?;
+    let targets = first
+        .targets
+        .iter()
+        .map(|t| {
+            t.parse::<Target>()
+                .map_err(|e| bad_file(&parts[0].file(manifest::FILE), format!("target {t:?}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let run_opts = RunOptions {
+        label: first.label.clone(),
+        trials: first.trials,
+        precision: None,
+        seed: first.seed,
+        out: opts.out.clone(),
+        paths: first.paths,
+        threads: opts.threads,
+        force: opts.force,
+        quiet: opts.quiet,
+        targets,
+        trials_csv: first.trials_csv,
+        keep_outcomes: false,
+        shard: None,
+    };
+    let provenance = Provenance {
+        scenario_path: first.scenario.path.clone(),
+        scenario_sha256: first.scenario.sha256.clone(),
+        overrides: first.scenario.overrides.clone(),
+        final_out: None,
+    };
+    let mut model = Model::new(&scenario);
+    model.set_trials(first.trials);
+    if model.months() != first.months || timeseries::series_names(&model).len() != first.series {
+        return Err(bad_file(
+            &parts[0].file(manifest::FILE),
+            "its months or series differ from its scenario's: written by another rofrsim?",
+        ));
+    }
+    let output_dir = OutputDir::begin(&opts.out, opts.force)?;
+    let trials_file = if first.trials_csv.written() {
+        Some(join_csv(&output_dir, &parts, trials::FILE)?)
+    } else {
+        None
+    };
+    let paths_file = if first.paths > 0 {
+        Some(join_csv(&output_dir, &parts, paths::FILE)?)
+    } else {
+        None
+    };
+    let sim = join_data(&model, &parts, &output_dir)?;
+    let simulated = Simulated {
+        started,
+        model,
+        output_dir,
+        sim,
+        trials_file,
+        paths_file,
+        precision: None,
+        stop: interruption_flag(),
+    };
+    let result = super::run::write_run(&scenario, &run_opts, &provenance, simulated)?;
+    Ok(Merged {
+        scenario,
+        opts: run_opts,
+        result,
+        notes,
+    })
+}
+
+/// Refuses shards of different runs, naming the first that differs from
+/// the first shard and how.
+fn check_same_run(parts: &[Part]) -> Result<(), Error> {
+    let first = &parts[0];
+    let a = &first.manifest;
+    for part in &parts[1..] {
+        let b = &part.manifest;
+        let differs: Option<(&str, String, String)> = if a.scenario.sha256 != b.scenario.sha256 {
+            Some((
+                "scenario (SHA-256)",
+                a.scenario.sha256.clone(),
+                b.scenario.sha256.clone(),
+            ))
+        } else if a.scenario.overrides != b.scenario.overrides {
+            Some((
+                "--set overrides",
+                a.scenario.overrides.join(" "),
+                b.scenario.overrides.join(" "),
+            ))
+        } else if a.rofrsim_version != b.rofrsim_version {
+            Some((
+                "rofrsim version",
+                a.rofrsim_version.clone(),
+                b.rofrsim_version.clone(),
+            ))
+        } else if a.seed != b.seed {
+            Some(("seed", a.seed.to_string(), b.seed.to_string()))
+        } else if a.trials != b.trials {
+            Some(("trials", a.trials.to_string(), b.trials.to_string()))
+        } else if a.label != b.label {
+            Some(("label", a.label.clone(), b.label.clone()))
+        } else if a.paths != b.paths {
+            Some(("--paths", a.paths.to_string(), b.paths.to_string()))
+        } else if a.targets != b.targets {
+            Some(("--target", a.targets.join(" "), b.targets.join(" ")))
+        } else if a.trials_csv != b.trials_csv {
+            Some((
+                "--trials-csv",
+                a.trials_csv.label().into(),
+                b.trials_csv.label().into(),
+            ))
+        } else if (&a.metrics, &a.inputs, a.months, a.series, a.chunk_trials)
+            != (&b.metrics, &b.inputs, b.months, b.series, b.chunk_trials)
+        {
+            Some(("outcome columns", String::new(), String::new()))
+        } else {
+            None
+        };
+        if let Some((what, x, y)) = differs {
+            return Err(Error::Usage(format!(
+                "{} and {} are shards of different runs: they differ in {what}{}",
+                first.dir.display(),
+                part.dir.display(),
+                if x.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({x} and {y})")
+                }
+            )));
+        }
+    }
+    if a.rofrsim_version != env!("CARGO_PKG_VERSION") {
+        return Err(Error::Usage(format!(
+            "{} was written by rofrsim {}; this is {}: merge with the version that ran the shards",
+            first.dir.display(),
+            a.rofrsim_version,
+            env!("CARGO_PKG_VERSION")
+        )));
+    }
+    if a.chunk_trials != simulate::chunk_trials() {
+        return Err(bad_file(
+            &first.file(manifest::FILE),
+            format!(
+                "chunks of {} trials; this rofrsim's are {}",
+                a.chunk_trials,
+                simulate::chunk_trials()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// "shard 1/4" when `range` is shard I of the count every part has, else "".
+fn shard_name(parts: &[Part], range: &Range<u64>) -> String {
+    let count = parts[0].manifest.count;
+    if parts.iter().any(|p| p.manifest.count != count) {
+        return String::new();
+    }
+    let trials = parts[0].manifest.trials;
+    (0..count)
+        .map(|i| Shard { index: i, count })
+        .find(|s| s.trials(trials) == *range)
+        .map_or(String::new(), |s| format!(" (shard {s})"))
+}
+
+/// The parts in trial order, each range once: a shard given twice (the
+/// same trials, as when a task is run again) is taken once, the copy
+/// given last; a missing range or one in two different shards is an
+/// error naming the trials.
+fn cover_once(parts: Vec<Part>) -> Result<(Vec<Part>, Vec<String>), Error> {
+    let total = parts[0].manifest.trials;
+    let mut sorted: Vec<Part> = Vec::new();
+    let mut notes = Vec::new();
+    for part in parts {
+        let m = &part.manifest;
+        match sorted.iter().position(|p| {
+            (p.manifest.first_trial, p.manifest.end_trial) == (m.first_trial, m.end_trial)
+        }) {
+            Some(i) => {
+                notes.push(format!(
+                    "trials {} to {} are given twice ({} and {}): the same trials, taken once from {}",
+                    m.first_trial,
+                    m.end_trial.saturating_sub(1),
+                    sorted[i].dir.display(),
+                    part.dir.display(),
+                    part.dir.display()
+                ));
+                sorted[i] = part;
+            }
+            None => sorted.push(part),
+        }
+    }
+    sorted.sort_by_key(|p| p.manifest.first_trial);
+    let mut problems = Vec::new();
+    let mut next = 0;
+    for (k, part) in sorted.iter().enumerate() {
+        let m = &part.manifest;
+        if m.first_trial > next {
+            let gap = next..m.first_trial;
+            problems.push(format!(
+                "missing trials {} to {}{}",
+                gap.start,
+                gap.end - 1,
+                shard_name(&sorted, &gap)
+            ));
+        } else if m.first_trial < next {
+            let before = &sorted[k - 1];
+            problems.push(format!(
+                "trials {} to {} are in two shards: {} and {}",
+                m.first_trial,
+                next.min(m.end_trial) - 1,
+                before.dir.display(),
+                part.dir.display()
+            ));
+        }
+        next = next.max(m.end_trial);
+    }
+    if next < total {
+        let gap = next..total;
+        problems.push(format!(
+            "missing trials {} to {}{}",
+            gap.start,
+            gap.end - 1,
+            shard_name(&sorted, &gap)
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(Error::Usage(format!(
+            "the shards do not cover the {total} trials exactly once: {}",
+            problems.join("; ")
+        )));
+    }
+    Ok((sorted, notes))
+}
+
+/// The parts' `name` (a CSV with its header) as one file of `output_dir`:
+/// the first header, then every part's rows in order.
+fn join_csv(
+    output_dir: &OutputDir,
+    parts: &[Part],
+    name: &str,
+) -> Result<std::io::BufWriter<std::fs::File>, Error> {
+    let mut out = output_dir.create(name)?;
+    let write_err = |e| Error::Io(format!("cannot write {}", output_dir.label(name)), e);
+    let mut header: Option<String> = None;
+    for part in parts {
+        let path = part.file(name);
+        let file = std::fs::File::open(&path)
+            .map_err(|e| bad_file(&path, format!("cannot read it ({e})")))?;
+        let mut reader = BufReader::with_capacity(1 << 20, file);
+        let mut line = String::new();
+        reader
+            .read_line(&mut line)
+            .map_err(|e| bad_file(&path, format!("cannot read it ({e})")))?;
+        match &header {
+            None => {
+                out.write_all(line.as_bytes()).map_err(write_err)?;
+                header = Some(line);
+            }
+            Some(h) if *h != line => {
+                return Err(bad_file(&path, "its header differs from the other shards'"));
+            }
+            Some(_) => {}
+        }
+        std::io::copy(&mut reader, &mut out)
+            .map_err(|e| bad_file(&path, format!("cannot copy it ({e})")))?;
+    }
+    Ok(out)
+}
+
+/// Trials joined at a time from the outcome columns.
+const ROWS_AT_ONCE: usize = 4096;
+
+/// The run's simulation, joined from the parts' data files: outcome
+/// columns in trial order (spilling as a run of that size does), kept
+/// inputs, expiry counts, the sums folded chunk by chunk and the
+/// histograms' counts added.
+fn join_data(
+    model: &Model<'_>,
+    parts: &[Part],
+    output_dir: &OutputDir,
+) -> Result<Simulation, Error> {
+    let first = &parts[0].manifest;
+    let n_metrics = first.metrics.len();
+    let mut columns = Columns::new(
+        n_metrics,
+        first.trials,
+        SENSITIVITY_TRIALS,
+        Some(&output_dir.dir.join(".columns")),
+    )?;
+    let mut rows = Vec::with_capacity(ROWS_AT_ONCE * n_metrics);
+    let mut column = Vec::with_capacity(ROWS_AT_ONCE);
+    for part in parts {
+        let n = part.trials();
+        let path = part.file(files::OUTCOMES);
+        let total = n * n_metrics as u64;
+        let mut readers = (0..n_metrics as u64)
+            .map(|k| F64Reader::open(&path, total, k * n, n))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut done = 0;
+        while done < n {
+            let take = (n - done).min(ROWS_AT_ONCE as u64) as usize;
+            rows.clear();
+            rows.resize(take * n_metrics, 0.0);
+            for (k, reader) in readers.iter_mut().enumerate() {
+                column.clear();
+                reader.read_into(take, &mut column)?;
+                for (t, &x) in column.iter().enumerate() {
+                    rows[t * n_metrics + k] = x;
+                }
+            }
+            columns.push_rows(&rows)?;
+            done += take as u64;
+        }
+    }
+    columns.finish()?;
+
+    let mut inputs: Vec<(String, Vec<f64>)> = first
+        .inputs
+        .iter()
+        .map(|n| (n.clone(), Vec::new()))
+        .collect();
+    let mut expiry_counts = vec![0u64; first.months + 1];
+    for part in parts {
+        let m = &part.manifest;
+        let width = inputs.len() as u64;
+        let expected = m
+            .end_trial
+            .min(SENSITIVITY_TRIALS)
+            .saturating_sub(m.first_trial);
+        if m.inputs_kept != expected || m.expiry_counts.len() != expiry_counts.len() {
+            return Err(bad_file(
+                &part.file(manifest::FILE),
+                "inputs_kept or expiry_counts does not fit its trials",
+            ));
+        }
+        let mut reader = F64Reader::open(
+            &part.file(files::INPUTS),
+            m.inputs_kept * width,
+            0,
+            m.inputs_kept * width,
+        )?;
+        let mut row = Vec::with_capacity(inputs.len());
+        for _ in 0..m.inputs_kept {
+            row.clear();
+            reader.read_into(inputs.len(), &mut row)?;
+            for ((_, col), &x) in inputs.iter_mut().zip(&row) {
+                col.push(x);
+            }
+        }
+        for (total, c) in expiry_counts.iter_mut().zip(&m.expiry_counts) {
+            *total += c;
+        }
+    }
+
+    // Chunk after chunk in chunk order, as one run adds them.
+    let cells = first.months * first.series;
+    let mut sums = vec![0.0; cells];
+    let mut next_chunk = 0;
+    let mut chunk = Vec::with_capacity(cells);
+    for part in parts {
+        let m = &part.manifest;
+        if m.first_chunk != next_chunk {
+            return Err(bad_file(
+                &part.file(manifest::FILE),
+                format!(
+                    "its sums start at chunk {}, expected chunk {next_chunk}",
+                    m.first_chunk
+                ),
+            ));
+        }
+        let values = m.chunks * cells as u64;
+        let mut reader = F64Reader::open(&part.file(files::CHUNK_SUMS), values, 0, values)?;
+        for _ in 0..m.chunks {
+            chunk.clear();
+            reader.read_into(cells, &mut chunk)?;
+            for (s, x) in sums.iter_mut().zip(&chunk) {
+                *s += x;
+            }
+        }
+        next_chunk += m.chunks;
+    }
+    if next_chunk != first.trials.div_ceil(first.chunk_trials) {
+        return Err(Error::Usage(format!(
+            "the shards hold the sums of {next_chunk} chunks of the {} a run of {} trials has",
+            first.trials.div_ceil(first.chunk_trials),
+            first.trials
+        )));
+    }
+    simulate::check_sums(model, &sums)?;
+    let mut hists = vec![Histogram::default(); cells];
+    for part in parts {
+        let theirs = files::read_histograms(&part.file(files::HISTOGRAMS), cells)?;
+        for (h, other) in hists.iter_mut().zip(&theirs) {
+            h.merge(other);
+        }
+    }
+    Ok(Simulation {
+        trials: first.trials,
+        metric_names: first.metrics.clone(),
+        columns,
+        expiry_counts,
+        inputs,
+        sums,
+        hists,
+        chunk_sums: Vec::new(),
+    })
+}
+
+/// The default folder of shard `shard` of a run labelled `label`.
+pub fn default_out(label: &str, shard: Shard) -> PathBuf {
+    Path::new("output").join(format!(
+        "{}.shard-{}-of-{}",
+        scenario::folder_name(label),
+        shard.index,
+        shard.count
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_split_the_trials_as_the_formula_says() {
+        // ⌊I·T/N⌋: 10 trials in 4 shards are 0..2, 2..5, 5..7, 7..10.
+        let ranges: Vec<_> = (0..4)
+            .map(|i| Shard::new(i, 4).unwrap().trials(10))
+            .collect();
+        assert_eq!(ranges, vec![0..2, 2..5, 5..7, 7..10]);
+        // More shards than trials: some are empty, all together are the run.
+        let tiny: Vec<_> = (0..3)
+            .map(|i| Shard::new(i, 3).unwrap().trials(2))
+            .collect();
+        assert_eq!(tiny, vec![0..0, 0..1, 1..2]);
+        // No overflow at the largest counts.
+        let big = Shard::new(2, 3).unwrap().trials(u64::MAX / 2);
+        assert_eq!(big.end, u64::MAX / 2);
+    }
+
+    #[test]
+    fn shard_args_parse_and_say_what_is_expected() {
+        assert_eq!(
+            "1/4".parse::<ShardArg>(),
+            Ok(ShardArg::Given(Shard { index: 1, count: 4 }))
+        );
+        assert_eq!("auto".parse::<ShardArg>(), Ok(ShardArg::Auto));
+        for bad in ["4/4", "1/0", "x/4", "1", "-1/4"] {
+            let e = bad.parse::<ShardArg>().unwrap_err();
+            assert!(
+                e.contains("expected") || e.contains("does not exist") || e.contains("at least 1"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| {
+            vars.iter()
+                .find(|(v, _)| *v == k)
+                .map(|(_, x)| x.to_string())
+        }
+    }
+
+    #[test]
+    fn auto_reads_each_scheduler() {
+        let s = |i, n| Shard { index: i, count: n };
+        let slurm = [
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        assert_eq!(ShardArg::Auto.resolve(None, env(&slurm)).unwrap(), s(2, 4));
+        // A task run again alone (--array=2) counts 1 task: --shards says 4.
+        let again = [
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "1"),
+        ];
+        assert!(ShardArg::Auto.resolve(None, env(&again)).is_err());
+        assert_eq!(
+            ShardArg::Auto.resolve(Some(4), env(&again)).unwrap(),
+            s(2, 4)
+        );
+        let k8s = [("JOB_COMPLETION_INDEX", "3")];
+        assert_eq!(
+            ShardArg::Auto.resolve(Some(10), env(&k8s)).unwrap(),
+            s(3, 10)
+        );
+        let e = ShardArg::Auto
+            .resolve(None, env(&k8s))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--shards N"), "{e}");
+        let aws = [
+            ("AWS_BATCH_JOB_ARRAY_INDEX", "0"),
+            ("AWS_BATCH_JOB_ARRAY_SIZE", "5"),
+        ];
+        assert_eq!(ShardArg::Auto.resolve(None, env(&aws)).unwrap(), s(0, 5));
+        let e = ShardArg::Auto
+            .resolve(None, env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("SLURM_ARRAY_TASK_ID") && e.contains("JOB_COMPLETION_INDEX"),
+            "{e}"
+        );
+        let one_based = [
+            ("SLURM_ARRAY_TASK_ID", "4"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        let e = ShardArg::Auto
+            .resolve(None, env(&one_based))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--array=0-3"), "{e}");
+        let junk = [
+            ("SLURM_ARRAY_TASK_ID", "two"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        assert!(
+            ShardArg::Auto
+                .resolve(None, env(&junk))
+                .unwrap_err()
+                .to_string()
+                .contains("whole number")
+        );
+        // Given: --shards must agree.
+        let given = ShardArg::Given(s(1, 4));
+        assert_eq!(given.resolve(Some(4), env(&[])).unwrap(), s(1, 4));
+        assert!(given.resolve(Some(5), env(&[])).is_err());
+    }
+}
