@@ -59,14 +59,15 @@ fn manifest_without_place(dir: &Path) -> serde_json::Value {
     let mut m: serde_json::Value = serde_json::from_str(&text).expect("manifest.json is JSON");
     let out = m["out"].as_str().expect("out").to_string();
     let object = m.as_object_mut().expect("an object");
-    for key in ["out", "threads", "wall_time_seconds"] {
+    for key in ["out", "wall_time_seconds"] {
         assert!(object.remove(key).is_some(), "{key} in {}", dir.display());
     }
-    let reproduce = object["reproduce"]
-        .as_str()
-        .expect("reproduce")
-        .replace(&out, "OUT");
-    object.insert("reproduce".into(), reproduce.into());
+    // Runs say their threads and how to repeat them; sweeps do not.
+    object.remove("threads");
+    if let Some(reproduce) = object.get("reproduce").and_then(|r| r.as_str()) {
+        let reproduce = reproduce.replace(&out, "OUT");
+        object.insert("reproduce".into(), reproduce.into());
+    }
     m
 }
 
@@ -87,6 +88,10 @@ fn assert_same_folder(single: &Path, merged: &Path) {
     };
     assert_eq!(names(single), names(merged));
     for name in names(single) {
+        if single.join(&name).is_dir() {
+            assert_same_folder(&single.join(&name), &merged.join(&name));
+            continue;
+        }
         if name == "manifest.json" {
             assert_eq!(
                 manifest_without_place(single),
@@ -350,4 +355,93 @@ fn shard_auto_reads_the_job_array_and_bad_options_say_why() {
         let e = refused(run(MINIMAL, &d.join("x"), &args, &[]));
         assert!(e.contains(says), "{args:?}: {e}");
     }
+}
+
+#[test]
+fn sweep_shards_merge_to_the_single_sweep() {
+    let dir = tempdir();
+    let d = dir.path();
+    let common = [
+        "--vary",
+        "demand.growth=0.3,0.5,0.7",
+        "--vary",
+        "revenue.growth=0.1,0.2",
+        "--trials",
+        "300",
+        "--target",
+        "unmet_share<=0.1",
+        "--keep-runs",
+        "--trials-csv",
+        "outcomes",
+        "--quiet",
+    ];
+    let sweep = |out: &Path, extra: &[&str], envs: &[(&str, &str)]| {
+        let mut args = vec!["sweep", MINIMAL, "--out", s(out)];
+        args.extend_from_slice(&common);
+        args.extend_from_slice(extra);
+        rofrsim_env(args, envs)
+    };
+    ok(sweep(&d.join("single"), &[], &[]));
+    // 6 combinations in 4 shards: 1, 2, 1 and 2 of them.
+    let shards: Vec<PathBuf> = (0..4).map(|i| d.join(format!("s{i}"))).collect();
+    for (i, out) in shards.iter().enumerate() {
+        let index = i.to_string();
+        let slurm = [
+            ("SLURM_ARRAY_TASK_ID", index.as_str()),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        let r = ok(sweep(out, &["--shard", "auto"], &slurm));
+        let n = if i % 2 == 0 {
+            "1 combination\n"
+        } else {
+            "2 combinations\n"
+        };
+        assert!(
+            r.stdout.contains(&format!("shard {i}/4 of the sweep: {n}")),
+            "{}",
+            r.stdout
+        );
+    }
+    let given = [&shards[3], &shards[1], &shards[0], &shards[2]].map(|p| p.to_path_buf());
+    let r = ok(merge(&given, &d.join("merged"), &[], &[]));
+    assert!(r.stdout.contains("sweep of 6 combinations"), "{}", r.stdout);
+    assert_same_folder(&d.join("single"), &d.join("merged"));
+    // Each kept run's manifest names its new place.
+    let run_manifest = manifest_without_place(&d.join("merged/runs/1"));
+    assert!(
+        run_manifest["reproduce"]
+            .as_str()
+            .is_some_and(|r| r.contains("--out OUT")),
+        "{run_manifest}"
+    );
+
+    let e = refused(merge(&shards[..3], &d.join("m"), &[], &[]));
+    assert!(e.contains("missing combinations 4 to 5 (shard 3/4)"), "{e}");
+    // A run's shard and a sweep's do not merge.
+    ok(run(
+        MINIMAL,
+        &d.join("r0"),
+        &["--trials", "100", "--shard", "0/2"],
+        &[],
+    ));
+    let e = refused(merge(
+        &[shards[0].clone(), d.join("r0")],
+        &d.join("m"),
+        &[],
+        &[],
+    ));
+    assert!(
+        e.contains("a shard of a run") && e.contains("of a sweep"),
+        "{e}"
+    );
+    // A sweep of another seed is refused.
+    let other = d.join("other");
+    ok(sweep(&other, &["--shard", "3/4", "--seed", "9"], &[]));
+    let e = refused(merge(
+        &[&shards[..3], &[other]].concat(),
+        &d.join("m"),
+        &[],
+        &[],
+    ));
+    assert!(e.contains("different sweeps") && e.contains("seed"), "{e}");
 }

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use super::{Control, Ended, print};
-use crate::jobs::shard::{MergeOptions, merge};
+use crate::jobs::shard::{MergeOptions, Merged, merge};
 
 /// Options of `rofrsim merge`.
 #[derive(Debug, clap::Args)]
@@ -31,12 +31,31 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
         force: args.control.force,
         quiet: args.control.quiet,
     })?;
-    for note in &merged.notes {
-        crate::jobs::progress(note);
+    match merged {
+        Merged::Run {
+            scenario,
+            opts,
+            result,
+            notes,
+        } => {
+            for note in &notes {
+                crate::jobs::progress(note);
+            }
+            print(&super::run::headline(&scenario, &opts, &result))
+        }
+        Merged::Sweep {
+            out,
+            combinations,
+            notes,
+        } => {
+            for note in &notes {
+                crate::jobs::progress(note);
+            }
+            print(&format!(
+                "sweep of {combinations} combinations written to {}\n{}",
+                out.join(crate::folder::sweep::FILE).display(),
+                super::text::outputs(&out)
+            ))
+        }
     }
-    print(&super::run::headline(
-        &merged.scenario,
-        &merged.opts,
-        &merged.result,
-    ))
 }

@@ -11,6 +11,7 @@ use super::text::{Align, render_table, short};
 use super::{Control, Ended, SamplingArgs, print, trials};
 use crate::analysis::target::Target;
 use crate::folder::trials::TrialsCsv;
+use crate::jobs::shard::ShardArg;
 use crate::jobs::sweep::{MAX_COMBINATIONS, SHOWN, SweepOptions, Swept, Vary, sweep};
 use crate::scenario::{Override, split_outside_values};
 
@@ -56,6 +57,13 @@ pub struct Args {
     /// Also write the workbook summary.xlsx (tables and native charts) into the output folder.
     #[arg(long)]
     xlsx: bool,
+    /// Run only shard I of N of the combinations (from 0), into a shard
+    /// folder for `rofrsim merge`; `auto`: from a job array's environment.
+    #[arg(long, value_name = "I/N|auto", conflicts_with = "xlsx")]
+    shard: Option<ShardArg>,
+    /// The number of shards, for --shard auto where the scheduler does not tell it.
+    #[arg(long, value_name = "N", requires = "shard", value_parser = clap::value_parser!(u64).range(1..))]
+    shards: Option<u64>,
 }
 
 /// Runs `rofrsim sweep`.
@@ -76,9 +84,21 @@ pub(super) fn run(args: Args) -> Result<(), Ended> {
         quiet: args.control.quiet,
         targets: args.target,
         keep_runs: args.keep_runs.then(|| args.trials_csv.unwrap_or_default()),
+        shard: match args.shard {
+            Some(arg) => Some(arg.resolve(args.shards, |v| std::env::var(v).ok())?),
+            None => None,
+        },
     };
     let targets = opts.targets.clone();
     let swept = sweep(&opts)?;
+    if let Some(shard) = opts.shard {
+        return print(&format!(
+            "shard {shard} of the sweep: {} combination{}\n{}merge the shards with: rofrsim merge SHARD_FOLDER... --out DIR\n",
+            swept.rows.len(),
+            if swept.rows.len() == 1 { "" } else { "s" },
+            super::text::outputs(&swept.out)
+        ));
+    }
     let mut text = table(&swept, &targets);
     text.push_str(&format!(
         "\nsweep written to {}\n",

@@ -279,9 +279,50 @@ pub struct ShardManifest {
 }
 
 impl ShardManifest {
+    /// Writes it into `dir`.
+    pub fn write(&self, dir: &OutputDir) -> Result<(), Error> {
+        dir.write(FILE, &to_text(self))
+    }
+}
+
+/// The manifest of a sweep's shard folder (`rofrsim sweep --shard`): the
+/// sweep's own manifest, its targets, and which combinations it ran.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepShardManifest {
+    /// Always `"sweep"`: what the shard is of.
+    pub command: String,
+    /// Shards in all (N).
+    pub count: u64,
+    /// One past the last combination it ran (in `sweep.csv`'s order, from 0).
+    pub end_combination: usize,
+    /// The first combination it ran.
+    pub first_combination: usize,
+    /// The manifest's format (see [`FORMAT_VERSION`]).
+    pub format_version: u32,
+    /// This shard (I, from 0).
+    pub index: u64,
+    /// Always [`Kind::Shard`].
+    pub kind: Kind,
+    /// The sweep's manifest, as the whole sweep would write it (`out` and
+    /// the wall time this shard's).
+    pub sweep: SweepManifest,
+    /// `--target`s, as `METRIC<=VALUE` (they add rows to `sweep.csv`).
+    pub targets: Vec<String>,
+}
+
+/// A shard folder's manifest: of a run or of a sweep.
+#[derive(Debug, Clone)]
+pub enum AnyShard {
+    /// `run --shard`.
+    Run(ShardManifest),
+    /// `sweep --shard`.
+    Sweep(SweepShardManifest),
+}
+
+impl AnyShard {
     /// Reads the manifest of shard folder `dir`; a folder of another kind
     /// is refused with what it is.
-    pub fn read(dir: &Path) -> Result<ShardManifest, Error> {
+    pub fn read(dir: &Path) -> Result<AnyShard, Error> {
         let kind = Kind::of(dir)?;
         if kind != Kind::Shard {
             return Err(Error::WrongFolder {
@@ -295,10 +336,21 @@ impl ShardManifest {
         let path = dir.join(FILE);
         let text = std::fs::read_to_string(&path)
             .map_err(|e| bad_file(&path, format!("cannot read it ({e})")))?;
-        serde_json::from_str(&text)
-            .map_err(|e| bad_file(&path, format!("not a shard manifest of rofrsim: {e}")))
+        let probe: Probe = serde_json::from_str(&text)
+            .map_err(|e| bad_file(&path, format!("not a manifest of rofrsim: {e}")))?;
+        if probe.command.as_deref() == Some("sweep") {
+            serde_json::from_str(&text)
+                .map(AnyShard::Sweep)
+                .map_err(|e| bad_file(&path, format!("not a sweep shard's manifest: {e}")))
+        } else {
+            serde_json::from_str(&text)
+                .map(AnyShard::Run)
+                .map_err(|e| bad_file(&path, format!("not a shard manifest of rofrsim: {e}")))
+        }
     }
+}
 
+impl SweepShardManifest {
     /// Writes it into `dir`.
     pub fn write(&self, dir: &OutputDir) -> Result<(), Error> {
         dir.write(FILE, &to_text(self))

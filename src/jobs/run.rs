@@ -404,7 +404,7 @@ pub(super) fn simulate_run<'s>(
         // Inside the staging folder: removed before it is renamed into
         // place, and with it on any failure.
         spill_dir: Some(output_dir.dir.join(".columns")),
-        shard: opts.shard.map(|s| s.trials(opts.trials)),
+        shard: opts.shard.map(|s| s.share(opts.trials)),
     };
     let mut trials_file = if opts.trials_csv.written() {
         Some(output_dir.create(trials::FILE)?)

@@ -27,7 +27,7 @@ use crate::analysis::stats::Histogram;
 use crate::analysis::target::Target;
 use crate::engine::Model;
 use crate::error::Error;
-use crate::folder::manifest::{self, ScenarioRecord, ShardManifest};
+use crate::folder::manifest::{self, AnyShard, ScenarioRecord, ShardManifest};
 use crate::folder::shard::{self as files, F64Reader};
 use crate::folder::staging::OutputDir;
 use crate::folder::{Kind, bad_file, paths, timeseries, trials};
@@ -43,9 +43,10 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// Its trials of a `trials`-trial run: ⌊I·T/N⌋ … ⌊(I+1)·T/N⌋ − 1.
-    pub fn trials(self, trials: u64) -> Range<u64> {
-        let at = |i: u64| (u128::from(i) * u128::from(trials) / u128::from(self.count)) as u64;
+    /// Its share of `total` trials (or a sweep's combinations):
+    /// ⌊I·T/N⌋ … ⌊(I+1)·T/N⌋ − 1.
+    pub fn share(self, total: u64) -> Range<u64> {
+        let at = |i: u64| (u128::from(i) * u128::from(total) / u128::from(self.count)) as u64;
         at(self.index)..at(self.index + 1)
     }
 
@@ -250,7 +251,7 @@ pub fn run_shard(
     files::write_histograms(&output_dir, files::HISTOGRAMS, &sim.hists)?;
     sim.columns.remove_spill();
 
-    let range = shard.trials(opts.trials);
+    let range = shard.share(opts.trials);
     let cells = timeseries::series_names(&model).len() * model.months();
     let chunk = simulate::chunk_trials();
     let mut data = vec![
@@ -330,17 +331,29 @@ pub struct MergeOptions {
     pub quiet: bool,
 }
 
-/// What `merge` wrote: the run, as `run` would describe it.
+/// What `merge` wrote.
 #[derive(Debug)]
-pub struct Merged {
-    /// The scenario of the shards.
-    pub scenario: Scenario,
-    /// The run's options, as the shards recorded them.
-    pub opts: RunOptions,
-    /// The run folder written.
-    pub result: RunResult,
-    /// Shards given twice, and which copy was used.
-    pub notes: Vec<String>,
+pub enum Merged {
+    /// A run folder, as `run` would describe it.
+    Run {
+        /// The scenario of the shards.
+        scenario: Box<Scenario>,
+        /// The run's options, as the shards recorded them.
+        opts: Box<RunOptions>,
+        /// The run folder written.
+        result: Box<RunResult>,
+        /// Shards given twice, and which copy was used.
+        notes: Vec<String>,
+    },
+    /// A sweep folder.
+    Sweep {
+        /// The folder written.
+        out: PathBuf,
+        /// Its combinations.
+        combinations: usize,
+        /// Shards given twice, and which copy was used.
+        notes: Vec<String>,
+    },
 }
 
 /// A shard folder and its manifest.
@@ -359,21 +372,46 @@ impl Part {
     }
 }
 
-/// Joins shard folders into the run folder `opts.out`.
+/// Joins shard folders into the run (or sweep) folder `opts.out`.
 pub fn merge(opts: &MergeOptions) -> Result<Merged, Error> {
     let started = Instant::now();
     if opts.shards.is_empty() {
         return Err(Error::Usage("merge needs the shard folders to join".into()));
     }
-    let mut parts = Vec::new();
+    let mut runs = Vec::new();
+    let mut sweeps = Vec::new();
     for dir in &opts.shards {
-        parts.push(Part {
-            dir: dir.clone(),
-            manifest: ShardManifest::read(dir)?,
-        });
+        match AnyShard::read(dir)? {
+            AnyShard::Run(manifest) => runs.push(Part {
+                dir: dir.clone(),
+                manifest,
+            }),
+            AnyShard::Sweep(manifest) => sweeps.push((dir.clone(), manifest)),
+        }
     }
+    if !runs.is_empty() && !sweeps.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} is a shard of a run and {} of a sweep: merge the shards of one run or one sweep",
+            runs[0].dir.display(),
+            sweeps[0].0.display()
+        )));
+    }
+    if runs.is_empty() {
+        return super::sweep::merge_shards(sweeps, opts);
+    }
+    let parts = runs;
     check_same_run(&parts)?;
-    let (parts, notes) = cover_once(parts)?;
+    let total = parts[0].manifest.trials;
+    let (parts, notes) = cover_once(
+        parts,
+        |p| Piece {
+            range: p.manifest.first_trial..p.manifest.end_trial,
+            dir: &p.dir,
+            count: p.manifest.count,
+        },
+        total,
+        "trials",
+    )?;
     let first = &parts[0].manifest;
     let overrides = first
         .scenario
@@ -436,13 +474,14 @@ pub fn merge(opts: &MergeOptions) -> Result<Merged, Error> {
         ));
     }
     let output_dir = OutputDir::begin(&opts.out, opts.force)?;
+    let dirs: Vec<&Path> = parts.iter().map(|p| p.dir.as_path()).collect();
     let trials_file = if first.trials_csv.written() {
-        Some(join_csv(&output_dir, &parts, trials::FILE)?)
+        Some(join_csv(&output_dir, &dirs, trials::FILE)?)
     } else {
         None
     };
     let paths_file = if first.paths > 0 {
-        Some(join_csv(&output_dir, &parts, paths::FILE)?)
+        Some(join_csv(&output_dir, &dirs, paths::FILE)?)
     } else {
         None
     };
@@ -458,10 +497,10 @@ pub fn merge(opts: &MergeOptions) -> Result<Merged, Error> {
         stop: interruption_flag(),
     };
     let result = super::run::write_run(&scenario, &run_opts, &provenance, simulated)?;
-    Ok(Merged {
-        scenario,
-        opts: run_opts,
-        result,
+    Ok(Merged::Run {
+        scenario: Box::new(scenario),
+        opts: Box::new(run_opts),
+        result: Box::new(result),
         notes,
     })
 }
@@ -548,101 +587,119 @@ fn check_same_run(parts: &[Part]) -> Result<(), Error> {
     Ok(())
 }
 
-/// "shard 1/4" when `range` is shard I of the count every part has, else "".
-fn shard_name(parts: &[Part], range: &Range<u64>) -> String {
-    let count = parts[0].manifest.count;
-    if parts.iter().any(|p| p.manifest.count != count) {
+/// Where a shard's share lies, for [`cover_once`].
+pub(super) struct Piece<'a> {
+    /// Its trials (or combinations).
+    pub range: Range<u64>,
+    /// Its folder.
+    pub dir: &'a Path,
+    /// N of its `--shard I/N`.
+    pub count: u64,
+}
+
+/// " (shard I/N)" when `range` is shard I's share of `total` and every
+/// piece has the same N, else "".
+fn shard_name(pieces: &[Piece<'_>], total: u64, range: &Range<u64>) -> String {
+    let Some(count) = pieces.first().map(|p| p.count) else {
+        return String::new();
+    };
+    if pieces.iter().any(|p| p.count != count) {
         return String::new();
     }
-    let trials = parts[0].manifest.trials;
     (0..count)
         .map(|i| Shard { index: i, count })
-        .find(|s| s.trials(trials) == *range)
+        .find(|s| s.share(total) == *range)
         .map_or(String::new(), |s| format!(" (shard {s})"))
 }
 
-/// The parts in trial order, each range once: a shard given twice (the
-/// same trials, as when a task is run again) is taken once, the copy
-/// given last; a missing range or one in two different shards is an
-/// error naming the trials.
-fn cover_once(parts: Vec<Part>) -> Result<(Vec<Part>, Vec<String>), Error> {
-    let total = parts[0].manifest.trials;
-    let mut sorted: Vec<Part> = Vec::new();
+/// The parts in order of their shares, each share once: a shard given
+/// twice (the same share, as when a task is run again) is taken once, the
+/// copy given last, with a note; `unit` units of `total` that no part
+/// holds, or that two different parts hold, are an error naming them.
+pub(super) fn cover_once<T>(
+    parts: Vec<T>,
+    piece: impl Fn(&T) -> Piece<'_>,
+    total: u64,
+    unit: &str,
+) -> Result<(Vec<T>, Vec<String>), Error> {
+    let mut kept: Vec<T> = Vec::new();
     let mut notes = Vec::new();
     for part in parts {
-        let m = &part.manifest;
-        match sorted.iter().position(|p| {
-            (p.manifest.first_trial, p.manifest.end_trial) == (m.first_trial, m.end_trial)
-        }) {
+        let p = piece(&part);
+        match kept.iter().position(|k| piece(k).range == p.range) {
             Some(i) => {
                 notes.push(format!(
-                    "trials {} to {} are given twice ({} and {}): the same trials, taken once from {}",
-                    m.first_trial,
-                    m.end_trial.saturating_sub(1),
-                    sorted[i].dir.display(),
-                    part.dir.display(),
-                    part.dir.display()
+                    "{unit} {} to {} are given twice ({} and {}): the same {unit}, taken once from {}",
+                    p.range.start,
+                    p.range.end.saturating_sub(1),
+                    piece(&kept[i]).dir.display(),
+                    p.dir.display(),
+                    p.dir.display()
                 ));
-                sorted[i] = part;
+                kept[i] = part;
             }
-            None => sorted.push(part),
+            None => kept.push(part),
         }
     }
-    sorted.sort_by_key(|p| p.manifest.first_trial);
+    kept.sort_by_key(|k| piece(k).range.start);
+    let pieces: Vec<Piece<'_>> = kept.iter().map(&piece).collect();
     let mut problems = Vec::new();
     let mut next = 0;
-    for (k, part) in sorted.iter().enumerate() {
-        let m = &part.manifest;
-        if m.first_trial > next {
-            let gap = next..m.first_trial;
-            problems.push(format!(
-                "missing trials {} to {}{}",
-                gap.start,
-                gap.end - 1,
-                shard_name(&sorted, &gap)
-            ));
-        } else if m.first_trial < next {
-            let before = &sorted[k - 1];
-            problems.push(format!(
-                "trials {} to {} are in two shards: {} and {}",
-                m.first_trial,
-                next.min(m.end_trial) - 1,
-                before.dir.display(),
-                part.dir.display()
-            ));
-        }
-        next = next.max(m.end_trial);
-    }
-    if next < total {
-        let gap = next..total;
-        problems.push(format!(
-            "missing trials {} to {}{}",
+    let missing = |gap: Range<u64>| {
+        format!(
+            "missing {unit} {} to {}{}",
             gap.start,
             gap.end - 1,
-            shard_name(&sorted, &gap)
-        ));
+            shard_name(&pieces, total, &gap)
+        )
+    };
+    for (k, p) in pieces.iter().enumerate() {
+        if p.range.is_empty() {
+            continue;
+        }
+        if p.range.start > next {
+            problems.push(missing(next..p.range.start));
+        } else if p.range.start < next {
+            let before = pieces[..k]
+                .iter()
+                .rev()
+                .find(|b| b.range.end > p.range.start)
+                .map_or(p.dir, |b| b.dir);
+            problems.push(format!(
+                "{unit} {} to {} are in two shards: {} and {}",
+                p.range.start,
+                next.min(p.range.end) - 1,
+                before.display(),
+                p.dir.display()
+            ));
+        }
+        next = next.max(p.range.end);
+    }
+    if next < total {
+        problems.push(missing(next..total));
     }
     if !problems.is_empty() {
         return Err(Error::Usage(format!(
-            "the shards do not cover the {total} trials exactly once: {}",
+            "the shards do not cover the {total} {unit} exactly once: {}",
             problems.join("; ")
         )));
     }
-    Ok((sorted, notes))
+    drop(pieces);
+    Ok((kept, notes))
 }
 
-/// The parts' `name` (a CSV with its header) as one file of `output_dir`:
-/// the first header, then every part's rows in order.
-fn join_csv(
+/// File `name` (a CSV with its header) of each of `dirs` as one file of
+/// `output_dir`: the first header, then every one's rows in order.
+pub(super) fn join_csv(
     output_dir: &OutputDir,
-    parts: &[Part],
+    dirs: &[&Path],
     name: &str,
 ) -> Result<std::io::BufWriter<std::fs::File>, Error> {
     let mut out = output_dir.create(name)?;
     let write_err = |e| Error::Io(format!("cannot write {}", output_dir.label(name)), e);
     let mut header: Option<String> = None;
-    for part in parts {
-        let path = part.file(name);
+    for dir in dirs {
+        let path = dir.join(name);
         let file = std::fs::File::open(&path)
             .map_err(|e| bad_file(&path, format!("cannot read it ({e})")))?;
         let mut reader = BufReader::with_capacity(1 << 20, file);
@@ -823,16 +880,14 @@ mod tests {
     fn shards_split_the_trials_as_the_formula_says() {
         // ⌊I·T/N⌋: 10 trials in 4 shards are 0..2, 2..5, 5..7, 7..10.
         let ranges: Vec<_> = (0..4)
-            .map(|i| Shard::new(i, 4).unwrap().trials(10))
+            .map(|i| Shard::new(i, 4).unwrap().share(10))
             .collect();
         assert_eq!(ranges, vec![0..2, 2..5, 5..7, 7..10]);
         // More shards than trials: some are empty, all together are the run.
-        let tiny: Vec<_> = (0..3)
-            .map(|i| Shard::new(i, 3).unwrap().trials(2))
-            .collect();
+        let tiny: Vec<_> = (0..3).map(|i| Shard::new(i, 3).unwrap().share(2)).collect();
         assert_eq!(tiny, vec![0..0, 0..1, 1..2]);
         // No overflow at the largest counts.
-        let big = Shard::new(2, 3).unwrap().trials(u64::MAX / 2);
+        let big = Shard::new(2, 3).unwrap().share(u64::MAX / 2);
         assert_eq!(big.end, u64::MAX / 2);
     }
 

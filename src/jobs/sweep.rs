@@ -8,15 +8,18 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use super::run::{self, Provenance, RunOptions, interruption_flag, summarise_columns, target_rows};
+use super::shard::{MergeOptions, Merged, Piece, Shard, cover_once, join_csv};
 use super::simulate::{SimOptions, simulate};
 use crate::analysis::stats::Summary;
 use crate::analysis::target::Target;
 use crate::engine::Model;
 use crate::error::Error;
-use crate::folder::manifest::{self, SweepManifest, SweepScenario, Varied};
+use crate::folder::manifest::{
+    self, RunManifest, SweepManifest, SweepScenario, SweepShardManifest, Varied,
+};
 use crate::folder::staging::OutputDir;
 use crate::folder::trials::TrialsCsv;
-use crate::folder::{Kind, outcomes, sweep as sweep_csv};
+use crate::folder::{Kind, Reader, bad_file, outcomes, sweep as sweep_csv};
 use crate::scenario::{self, Override};
 
 /// What a sweep found, for the table it prints (`sweep.csv` has it all).
@@ -80,6 +83,9 @@ pub struct SweepOptions {
     /// Keep each combination's run folder in `runs/<k>/`, with
     /// `trials.csv` as this says (`None`: keep none, as by default).
     pub keep_runs: Option<TrialsCsv>,
+    /// Run only this shard of the combinations into a shard folder
+    /// (`--shard`), for `merge`.
+    pub shard: Option<Shard>,
 }
 
 /// The folder of the `k`-th combination (from 0) of `count` under `runs/`:
@@ -141,10 +147,19 @@ pub fn sweep(opts: &SweepOptions) -> Result<Swept, Error> {
         return Err(Error::Usage("the sweep has no combinations".into()));
     };
     let seed = opts.seed.unwrap_or(first.seed);
-    let out = opts
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("output").join(format!("{}-sweep", first.name)));
+    let out = opts.out.clone().unwrap_or_else(|| {
+        let name = format!("{}-sweep", first.name);
+        PathBuf::from("output").join(match opts.shard {
+            Some(s) => format!("{name}.shard-{}-of-{}", s.index, s.count),
+            None => name,
+        })
+    });
+    // A shard runs its share of the combinations, numbered as in the
+    // whole sweep.
+    let share = opts.shard.map_or(0..count, |s| {
+        let r = s.share(count as u64);
+        r.start as usize..r.end as usize
+    });
     let metrics = outcomes::metric_names(&Model::new(first));
     for t in &opts.targets {
         t.check(&metrics)?;
@@ -157,6 +172,9 @@ pub fn sweep(opts: &SweepOptions) -> Result<Swept, Error> {
     let mut shown = Vec::with_capacity(scenarios.len());
     let target_labels: Vec<String> = opts.targets.iter().map(Target::label).collect();
     for (i, (combo, scenario)) in scenarios.iter().enumerate() {
+        if !share.contains(&i) {
+            continue;
+        }
         if !opts.quiet {
             let label: Vec<String> = combo.iter().map(Override::to_string).collect();
             super::progress(&format!(
@@ -225,13 +243,148 @@ pub fn sweep(opts: &SweepOptions) -> Result<Swept, Error> {
     }
     output_dir.write(sweep_csv::FILE, &csv)?;
     let seconds = started.elapsed().as_secs_f64();
-    sweep_manifest(opts, seed, &out, count, seconds).write(&output_dir)?;
+    let manifest = sweep_manifest(opts, seed, &out, count, seconds);
+    match opts.shard {
+        Some(shard) => SweepShardManifest {
+            command: "sweep".into(),
+            count: shard.count,
+            end_combination: share.end,
+            first_combination: share.start,
+            format_version: manifest::FORMAT_VERSION,
+            index: shard.index,
+            kind: Kind::Shard,
+            sweep: manifest,
+            targets: opts.targets.iter().map(Target::text).collect(),
+        }
+        .write(&output_dir)?,
+        None => manifest.write(&output_dir)?,
+    }
     output_dir.commit()?;
     Ok(Swept {
         out,
         keys: keys.iter().map(|k| k.to_string()).collect(),
         rows: shown,
     })
+}
+
+/// Joins the shard folders of a sweep (`sweep --shard`) into the sweep
+/// folder one machine would have written: `sweep.csv` (the shards' rows in
+/// order), `runs/<k>/` of `--keep-runs` (each run's manifest naming its
+/// new place) and `manifest.json` (but for `out` and the wall time).
+pub fn merge_shards(
+    parts: Vec<(PathBuf, SweepShardManifest)>,
+    opts: &MergeOptions,
+) -> Result<Merged, Error> {
+    let started = Instant::now();
+    let (first_dir, first) = &parts[0];
+    for (dir, m) in &parts[1..] {
+        let (a, b) = (&first.sweep, &m.sweep);
+        let differs = if a.scenario.sha256 != b.scenario.sha256 {
+            Some("scenario (SHA-256)")
+        } else if a.scenario.overrides != b.scenario.overrides {
+            Some("--set overrides")
+        } else if a.rofrsim_version != b.rofrsim_version {
+            Some("rofrsim version")
+        } else if a.seed != b.seed {
+            Some("seed")
+        } else if a.trials != b.trials {
+            Some("trials")
+        } else if a.vary != b.vary || a.combinations != b.combinations {
+            Some("--vary")
+        } else if a.trials_csv != b.trials_csv {
+            Some("--keep-runs or --trials-csv")
+        } else if first.targets != m.targets {
+            Some("--target")
+        } else {
+            None
+        };
+        if let Some(what) = differs {
+            return Err(Error::Usage(format!(
+                "{} and {} are shards of different sweeps: they differ in {what}",
+                first_dir.display(),
+                dir.display()
+            )));
+        }
+    }
+    if first.sweep.rofrsim_version != env!("CARGO_PKG_VERSION") {
+        return Err(Error::Usage(format!(
+            "{} was written by rofrsim {}; this is {}: merge with the version that ran the shards",
+            first_dir.display(),
+            first.sweep.rofrsim_version,
+            env!("CARGO_PKG_VERSION")
+        )));
+    }
+    let count = first.sweep.combinations;
+    let (parts, notes) = cover_once(
+        parts,
+        |(dir, m)| Piece {
+            range: m.first_combination as u64..m.end_combination as u64,
+            dir,
+            count: m.count,
+        },
+        count as u64,
+        "combinations",
+    )?;
+    let mut manifest = parts[0].1.sweep.clone();
+    let output_dir = OutputDir::begin(&opts.out, opts.force)?;
+    let dirs: Vec<&Path> = parts.iter().map(|(d, _)| d.as_path()).collect();
+    let csv = join_csv(&output_dir, &dirs, sweep_csv::FILE)?;
+    output_dir.finish(csv, sweep_csv::FILE)?;
+    if manifest.trials_csv.is_some() {
+        for (dir, m) in &parts {
+            for k in m.first_combination..m.end_combination {
+                let name = run_name(k, count);
+                let from = dir.join("runs").join(&name);
+                let to = output_dir.dir.join("runs").join(&name);
+                copy_run_folder(&from, &to)?;
+                // The run now lives in the merged folder: its manifest
+                // says so, as the single sweep's does.
+                let path = to.join(manifest::FILE);
+                let mut run = RunManifest::read(&to, Reader::FromManifest)?;
+                let place = opts.out.join("runs").join(&name).display().to_string();
+                run.reproduce = run.reproduce.replace(&run.out, &place);
+                run.out = place;
+                std::fs::write(&path, run.to_text())
+                    .map_err(|e| Error::Io(format!("cannot write {}", path.display()), e))?;
+            }
+        }
+    }
+    manifest.out = opts.out.display().to_string();
+    manifest.wall_time_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    manifest.write(&output_dir)?;
+    output_dir.commit()?;
+    Ok(Merged::Sweep {
+        out: opts.out.clone(),
+        combinations: count,
+        notes,
+    })
+}
+
+/// Copies a kept run folder (its files; a run folder has no subfolders).
+fn copy_run_folder(from: &Path, to: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(to)
+        .map_err(|e| Error::Io(format!("cannot create {}", to.display()), e))?;
+    let entries = std::fs::read_dir(from).map_err(|e| {
+        bad_file(
+            from,
+            format!("cannot read it ({e}): the shard's kept run is missing"),
+        )
+    })?;
+    for entry in entries {
+        let entry = entry.map_err(|e| bad_file(from, format!("cannot read it ({e})")))?;
+        let target = to.join(entry.file_name());
+        std::fs::copy(entry.path(), &target).map_err(|e| {
+            Error::Io(
+                format!(
+                    "cannot copy {} to {}",
+                    entry.path().display(),
+                    target.display()
+                ),
+                e,
+            )
+        })?;
+    }
+    Ok(())
 }
 
 fn sweep_manifest(
