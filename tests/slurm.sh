@@ -27,6 +27,8 @@ set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/.."
 started=$SECONDS
+# The daemons and mungekey are in sbin, which a PATH may lack.
+PATH=$PATH:/usr/sbin:/sbin
 
 # Every wait below is bounded; a debug build runs a 50,000-trial shard in
 # about 2 minutes on one core.
