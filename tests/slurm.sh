@@ -217,13 +217,13 @@ setsid munged --foreground --force --socket="$munge_socket" \
     --key-file="$work/munge/munge.key" --pid-file="$work/munge/munged.pid" \
     --seed-file="$work/munge/munged.seed" --log-file="$work/log/munged.log" \
     >>"$work/log/munged.out" 2>&1 &
-pids+=($!)
+pids+=("$!")
 wait_for 10 "munged's socket" test -S "$munge_socket"
 setsid slurmctld -D >>"$work/log/slurmctld.out" 2>&1 &
 ctld_pid=$!
 pids+=("$ctld_pid")
 setsid slurmd -D >>"$work/log/slurmd.out" 2>&1 &
-pids+=($!)
+pids+=("$!")
 node_idle() {
     local daemon
     for daemon in "${pids[@]}"; do
