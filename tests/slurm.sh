@@ -61,7 +61,7 @@ if [[ ${#absent[@]} -gt 0 ]]; then
     fail "${absent[*]} not found (Debian: apt-get install slurmctld slurmd slurm-client munge; .ci/run does it)"
 fi
 
-work=$(mktemp -d /tmp/rofrsim-slurm.XXXXXX)
+work=$(mktemp -d -t rofrsim-slurm.XXXXXX)
 # munged wants every folder above its socket searchable by all.
 chmod 711 "$work"
 mkdir -p "$work"/{munge,state,spool,log,runs}
