@@ -152,6 +152,24 @@ impl ShardArg {
                     })
                 };
                 let index = number(index_var)?;
+                // Slurm counts the tasks submitted: an array not numbered
+                // 0..COUNT-1 (a task run again alone, `--array=0,2,4`)
+                // does not give the number of shards.
+                if shards.is_none() && *index_var == "SLURM_ARRAY_TASK_ID" {
+                    let parse = |var: &str| env(var).and_then(|t| t.trim().parse::<u64>().ok());
+                    if let (Some(min), Some(max), Some(count)) = (
+                        parse("SLURM_ARRAY_TASK_MIN"),
+                        parse("SLURM_ARRAY_TASK_MAX"),
+                        parse("SLURM_ARRAY_TASK_COUNT"),
+                    ) && (min != 0 || max + 1 != count)
+                    {
+                        return Err(usage(format!(
+                            "--shard auto: this Slurm array has {count} task{} numbered {min} to {max}, not 0 to {}, so it does not say how many shards there are: give --shards N (the size of the whole run's array)",
+                            if count == 1 { "" } else { "s" },
+                            count.saturating_sub(1)
+                        )));
+                    }
+                }
                 let count = match (shards, count_var) {
                     (Some(n), _) => n,
                     (None, Some(var)) if env(var).is_some() => number(var)?,
@@ -927,8 +945,29 @@ mod tests {
         let again = [
             ("SLURM_ARRAY_TASK_ID", "2"),
             ("SLURM_ARRAY_TASK_COUNT", "1"),
+            ("SLURM_ARRAY_TASK_MIN", "2"),
+            ("SLURM_ARRAY_TASK_MAX", "2"),
         ];
-        assert!(ShardArg::Auto.resolve(None, env(&again)).is_err());
+        let e = ShardArg::Auto
+            .resolve(None, env(&again))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("numbered 2 to 2") && e.contains("--shards N"),
+            "{e}"
+        );
+        // --array=0,2,4: three tasks, but not shards 0 to 2.
+        let gaps = [
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "3"),
+            ("SLURM_ARRAY_TASK_MIN", "0"),
+            ("SLURM_ARRAY_TASK_MAX", "4"),
+        ];
+        assert!(ShardArg::Auto.resolve(None, env(&gaps)).is_err());
+        assert_eq!(
+            ShardArg::Auto.resolve(Some(5), env(&gaps)).unwrap(),
+            s(2, 5)
+        );
         assert_eq!(
             ShardArg::Auto.resolve(Some(4), env(&again)).unwrap(),
             s(2, 4)
