@@ -279,23 +279,27 @@ fn check_disk(model: &Model<'_>, opts: &RunOptions, shown: &Path) -> Result<(), 
         &mut row,
     );
     let series = timeseries::series_names(model).len() as u64;
+    // A shard writes its share of the trials.
+    let trials = opts.shard.map_or(opts.trials, |s| {
+        let share = s.share(opts.trials);
+        share.end - share.start
+    });
     let trials_csv = if opts.trials_csv.written() {
-        (row.len() as u64).saturating_mul(opts.trials)
+        (row.len() as u64).saturating_mul(trials)
     } else {
         0
     };
     // A paths.csv row: the date and about 18 bytes per series value.
     let paths_csv = opts
         .paths
-        .min(opts.trials)
+        .min(trials)
         .saturating_mul(model.months() as u64 * (12 + 18 * series));
-    let columns = if opts.trials.saturating_mul(metrics.len() as u64 * 8)
-        > super::columns::in_memory_limit()
-    {
-        opts.trials.saturating_mul(metrics.len() as u64 * 8)
-    } else {
-        0
-    };
+    let columns =
+        if trials.saturating_mul(metrics.len() as u64 * 8) > super::columns::in_memory_limit() {
+            trials.saturating_mul(metrics.len() as u64 * 8)
+        } else {
+            0
+        };
     let need = trials_csv.saturating_add(paths_csv).saturating_add(columns);
     if need > free {
         let gb = |b: u64| b as f64 / 1e9;

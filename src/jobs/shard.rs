@@ -491,8 +491,10 @@ pub fn merge(opts: &MergeOptions) -> Result<Merged, Error> {
             "its months or series differ from its scenario's: written by another rofrsim?",
         ));
     }
-    let output_dir = OutputDir::begin(&opts.out, opts.force)?;
     let dirs: Vec<&Path> = parts.iter().map(|p| p.dir.as_path()).collect();
+    check_room(&dirs, &opts.out)?;
+    let stop = interruption_flag();
+    let output_dir = OutputDir::begin(&opts.out, opts.force)?;
     let trials_file = if first.trials_csv.written() {
         Some(join_csv(&output_dir, &dirs, trials::FILE)?)
     } else {
@@ -503,7 +505,7 @@ pub fn merge(opts: &MergeOptions) -> Result<Merged, Error> {
     } else {
         None
     };
-    let sim = join_data(&model, &parts, &output_dir)?;
+    let sim = join_data(&model, &parts, &output_dir, &stop)?;
     let simulated = Simulated {
         started,
         model,
@@ -512,7 +514,7 @@ pub fn merge(opts: &MergeOptions) -> Result<Merged, Error> {
         trials_file,
         paths_file,
         precision: None,
-        stop: interruption_flag(),
+        stop,
     };
     let result = super::run::write_run(&scenario, &run_opts, &provenance, simulated)?;
     Ok(Merged::Run {
@@ -741,6 +743,33 @@ pub(super) fn join_csv(
     Ok(out)
 }
 
+/// Refuses, before anything is written, a merge whose copies of the
+/// shards' `trials.csv` and `paths.csv` would not fit where `out` goes.
+fn check_room(dirs: &[&Path], out: &Path) -> Result<(), Error> {
+    if std::env::var_os("ROFRSIM_SKIP_DISK_CHECK").is_some() {
+        return Ok(());
+    }
+    let need: u64 = dirs
+        .iter()
+        .flat_map(|d| [d.join(trials::FILE), d.join(paths::FILE)])
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let existing = out
+        .ancestors()
+        .find(|p| !p.as_os_str().is_empty() && p.exists())
+        .unwrap_or(Path::new("."));
+    match fs4::available_space(existing) {
+        Ok(free) if need > free => Err(Error::Disk(format!(
+            "the merged trials.csv and paths.csv take {:.1} GB but only {:.1} GB is free where {} goes; merge elsewhere with --out",
+            need as f64 / 1e9,
+            free as f64 / 1e9,
+            out.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Trials joined at a time from the outcome columns.
 const ROWS_AT_ONCE: usize = 4096;
 
@@ -752,6 +781,7 @@ fn join_data(
     model: &Model<'_>,
     parts: &[Part],
     output_dir: &OutputDir,
+    stop: &std::sync::atomic::AtomicBool,
 ) -> Result<Simulation, Error> {
     let first = &parts[0].manifest;
     let n_metrics = first.metrics.len();
@@ -784,6 +814,9 @@ fn join_data(
             }
             columns.push_rows(&rows)?;
             done += take as u64;
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(Error::Interrupted);
+            }
         }
     }
     columns.finish()?;
