@@ -210,6 +210,10 @@ fn spilled_columns_hypercubes_and_empty_shards_merge_exactly() {
     }
     ok(merge(&tiny, &d.join("five-merged"), &[], &[]));
     assert_same_folder(&d.join("five"), &d.join("five-merged"));
+    // In any order, the empty ones first or last.
+    let reversed: Vec<PathBuf> = tiny.iter().rev().cloned().collect();
+    ok(merge(&reversed, &d.join("five-reversed"), &[], &[]));
+    assert_same_folder(&d.join("five"), &d.join("five-reversed"));
 }
 
 #[test]
@@ -267,6 +271,46 @@ fn missing_doubled_and_foreign_shards_are_refused_by_name() {
         let e = refused(rofrsim(command));
         assert!(e.contains("a shard folder"), "{e}");
     }
+    // Damaged or misplaced: a trials.csv cut short, a manifest whose
+    // trials are not its shard's, --out inside a shard or holding one.
+    let cut = d.join("cut");
+    fs::create_dir(&cut).unwrap();
+    for entry in fs::read_dir(&q[1]).unwrap() {
+        let entry = entry.unwrap();
+        fs::copy(entry.path(), cut.join(entry.file_name())).unwrap();
+    }
+    let csv = fs::read(cut.join("trials.csv")).unwrap();
+    fs::write(cut.join("trials.csv"), &csv[..csv.len() - 100]).unwrap();
+    let e = refused(merge(
+        &[q[0].clone(), cut.clone(), q[2].clone(), q[3].clone()],
+        &d.join("m"),
+        &[],
+        &[],
+    ));
+    assert!(
+        e.contains("cut") && e.contains("trials.csv") && e.contains("bytes where the shard wrote"),
+        "{e}"
+    );
+    let manifest = fs::read_to_string(q[1].join("manifest.json")).unwrap();
+    fs::write(cut.join("trials.csv"), &csv).unwrap();
+    fs::write(
+        cut.join("manifest.json"),
+        manifest.replace("\"index\": 1", "\"index\": 2"),
+    )
+    .unwrap();
+    let e = refused(merge(
+        &[q[0].clone(), cut, q[2].clone(), q[3].clone()],
+        &d.join("m"),
+        &[],
+        &[],
+    ));
+    assert!(e.contains("are not shard 2/4's"), "{e}");
+    let e = refused(merge(&q, &q[0].join("merged"), &[], &[]));
+    assert!(e.contains("is inside the shard folder"), "{e}");
+    let e = refused(merge(&q, d, &["--force"], &[]));
+    assert!(e.contains("holds the shard folder"), "{e}");
+    assert!(q.iter().all(|p| p.join("manifest.json").is_file()));
+
     // A merge of the half and the two last quarters is the run.
     ok(merge(
         &[half, q[2].clone(), q[3].clone()],

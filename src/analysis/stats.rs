@@ -698,10 +698,19 @@ impl Histogram {
             n,
             ..Histogram::default()
         };
+        // The extremes bound every value: percentiles are clamped to them.
+        if n > 0 && !(min <= max || (min.is_nan() && max.is_nan())) {
+            return Err(format!(
+                "a histogram's smallest value {min} is not at most its largest {max}"
+            ));
+        }
         let mut counted = zeros;
         if let (Some(&(lo, _)), Some(&(hi, _))) = (pairs.first(), pairs.last()) {
-            // Buckets of finite positive doubles lie below 2^(11 + SUB_BITS).
-            if !pairs.windows(2).all(|w| w[0].0 < w[1].0) || lo < 0 || hi >= 1 << 32 {
+            // Values counted in buckets lie from SMALLEST to f64::MAX.
+            if !pairs.windows(2).all(|w| w[0].0 < w[1].0)
+                || lo < bucket_of(SMALLEST)
+                || hi > bucket_of(f64::MAX)
+            {
                 return Err("a histogram's buckets are out of order or out of range".into());
             }
             h.cover(lo, hi);
@@ -1036,7 +1045,22 @@ mod tests {
         let ps = [0.0, 0.05, 0.5, 0.95, 1.0];
         assert_eq!(back.percentiles(ps), h.percentiles(ps));
         assert_eq!((back.len(), back.min, back.max), (h.len(), h.min, h.max));
-        // Damaged: a count changed, the end cut off.
+        // Damaged: extremes swapped, a bucket far out, a count changed, the
+        // end cut off.
+        let mut swapped = bytes.clone();
+        swapped[16..32].rotate_left(8);
+        assert!(
+            Histogram::read_bytes(&mut &swapped[..])
+                .unwrap_err()
+                .contains("at most")
+        );
+        let mut far = bytes.clone();
+        far[40..48].copy_from_slice(&(1i64 << 31).to_le_bytes());
+        assert!(
+            Histogram::read_bytes(&mut &far[..])
+                .unwrap_err()
+                .contains("out of range")
+        );
         let mut bad = bytes.clone();
         bad[48] ^= 1;
         assert!(

@@ -258,6 +258,8 @@ pub struct ShardManifest {
     pub out: String,
     /// `--paths`.
     pub paths: u64,
+    /// Bytes of its `paths.csv` (0 without one): a copy cut short is refused.
+    pub paths_csv_bytes: u64,
     /// The rofrsim version that wrote it: merged only with its own.
     pub rofrsim_version: String,
     /// The scenario (a copy of the file is in the folder).
@@ -274,6 +276,8 @@ pub struct ShardManifest {
     pub trials: u64,
     /// What `trials.csv` holds.
     pub trials_csv: TrialsCsv,
+    /// Bytes of its `trials.csv` (0 without one).
+    pub trials_csv_bytes: u64,
     /// Wall time, seconds (to the millisecond).
     pub wall_time_seconds: f64,
 }
@@ -306,6 +310,8 @@ pub struct SweepShardManifest {
     /// The sweep's manifest, as the whole sweep would write it (`out` and
     /// the wall time this shard's).
     pub sweep: SweepManifest,
+    /// Bytes of its `sweep.csv`: a copy cut short is refused.
+    pub sweep_csv_bytes: u64,
     /// `--target`s, as `METRIC<=VALUE` (they add rows to `sweep.csv`).
     pub targets: Vec<String>,
 }

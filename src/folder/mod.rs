@@ -152,6 +152,30 @@ impl Reader {
     }
 }
 
+/// `p` absolute, with the part that exists resolved (symbolic links,
+/// `..`), so that two spellings of one folder compare equal.
+pub fn resolved(p: &Path) -> PathBuf {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut existing = abs.clone();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(c) = existing.canonicalize() {
+            let mut r = c;
+            for part in rest.iter().rev() {
+                r.push(part);
+            }
+            return r;
+        }
+        match (existing.file_name(), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name.to_os_string());
+                existing = parent.to_path_buf();
+            }
+            _ => return abs,
+        }
+    }
+}
+
 /// A problem with a file (or folder) of an output folder.
 pub(crate) fn bad_file(path: &Path, what: impl fmt::Display) -> Error {
     Error::Folder {

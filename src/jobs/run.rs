@@ -648,7 +648,7 @@ fn trial_outcomes(sim: &Simulation) -> Result<Trials, Error> {
 }
 
 /// A shell word, quoted when needed, for the reproduce command.
-fn shell_quote(s: &str) -> String {
+pub(super) fn shell_quote(s: &str) -> String {
     if !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./=:,".contains(c))

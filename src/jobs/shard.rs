@@ -17,6 +17,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::columns::Columns;
@@ -241,6 +242,8 @@ pub fn run_shard(
     if let Some(f) = paths_file {
         output_dir.finish(f, paths::FILE)?;
     }
+    let size = |name: &str| std::fs::metadata(output_dir.dir.join(name)).map_or(0, |m| m.len());
+    let (trials_csv_bytes, paths_csv_bytes) = (size(trials::FILE), size(paths::FILE));
     let mut scenario_copy = output_dir.create(files::SCENARIO)?;
     scenario_copy.write_all(&scenario_bytes).map_err(|e| {
         Error::Io(
@@ -305,6 +308,7 @@ pub fn run_shard(
         months: model.months(),
         out: opts.out.display().to_string(),
         paths: opts.paths,
+        paths_csv_bytes,
         rofrsim_version: env!("CARGO_PKG_VERSION").into(),
         scenario: ScenarioRecord {
             description: scenario.description.clone(),
@@ -319,10 +323,11 @@ pub fn run_shard(
         threads: opts.threads,
         trials: opts.trials,
         trials_csv: opts.trials_csv,
+        trials_csv_bytes,
         wall_time_seconds: (seconds * 1000.0).round() / 1000.0,
     };
     record.write(&output_dir)?;
-    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+    if stop.load(Ordering::Relaxed) {
         return Err(Error::Interrupted);
     }
     output_dir.commit()?;
@@ -386,7 +391,68 @@ impl Part {
     }
 
     fn trials(&self) -> u64 {
-        self.manifest.end_trial - self.manifest.first_trial
+        self.manifest
+            .end_trial
+            .saturating_sub(self.manifest.first_trial)
+    }
+
+    /// Refuses a manifest whose numbers do not hang together (damaged or
+    /// edited), naming the first that does not, before any is trusted.
+    fn check(&self) -> Result<(), Error> {
+        let m = &self.manifest;
+        let bad = |what: String| Err(bad_file(&self.file(manifest::FILE), what));
+        let most = crate::analysis::stats::MAX_TRIALS;
+        if m.trials == 0 || m.trials > most {
+            return bad(format!("`trials` is {}, expected 1 to {most}", m.trials));
+        }
+        let Ok(shard) = Shard::new(m.index, m.count) else {
+            return bad(format!("shard {}/{} does not exist", m.index, m.count));
+        };
+        let share = shard.share(m.trials);
+        if (m.first_trial, m.end_trial) != (share.start, share.end) {
+            return bad(format!(
+                "trials {}..{} are not shard {shard}'s of {} ({}..{})",
+                m.first_trial, m.end_trial, m.trials, share.start, share.end
+            ));
+        }
+        let c = m.chunk_trials.max(1);
+        let (first_chunk, chunks) = if share.is_empty() {
+            (m.first_chunk, 0)
+        } else {
+            (
+                share.start.div_ceil(c),
+                share.end.div_ceil(c) - share.start.div_ceil(c),
+            )
+        };
+        if (m.first_chunk, m.chunks) != (first_chunk, chunks) {
+            return bad(format!(
+                "{} chunks from chunk {}, expected {chunks} from {first_chunk} for trials {}..{}",
+                m.chunks, m.first_chunk, share.start, share.end
+            ));
+        }
+        let counted = m
+            .expiry_counts
+            .iter()
+            .fold(0u64, |a, &c| a.saturating_add(c));
+        if counted != self.trials() || m.expiry_counts.len() != m.months + 1 {
+            return bad(format!(
+                "`expiry_counts` counts {counted} trials in {} months, expected {} in {}",
+                m.expiry_counts.len(),
+                self.trials(),
+                m.months + 1
+            ));
+        }
+        let kept = share
+            .end
+            .min(SENSITIVITY_TRIALS)
+            .saturating_sub(share.start);
+        if m.inputs_kept != kept {
+            return bad(format!(
+                "`inputs_kept` is {}, expected {kept}",
+                m.inputs_kept
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -396,14 +462,36 @@ pub fn merge(opts: &MergeOptions) -> Result<Merged, Error> {
     if opts.shards.is_empty() {
         return Err(Error::Usage("merge needs the shard folders to join".into()));
     }
+    // Before anything is written: a stop leaves no partial folder.
+    let stop = interruption_flag();
+    let target = crate::folder::resolved(&opts.out);
     let mut runs = Vec::new();
     let mut sweeps = Vec::new();
     for dir in &opts.shards {
+        let at = crate::folder::resolved(dir);
+        if target.starts_with(&at) || at.starts_with(&target) {
+            return Err(Error::Usage(format!(
+                "--out {} {} the shard folder {}: merge into a folder of its own (a shard is never changed, and --force would remove it)",
+                opts.out.display(),
+                if target == at {
+                    "is"
+                } else if target.starts_with(&at) {
+                    "is inside"
+                } else {
+                    "holds"
+                },
+                dir.display()
+            )));
+        }
         match AnyShard::read(dir)? {
-            AnyShard::Run(manifest) => runs.push(Part {
-                dir: dir.clone(),
-                manifest,
-            }),
+            AnyShard::Run(manifest) => {
+                let part = Part {
+                    dir: dir.clone(),
+                    manifest,
+                };
+                part.check()?;
+                runs.push(part);
+            }
             AnyShard::Sweep(manifest) => sweeps.push((dir.clone(), manifest)),
         }
     }
@@ -415,7 +503,7 @@ pub fn merge(opts: &MergeOptions) -> Result<Merged, Error> {
         )));
     }
     if runs.is_empty() {
-        return super::sweep::merge_shards(sweeps, opts);
+        return super::sweep::merge_shards(sweeps, opts, &stop);
     }
     let parts = runs;
     check_same_run(&parts)?;
@@ -430,6 +518,8 @@ pub fn merge(opts: &MergeOptions) -> Result<Merged, Error> {
         total,
         "trials",
     )?;
+    // Empty shares (more shards than trials) hold nothing to join.
+    let parts: Vec<Part> = parts.into_iter().filter(|p| p.trials() > 0).collect();
     let first = &parts[0].manifest;
     let overrides = first
         .scenario
@@ -485,6 +575,20 @@ pub fn merge(opts: &MergeOptions) -> Result<Merged, Error> {
     };
     let mut model = Model::new(&scenario);
     model.set_trials(first.trials);
+    let metrics: Vec<String> = crate::folder::outcomes::metric_names(&model)
+        .into_iter()
+        .chain(crate::folder::outcomes::probability_names().map(String::from))
+        .collect();
+    let inputs: Vec<String> = trials::input_columns(&model)
+        .into_iter()
+        .map(|(_, name)| name)
+        .collect();
+    if first.metrics != metrics || first.inputs != inputs {
+        return Err(bad_file(
+            &parts[0].file(manifest::FILE),
+            "its `metrics` or `inputs` are not its scenario's outcome columns and inputs: written by another rofrsim?",
+        ));
+    }
     if model.months() != first.months || timeseries::series_names(&model).len() != first.series {
         return Err(bad_file(
             &parts[0].file(manifest::FILE),
@@ -493,15 +597,16 @@ pub fn merge(opts: &MergeOptions) -> Result<Merged, Error> {
     }
     let dirs: Vec<&Path> = parts.iter().map(|p| p.dir.as_path()).collect();
     check_room(&dirs, &opts.out)?;
-    let stop = interruption_flag();
     let output_dir = OutputDir::begin(&opts.out, opts.force)?;
     let trials_file = if first.trials_csv.written() {
-        Some(join_csv(&output_dir, &dirs, trials::FILE)?)
+        let bytes: Vec<u64> = parts.iter().map(|p| p.manifest.trials_csv_bytes).collect();
+        Some(join_csv(&output_dir, &dirs, &bytes, trials::FILE, &stop)?)
     } else {
         None
     };
     let paths_file = if first.paths > 0 {
-        Some(join_csv(&output_dir, &dirs, paths::FILE)?)
+        let bytes: Vec<u64> = parts.iter().map(|p| p.manifest.paths_csv_bytes).collect();
+        Some(join_csv(&output_dir, &dirs, &bytes, paths::FILE, &stop)?)
     } else {
         None
     };
@@ -586,14 +691,7 @@ fn check_same_run(parts: &[Part]) -> Result<(), Error> {
             )));
         }
     }
-    if a.rofrsim_version != env!("CARGO_PKG_VERSION") {
-        return Err(Error::Usage(format!(
-            "{} was written by rofrsim {}; this is {}: merge with the version that ran the shards",
-            first.dir.display(),
-            a.rofrsim_version,
-            env!("CARGO_PKG_VERSION")
-        )));
-    }
+    check_version(&first.dir, &a.rofrsim_version)?;
     if a.chunk_trials != simulate::chunk_trials() {
         return Err(bad_file(
             &first.file(manifest::FILE),
@@ -626,9 +724,12 @@ fn shard_name(pieces: &[Piece<'_>], total: u64, range: &Range<u64>) -> String {
     if pieces.iter().any(|p| p.count != count) {
         return String::new();
     }
-    (0..count)
-        .map(|i| Shard { index: i, count })
-        .find(|s| s.share(total) == *range)
+    // Shard I starts at ⌊I·T/N⌋: the first I whose start reaches it.
+    let index = (u128::from(range.start) * u128::from(count)).div_ceil(u128::from(total.max(1)));
+    u64::try_from(index)
+        .ok()
+        .and_then(|i| Shard::new(i, count).ok())
+        .filter(|s| s.share(total) == *range)
         .map_or(String::new(), |s| format!(" (shard {s})"))
 }
 
@@ -646,7 +747,12 @@ pub(super) fn cover_once<T>(
     let mut notes = Vec::new();
     for part in parts {
         let p = piece(&part);
-        match kept.iter().position(|k| piece(k).range == p.range) {
+        // Empty shares (more shards than trials) are all alike: none is
+        // a copy of another.
+        let same = kept
+            .iter()
+            .position(|k| !p.range.is_empty() && piece(k).range == p.range);
+        match same {
             Some(i) => {
                 notes.push(format!(
                     "{unit} {} to {} are given twice ({} and {}): the same {unit}, taken once from {}",
@@ -661,7 +767,7 @@ pub(super) fn cover_once<T>(
             None => kept.push(part),
         }
     }
-    kept.sort_by_key(|k| piece(k).range.start);
+    kept.sort_by_key(|k| (piece(k).range.start, piece(k).range.end));
     let pieces: Vec<Piece<'_>> = kept.iter().map(&piece).collect();
     let mut problems = Vec::new();
     let mut next = 0;
@@ -709,27 +815,38 @@ pub(super) fn cover_once<T>(
 }
 
 /// File `name` (a CSV with its header) of each of `dirs` as one file of
-/// `output_dir`: the first header, then every one's rows in order.
+/// `output_dir`: the first header, then every one's rows in order. Each
+/// must be `bytes` long (as its manifest records: a file cut short or
+/// added to is refused) and end a line; a stop ends the copy.
 pub(super) fn join_csv(
     output_dir: &OutputDir,
     dirs: &[&Path],
+    bytes: &[u64],
     name: &str,
+    stop: &AtomicBool,
 ) -> Result<std::io::BufWriter<std::fs::File>, Error> {
     let mut out = output_dir.create(name)?;
-    let write_err = |e| Error::Io(format!("cannot write {}", output_dir.label(name)), e);
     let mut header: Option<String> = None;
-    for dir in dirs {
+    let mut buf = vec![0u8; 1 << 20];
+    for (dir, &expected) in dirs.iter().zip(bytes) {
         let path = dir.join(name);
-        let file = std::fs::File::open(&path)
-            .map_err(|e| bad_file(&path, format!("cannot read it ({e})")))?;
+        let read_err = |e: std::io::Error| bad_file(&path, format!("cannot read it ({e})"));
+        let file = std::fs::File::open(&path).map_err(read_err)?;
+        let size = file.metadata().map_err(read_err)?.len();
+        if size != expected {
+            return Err(bad_file(
+                &path,
+                format!(
+                    "{size} bytes where the shard wrote {expected} (cut short or changed since)"
+                ),
+            ));
+        }
         let mut reader = BufReader::with_capacity(1 << 20, file);
         let mut line = String::new();
-        reader
-            .read_line(&mut line)
-            .map_err(|e| bad_file(&path, format!("cannot read it ({e})")))?;
+        reader.read_line(&mut line).map_err(read_err)?;
         match &header {
             None => {
-                out.write_all(line.as_bytes()).map_err(write_err)?;
+                write_all(output_dir, name, &mut out, line.as_bytes())?;
                 header = Some(line);
             }
             Some(h) if *h != line => {
@@ -737,10 +854,33 @@ pub(super) fn join_csv(
             }
             Some(_) => {}
         }
-        std::io::copy(&mut reader, &mut out)
-            .map_err(|e| bad_file(&path, format!("cannot copy it ({e})")))?;
+        let mut last = b'\n';
+        loop {
+            let got = std::io::Read::read(&mut reader, &mut buf).map_err(read_err)?;
+            if got == 0 {
+                break;
+            }
+            last = buf[got - 1];
+            write_all(output_dir, name, &mut out, &buf[..got])?;
+            if stop.load(Ordering::Relaxed) {
+                return Err(Error::Interrupted);
+            }
+        }
+        if last != b'\n' {
+            return Err(bad_file(&path, "its last line is cut short"));
+        }
     }
     Ok(out)
+}
+
+fn write_all(
+    output_dir: &OutputDir,
+    name: &str,
+    out: &mut std::io::BufWriter<std::fs::File>,
+    bytes: &[u8],
+) -> Result<(), Error> {
+    out.write_all(bytes)
+        .map_err(|e| Error::Io(format!("cannot write {}", output_dir.label(name)), e))
 }
 
 /// Refuses, before anything is written, a merge whose copies of the
@@ -781,7 +921,7 @@ fn join_data(
     model: &Model<'_>,
     parts: &[Part],
     output_dir: &OutputDir,
-    stop: &std::sync::atomic::AtomicBool,
+    stop: &AtomicBool,
 ) -> Result<Simulation, Error> {
     let first = &parts[0].manifest;
     let n_metrics = first.metrics.len();
@@ -814,7 +954,7 @@ fn join_data(
             }
             columns.push_rows(&rows)?;
             done += take as u64;
-            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            if stop.load(Ordering::Relaxed) {
                 return Err(Error::Interrupted);
             }
         }
@@ -830,16 +970,7 @@ fn join_data(
     for part in parts {
         let m = &part.manifest;
         let width = inputs.len() as u64;
-        let expected = m
-            .end_trial
-            .min(SENSITIVITY_TRIALS)
-            .saturating_sub(m.first_trial);
-        if m.inputs_kept != expected || m.expiry_counts.len() != expiry_counts.len() {
-            return Err(bad_file(
-                &part.file(manifest::FILE),
-                "inputs_kept or expiry_counts does not fit its trials",
-            ));
-        }
+        // `inputs_kept` and `expiry_counts` were checked with the manifest.
         let mut reader = F64Reader::open(
             &part.file(files::INPUTS),
             m.inputs_kept * width,
@@ -915,12 +1046,25 @@ fn join_data(
 
 /// The default folder of shard `shard` of a run labelled `label`.
 pub fn default_out(label: &str, shard: Shard) -> PathBuf {
-    Path::new("output").join(format!(
-        "{}.shard-{}-of-{}",
-        scenario::folder_name(label),
-        shard.index,
-        shard.count
-    ))
+    shard_folder(&scenario::folder_name(label), shard)
+}
+
+/// `output/<name>.shard-I-of-N`.
+pub(super) fn shard_folder(name: &str, shard: Shard) -> PathBuf {
+    Path::new("output").join(format!("{name}.shard-{}-of-{}", shard.index, shard.count))
+}
+
+/// Refuses shards written by another version of rofrsim: the streams,
+/// the chunks and the files may differ.
+pub(super) fn check_version(dir: &Path, version: &str) -> Result<(), Error> {
+    if version == env!("CARGO_PKG_VERSION") {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "{} was written by rofrsim {version}; this is {}: merge with the version that ran the shards",
+        dir.display(),
+        env!("CARGO_PKG_VERSION")
+    )))
 }
 
 #[cfg(test)]

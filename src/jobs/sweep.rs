@@ -3,12 +3,15 @@
 //! (`sweep.csv`). Only that table is kept, unless `--keep-runs` asks for
 //! each combination's run folder too (`runs/<k>/`, written by `run`).
 
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::run::{self, Provenance, RunOptions, interruption_flag, summarise_columns, target_rows};
-use super::shard::{MergeOptions, Merged, Piece, Shard, cover_once, join_csv};
+use super::shard::{
+    MergeOptions, Merged, Piece, Shard, check_version, cover_once, join_csv, shard_folder,
+};
 use super::simulate::{SimOptions, simulate};
 use crate::analysis::stats::Summary;
 use crate::analysis::target::Target;
@@ -149,10 +152,10 @@ pub fn sweep(opts: &SweepOptions) -> Result<Swept, Error> {
     let seed = opts.seed.unwrap_or(first.seed);
     let out = opts.out.clone().unwrap_or_else(|| {
         let name = format!("{}-sweep", first.name);
-        PathBuf::from("output").join(match opts.shard {
-            Some(s) => format!("{name}.shard-{}-of-{}", s.index, s.count),
-            None => name,
-        })
+        match opts.shard {
+            Some(s) => shard_folder(&name, s),
+            None => PathBuf::from("output").join(name),
+        }
     });
     // A shard runs its share of the combinations, numbered as in the
     // whole sweep.
@@ -242,6 +245,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<Swept, Error> {
         return Err(Error::Interrupted);
     }
     output_dir.write(sweep_csv::FILE, &csv)?;
+    let sweep_csv_bytes = csv.len() as u64;
     let seconds = started.elapsed().as_secs_f64();
     let manifest = sweep_manifest(opts, seed, &out, count, seconds);
     match opts.shard {
@@ -254,6 +258,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<Swept, Error> {
             index: shard.index,
             kind: Kind::Shard,
             sweep: manifest,
+            sweep_csv_bytes,
             targets: opts.targets.iter().map(Target::text).collect(),
         }
         .write(&output_dir)?,
@@ -274,8 +279,12 @@ pub fn sweep(opts: &SweepOptions) -> Result<Swept, Error> {
 pub fn merge_shards(
     parts: Vec<(PathBuf, SweepShardManifest)>,
     opts: &MergeOptions,
+    stop: &AtomicBool,
 ) -> Result<Merged, Error> {
     let started = Instant::now();
+    for (dir, m) in &parts {
+        check_shard(dir, m)?;
+    }
     let (first_dir, first) = &parts[0];
     for (dir, m) in &parts[1..] {
         let (a, b) = (&first.sweep, &m.sweep);
@@ -306,14 +315,7 @@ pub fn merge_shards(
             )));
         }
     }
-    if first.sweep.rofrsim_version != env!("CARGO_PKG_VERSION") {
-        return Err(Error::Usage(format!(
-            "{} was written by rofrsim {}; this is {}: merge with the version that ran the shards",
-            first_dir.display(),
-            first.sweep.rofrsim_version,
-            env!("CARGO_PKG_VERSION")
-        )));
-    }
+    check_version(first_dir, &first.sweep.rofrsim_version)?;
     let count = first.sweep.combinations;
     let (parts, notes) = cover_once(
         parts,
@@ -328,7 +330,8 @@ pub fn merge_shards(
     let mut manifest = parts[0].1.sweep.clone();
     let output_dir = OutputDir::begin(&opts.out, opts.force)?;
     let dirs: Vec<&Path> = parts.iter().map(|(d, _)| d.as_path()).collect();
-    let csv = join_csv(&output_dir, &dirs, sweep_csv::FILE)?;
+    let bytes: Vec<u64> = parts.iter().map(|(_, m)| m.sweep_csv_bytes).collect();
+    let csv = join_csv(&output_dir, &dirs, &bytes, sweep_csv::FILE, stop)?;
     output_dir.finish(csv, sweep_csv::FILE)?;
     if manifest.trials_csv.is_some() {
         for (dir, m) in &parts {
@@ -336,16 +339,18 @@ pub fn merge_shards(
                 let name = run_name(k, count);
                 let from = dir.join("runs").join(&name);
                 let to = output_dir.dir.join("runs").join(&name);
-                copy_run_folder(&from, &to)?;
+                copy_run_folder(&from, &to, stop)?;
                 // The run now lives in the merged folder: its manifest
                 // says so, as the single sweep's does.
                 let path = to.join(manifest::FILE);
                 let mut run = RunManifest::read(&to, Reader::FromManifest)?;
                 let place = opts.out.join("runs").join(&name).display().to_string();
-                run.reproduce = run.reproduce.replace(&run.out, &place);
+                run.reproduce = run.reproduce.replace(
+                    &format!("--out {}", run::shell_quote(&run.out)),
+                    &format!("--out {}", run::shell_quote(&place)),
+                );
                 run.out = place;
-                std::fs::write(&path, run.to_text())
-                    .map_err(|e| Error::Io(format!("cannot write {}", path.display()), e))?;
+                write_synced(&path, run.to_text().as_bytes())?;
             }
         }
     }
@@ -360,8 +365,31 @@ pub fn merge_shards(
     })
 }
 
-/// Copies a kept run folder (its files; a run folder has no subfolders).
-fn copy_run_folder(from: &Path, to: &Path) -> Result<(), Error> {
+/// Refuses a sweep shard's manifest whose numbers do not hang together.
+fn check_shard(dir: &Path, m: &SweepShardManifest) -> Result<(), Error> {
+    let bad = |what: String| Err(bad_file(&dir.join(manifest::FILE), what));
+    let count = m.sweep.combinations;
+    if count == 0 || count > MAX_COMBINATIONS {
+        return bad(format!(
+            "`combinations` is {count}, expected 1 to {MAX_COMBINATIONS}"
+        ));
+    }
+    let Ok(shard) = Shard::new(m.index, m.count) else {
+        return bad(format!("shard {}/{} does not exist", m.index, m.count));
+    };
+    let share = shard.share(count as u64);
+    if (m.first_combination as u64, m.end_combination as u64) != (share.start, share.end) {
+        return bad(format!(
+            "combinations {}..{} are not shard {shard}'s of {count} ({}..{})",
+            m.first_combination, m.end_combination, share.start, share.end
+        ));
+    }
+    Ok(())
+}
+
+/// Copies a kept run folder (its files; a run folder has no subfolders),
+/// each synced; a stop ends the copy.
+fn copy_run_folder(from: &Path, to: &Path, stop: &AtomicBool) -> Result<(), Error> {
     std::fs::create_dir_all(to)
         .map_err(|e| Error::Io(format!("cannot create {}", to.display()), e))?;
     let entries = std::fs::read_dir(from).map_err(|e| {
@@ -373,7 +401,7 @@ fn copy_run_folder(from: &Path, to: &Path) -> Result<(), Error> {
     for entry in entries {
         let entry = entry.map_err(|e| bad_file(from, format!("cannot read it ({e})")))?;
         let target = to.join(entry.file_name());
-        std::fs::copy(entry.path(), &target).map_err(|e| {
+        let copy_err = |e| {
             Error::Io(
                 format!(
                     "cannot copy {} to {}",
@@ -382,9 +410,31 @@ fn copy_run_folder(from: &Path, to: &Path) -> Result<(), Error> {
                 ),
                 e,
             )
-        })?;
+        };
+        let mut source = std::fs::File::open(entry.path()).map_err(copy_err)?;
+        let mut file = std::fs::File::create(&target).map_err(copy_err)?;
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let got = source.read(&mut buf).map_err(copy_err)?;
+            if got == 0 {
+                break;
+            }
+            file.write_all(&buf[..got]).map_err(copy_err)?;
+            if stop.load(Ordering::Relaxed) {
+                return Err(Error::Interrupted);
+            }
+        }
+        file.sync_all().map_err(copy_err)?;
     }
     Ok(())
+}
+
+/// Writes `bytes` to `path` and syncs it, as every output file is.
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let err = |e| Error::Io(format!("cannot write {}", path.display()), e);
+    let mut file = std::fs::File::create(path).map_err(err)?;
+    file.write_all(bytes).map_err(err)?;
+    file.sync_all().map_err(err)
 }
 
 fn sweep_manifest(

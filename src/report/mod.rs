@@ -653,37 +653,13 @@ impl Place {
     }
 }
 
-/// `p` absolute, with the part that exists resolved (symbolic links,
-/// `..`), so that two spellings of one folder compare equal.
-fn resolved(p: &Path) -> PathBuf {
-    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let mut existing = abs.clone();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(c) = existing.canonicalize() {
-            let mut r = c;
-            for part in rest.iter().rev() {
-                r.push(part);
-            }
-            return r;
-        }
-        match (existing.file_name(), existing.parent()) {
-            (Some(name), Some(parent)) => {
-                rest.push(name.to_os_string());
-                existing = parent.to_path_buf();
-            }
-            _ => return abs,
-        }
-    }
-}
-
 /// The default folder of a report of several `inputs`:
 /// `output/report-A-vs-B…`, from the folders' names.
 pub fn default_folder(inputs: &[PathBuf]) -> PathBuf {
     let names: Vec<String> = inputs
         .iter()
         .map(|p| {
-            resolved(p).file_name().map_or_else(
+            crate::folder::resolved(p).file_name().map_or_else(
                 || "folder".to_string(),
                 |n| crate::scenario::folder_name(&n.to_string_lossy()),
             )
@@ -710,14 +686,16 @@ pub fn place(inputs: &[PathBuf], out: Option<&Path>) -> Result<Place, Error> {
     if let [only] = inputs {
         match out {
             None => return Ok(Place::Own(only.clone())),
-            Some(o) if resolved(o) == resolved(only) => return Ok(Place::Own(only.clone())),
+            Some(o) if crate::folder::resolved(o) == crate::folder::resolved(only) => {
+                return Ok(Place::Own(only.clone()));
+            }
             Some(_) => {}
         }
     }
     let dir = out.map_or_else(|| default_folder(inputs), Path::to_path_buf);
-    let target = resolved(&dir);
+    let target = crate::folder::resolved(&dir);
     for input in inputs {
-        let input_at = resolved(input);
+        let input_at = crate::folder::resolved(input);
         if target.starts_with(&input_at) {
             return Err(Error::Usage(format!(
                 "the report folder {} would be inside {}, which the report reads: a report never writes into the folders it is given (choose another --out)",
