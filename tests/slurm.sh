@@ -9,11 +9,16 @@
 #   2. the same run as an array of 4 shards (deploy/slurm/run-shards.sbatch)
 #      and the merge job depending on it (deploy/slurm/merge.sbatch): every
 #      file of the merged folder cmp-identical to the single run's, and its
-#      manifest.json equal but for wall time, threads, out and reproduce;
+#      manifest.json equal but for wall time, threads, out and reproduce's
+#      --out;
 #   3. a fault: the array again with task 2 cancelled while it runs; the
 #      other shards finish, task 2 leaves no shard folder, and a merge fails (exit 2)
 #      naming "missing trials 100000 to 149999"; task 2 resubmitted alone, the
-#      merge then matches the single run as in 2.
+#      merge then matches the single run as in 2;
+#   4. a sweep of 4 combinations (a tenth of the trials each) as an array of
+#      2 `sweep --shard auto` tasks and a merge job: sweep.csv cmp-identical
+#      to the single sweep's, its manifest.json equal but for out and wall
+#      time.
 #
 # It needs root (slurmd starts the jobs) and Slurm's daemons and clients
 # with munge (Debian: slurmctld slurmd slurm-client munge, which .ci/run
@@ -394,4 +399,40 @@ mid=$(merge_job "$fault" --dependency="afterok:$jid2" --kill-on-invalid-dep=yes)
 echo "slurm.sh: fault case took $((SECONDS - t)) s"
 show_jobs "${jid}_"{0..3} "${jid2}_2" "$mid"
 same_as_single "$fault/merged"
+
+echo "slurm.sh: a sweep of 4 combinations as 2 array tasks, then the merge job"
+t=$SECONDS
+sweep_args=(sweep "$scenario" --vary demand.growth=0.3,0.5 --vary revenue.growth=0.1,0.2
+    --trials "$((TRIALS / 10))" --seed "$SEED" --quiet)
+timeout "$JOB_TIMEOUT" "$bin" "${sweep_args[@]}" --out "$runs/sweep-single" >/dev/null ||
+    fail "the single sweep failed"
+sweeps=$runs/sweep
+mkdir -p "$sweeps"
+# sbatch --wrap runs the line with sh: the words quoted for it.
+printf -v sweep_line '%q ' "$bin" "${sweep_args[@]}"
+sid=$(sbatch --parsable --array=0-1 --output="$work/log/sweep-%A_%a.out" \
+    --wrap "exec ${sweep_line}--shard auto --out $sweeps/shard-\$SLURM_ARRAY_TASK_ID")
+printf -v merge_line '%q ' "$bin" merge "$sweeps/shard-0" "$sweeps/shard-1" \
+    --out "$sweeps/merged" --quiet
+smid=$(sbatch --parsable --output="$work/log/sweep-merge-%j.out" \
+    --dependency="afterok:$sid" --kill-on-invalid-dep=yes --wrap "exec $merge_line")
+wait_for "$JOB_TIMEOUT" "sweep merge job $smid to end" job_ended "$smid"
+show_jobs "${sid}_0" "${sid}_1" "$smid"
+[[ "$(job_state "$smid")" == COMPLETED ]] || fail "sweep merge job $smid: $(job_state "$smid")"
+cmp "$runs/sweep-single/sweep.csv" "$sweeps/merged/sweep.csv" ||
+    fail "the merged sweep.csv differs from the single sweep's"
+echo "cmp sweep-single/sweep.csv sweep/merged/sweep.csv: identical"
+python3 - "$runs/sweep-single/manifest.json" "$sweeps/merged/manifest.json" <<'PY' ||
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+for m in (a, b):
+    for k in ("out", "wall_time_seconds"):
+        m.pop(k)
+keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+if keys:
+    sys.exit("manifest.json of the sweep: differs in " + ", ".join(keys))
+print("manifest.json of the sweep: equal but for out and wall_time_seconds")
+PY
+    fail "the merged sweep's manifest.json differs"
+echo "slurm.sh: sweep took $((SECONDS - t)) s"
 echo "slurm.sh: ok"

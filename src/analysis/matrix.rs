@@ -374,16 +374,7 @@ mod tests {
             -0.4423954625031525,
         ];
         let n = 5;
-        let mut a = Matrix::identity(n);
-        let mut k = 0;
-        for i in 0..n {
-            for j in 0..i {
-                a.set(i, j, off[k]);
-                a.set(j, i, off[k]);
-                k += 1;
-            }
-        }
-        let x = a.nearest_correlation();
+        let x = unit_diagonal(n, &off).nearest_correlation();
         assert!(x.eliminate().is_none(), "no longer exercises the fallback");
         let l = x.cholesky().unwrap();
         for i in 0..n {
@@ -424,6 +415,21 @@ mod tests {
         assert!(c.nearest_correlation().distance(&c) < 1e-12);
     }
 
+    /// The symmetric n × n matrix with a unit diagonal and `off` below it,
+    /// row by row.
+    fn unit_diagonal(n: usize, off: &[f64]) -> Matrix {
+        let mut a = Matrix::identity(n);
+        let mut k = 0;
+        for i in 0..n {
+            for j in 0..i {
+                a.set(i, j, off[k]);
+                a.set(j, i, off[k]);
+                k += 1;
+            }
+        }
+        a
+    }
+
     /// A random correlation matrix: normalised Gram matrix of random vectors.
     fn correlation(n: usize, seed: &[f64]) -> Matrix {
         let k = seed.len() / n;
@@ -459,15 +465,7 @@ mod tests {
             others in proptest::collection::vec(proptest::collection::vec(-1.0f64..1.0, 15), 8),
         ) {
             let n = 5;
-            let mut a = Matrix::identity(n);
-            let mut k = 0;
-            for i in 0..n {
-                for j in 0..i {
-                    a.set(i, j, off[k]);
-                    a.set(j, i, off[k]);
-                    k += 1;
-                }
-            }
+            let a = unit_diagonal(n, &off);
             let x = a.nearest_correlation();
             prop_assert!(x.smallest_eigenvalue() >= -1e-12);
             prop_assert!(x.cholesky().is_some());
