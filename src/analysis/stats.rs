@@ -654,16 +654,23 @@ impl Histogram {
     /// min, max, the number of buckets counted, then each as (bucket,
     /// count); little-endian. [`Histogram::read_bytes`] reads it back.
     pub fn write_bytes(&self, out: &mut Vec<u8>) {
-        let buckets: Vec<(i64, u64)> = self.bucket_counts().filter(|&(_, c)| c > 0).collect();
         out.extend_from_slice(&self.n.to_le_bytes());
         out.extend_from_slice(&self.zeros.to_le_bytes());
         out.extend_from_slice(&self.min.to_le_bytes());
         out.extend_from_slice(&self.max.to_le_bytes());
-        out.extend_from_slice(&(buckets.len() as u64).to_le_bytes());
-        for (b, c) in buckets {
-            out.extend_from_slice(&b.to_le_bytes());
-            out.extend_from_slice(&c.to_le_bytes());
+        // The number of buckets goes before them: written once they are.
+        let at = out.len();
+        out.extend_from_slice(&0u64.to_le_bytes());
+        out.reserve(self.counts.len() * 16);
+        let mut buckets = 0u64;
+        for (b, c) in self.bucket_counts() {
+            if c > 0 {
+                out.extend_from_slice(&b.to_le_bytes());
+                out.extend_from_slice(&c.to_le_bytes());
+                buckets += 1;
+            }
         }
+        out[at..at + 8].copy_from_slice(&buckets.to_le_bytes());
     }
 
     /// A histogram written by [`Histogram::write_bytes`] at the start of
