@@ -6,6 +6,7 @@
 #
 #   benches/shards.sh [--trials T] [--shards N] [--threads K] [--scenario F]
 #                     [--bin PATH] [--work DIR] [--trials-csv WHAT]
+#                     [--trials-format F]
 #
 #   --trials T       trials of the run (default 10000000)
 #   --shards N       shards (default 10), run one after another here
@@ -15,6 +16,7 @@
 #   --work DIR       where the folders go (default a new temporary folder,
 #                    removed at the end; 10,000,000 trials need about 50 GB)
 #   --trials-csv W   full (default), outcomes or none
+#   --trials-format F  csv (default) or parquet
 #
 # Prints one line per step from GNU time, then the totals. Run from the
 # project root.
@@ -27,6 +29,7 @@ SCENARIO=scenarios/baseline.toml
 BIN=target/release/rofrsim
 WORK=
 CSV=full
+FORMAT=csv
 while [ $# -gt 0 ]; do
   case "$1" in
     --trials) TRIALS=$2; shift 2 ;;
@@ -36,6 +39,7 @@ while [ $# -gt 0 ]; do
     --bin) BIN=$2; shift 2 ;;
     --work) WORK=$2; shift 2 ;;
     --trials-csv) CSV=$2; shift 2 ;;
+    --trials-format) FORMAT=$2; shift 2 ;;
     *) echo "shards.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -59,7 +63,7 @@ step() {
   echo "$name $(echo "$user + $sys" | bc) $wall $rss" >>"$WORK/steps"
 }
 
-common=(--trials "$TRIALS" --threads "$THREADS" --trials-csv "$CSV" --quiet --force)
+common=(--trials "$TRIALS" --threads "$THREADS" --trials-csv "$CSV" --trials-format "$FORMAT" --quiet --force)
 step single "$BIN" run "$SCENARIO" "${common[@]}" --out "$WORK/single"
 for i in $(seq 0 $((SHARDS - 1))); do
   step "shard-$i" "$BIN" run "$SCENARIO" "${common[@]}" --shard "$i/$SHARDS" --out "$WORK/shards/$i"

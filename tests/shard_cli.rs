@@ -158,6 +158,52 @@ fn four_shards_merge_to_the_single_run_byte_for_byte() {
 }
 
 #[test]
+fn parquet_shards_merge_to_the_single_runs_trials_parquet_byte_for_byte() {
+    let dir = tempdir();
+    let d = dir.path();
+    // Past one row group (65,536 rows) and not a multiple of the chunk:
+    // the merge re-cuts the shards' rows into the single run's batches,
+    // whose boundaries make the pages and row groups.
+    let common = ["--trials", "70001", "--trials-format", "parquet"];
+    ok(run(MINIMAL, &d.join("single"), &common, &[]));
+    let shards: Vec<PathBuf> = (0..4).map(|i| d.join(format!("p{i}"))).collect();
+    for (i, out) in shards.iter().enumerate() {
+        let shard = format!("{i}/4");
+        ok(run(
+            MINIMAL,
+            out,
+            &[&common[..], &["--shard", &shard]].concat(),
+            &[],
+        ));
+        assert!(out.join("trials.parquet").is_file());
+        assert!(!out.join("trials.csv").exists());
+    }
+    ok(merge(&shards, &d.join("merged"), &[], &[]));
+    assert_same_folder(&d.join("single"), &d.join("merged"));
+
+    // Shards of the two formats are of different runs.
+    let csv = d.join("csv-1");
+    ok(run(
+        MINIMAL,
+        &csv,
+        &["--trials", "70001", "--shard", "1/4"],
+        &[],
+    ));
+    let mixed = [shards[0].clone(), csv, shards[2].clone(), shards[3].clone()];
+    let e = refused(merge(&mixed, &d.join("mixed"), &[], &[]));
+    assert!(e.contains("--trials-format"), "{e}");
+    // A shard's trials.parquet cut short is named.
+    let cut = shards[2].join("trials.parquet");
+    let bytes = fs::read(&cut).expect("read");
+    fs::write(&cut, &bytes[..bytes.len() - 100]).expect("write");
+    let r = merge(&shards, &d.join("cut"), &[], &[]);
+    assert_ne!(r.code, Some(0), "{}", r.dump());
+    assert!(r.stderr.contains("p2/trials.parquet"), "{}", r.stderr);
+    assert!(r.stderr.contains("cut short"), "{}", r.stderr);
+    assert!(!d.join("cut").exists());
+}
+
+#[test]
 fn spilled_columns_hypercubes_and_empty_shards_merge_exactly() {
     let dir = tempdir();
     let d = dir.path();

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::error::Error;
-use crate::folder::trials::TrialsCsv;
+use crate::folder::trials::{TrialsCsv, TrialsFormat};
 use crate::scenario::{Op, Override};
 
 /// Monte Carlo simulation of OpenAI's compute demand under Microsoft's
@@ -121,6 +121,22 @@ impl clap::ValueEnum for TrialsCsv {
                 "the trial index and the outcomes (what compare and report read)"
             }
             TrialsCsv::None => "no trials.csv",
+        };
+        Some(clap::builder::PossibleValue::new(self.label()).help(help))
+    }
+}
+
+impl clap::ValueEnum for TrialsFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        &TrialsFormat::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let help = match self {
+            TrialsFormat::Csv => "trials.csv, text",
+            TrialsFormat::Parquet => {
+                "trials.parquet, typed columns (dates as dates, the cause a dictionary), about a third of the size"
+            }
         };
         Some(clap::builder::PossibleValue::new(self.label()).help(help))
     }

@@ -19,7 +19,7 @@ use crate::folder::manifest::{self, RunManifest};
 use crate::folder::outcomes::{
     self, AZURE_SHARE_END, MICROSOFT_VALUE_NPV, P_IP_EXPIRY_BY_AGI, UNMET_SHARE,
 };
-use crate::folder::trials::TrialsCsv;
+use crate::folder::trials::{TrialsCsv, TrialsFormat};
 use crate::jobs::run::{
     DEFAULT_CONFIDENCE, DEFAULT_MAX_TRIALS, Precision, PrecisionResult, Provenance, RunOptions,
     RunResult,
@@ -86,6 +86,10 @@ pub struct Args {
     /// manifest's choice).
     #[arg(long, value_name = "WHAT")]
     trials_csv: Option<TrialsCsv>,
+    /// The file the trials go to: trials.csv or trials.parquet (default:
+    /// csv; with --from-manifest, the manifest's choice).
+    #[arg(long, value_name = "FORMAT")]
+    trials_format: Option<TrialsFormat>,
     /// Also write the workbook OUTDIR/summary.xlsx (tables and native charts) at the end.
     #[arg(long)]
     xlsx: bool,
@@ -166,6 +170,7 @@ pub(super) fn run(mut args: Args) -> Result<(), Ended> {
         quiet: args.control.quiet,
         targets: args.target,
         trials_csv: args.trials_csv.unwrap_or_default(),
+        trials_format: args.trials_format.unwrap_or_default(),
         keep_outcomes: false,
         shard,
     };
@@ -403,6 +408,7 @@ fn repeat(args: &mut Args, manifest: &Path) -> Result<(), Error> {
     // Like `--out`, `--trials-csv` changes what is written, not what is
     // computed: given, it replaces the recorded choice.
     args.trials_csv = args.trials_csv.or(Some(m.trials_csv));
+    args.trials_format = args.trials_format.or(Some(m.trials_format));
     if args.out.is_none() && !m.out.is_empty() {
         args.out = Some(PathBuf::from(m.out));
     }

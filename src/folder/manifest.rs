@@ -12,7 +12,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::staging::OutputDir;
-use super::trials::TrialsCsv;
+use super::trials::{TrialsCsv, TrialsFormat};
 use super::{Kind, Reader, bad_file};
 use crate::analysis::target::Target;
 use crate::error::Error;
@@ -112,6 +112,10 @@ pub struct RunManifest {
     /// manifest without it is a run that wrote the whole file.
     #[serde(default, skip_serializing_if = "TrialsCsv::is_full")]
     pub trials_csv: TrialsCsv,
+    /// The file the trials went to (`--trials-format`). Left out when
+    /// `csv`, as manifests were before the choice existed.
+    #[serde(default, skip_serializing_if = "TrialsFormat::is_csv")]
+    pub trials_format: TrialsFormat,
     /// Wall time, seconds (to the millisecond).
     #[serde(default)]
     pub wall_time_seconds: f64,
@@ -274,10 +278,13 @@ pub struct ShardManifest {
     pub threads: usize,
     /// Trials of the whole run (T).
     pub trials: u64,
-    /// What `trials.csv` holds.
+    /// What `trials.csv` (or `trials.parquet`) holds.
     pub trials_csv: TrialsCsv,
-    /// Bytes of its `trials.csv` (0 without one).
-    pub trials_csv_bytes: u64,
+    /// Bytes of its `trials.csv` or `trials.parquet` (0 without one).
+    pub trials_bytes: u64,
+    /// The file its trials went to.
+    #[serde(default, skip_serializing_if = "TrialsFormat::is_csv")]
+    pub trials_format: TrialsFormat,
     /// Wall time, seconds (to the millisecond).
     pub wall_time_seconds: f64,
 }
@@ -560,6 +567,7 @@ mod tests {
             threads: 2,
             trials: 10,
             trials_csv: TrialsCsv::Full,
+            trials_format: TrialsFormat::Csv,
             wall_time_seconds: 0.25,
         }
     }

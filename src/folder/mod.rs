@@ -19,6 +19,7 @@ pub mod sweep;
 pub mod timeseries;
 pub mod timeseries_wide;
 pub mod trials;
+pub mod trials_parquet;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -86,6 +86,65 @@ impl fmt::Display for TrialsCsv {
     }
 }
 
+/// The file a run writes its trials to (`--trials-format`): `trials.csv`,
+/// or `trials.parquet` with typed columns, about a third of the size
+/// ([`super::trials_parquet`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", try_from = "String")]
+pub enum TrialsFormat {
+    /// `trials.csv`.
+    #[default]
+    Csv,
+    /// `trials.parquet`.
+    Parquet,
+}
+
+impl TrialsFormat {
+    /// Every choice, as `--trials-format` spells it.
+    pub const ALL: [TrialsFormat; 2] = [TrialsFormat::Csv, TrialsFormat::Parquet];
+
+    /// The word `--trials-format` and `manifest.json` use.
+    pub fn label(self) -> &'static str {
+        match self {
+            TrialsFormat::Csv => "csv",
+            TrialsFormat::Parquet => "parquet",
+        }
+    }
+
+    /// The file's name in an output folder.
+    pub fn file(self) -> &'static str {
+        match self {
+            TrialsFormat::Csv => FILE,
+            TrialsFormat::Parquet => super::trials_parquet::FILE,
+        }
+    }
+
+    /// Whether it is the default, `csv` (which `manifest.json` leaves
+    /// unsaid, as manifests did before the choice existed).
+    pub fn is_csv(&self) -> bool {
+        *self == TrialsFormat::Csv
+    }
+}
+
+/// Read from `manifest.json`: an unknown word is refused with the key and
+/// the words it may be.
+impl TryFrom<String> for TrialsFormat {
+    type Error = String;
+
+    fn try_from(word: String) -> Result<TrialsFormat, String> {
+        TrialsFormat::ALL
+            .into_iter()
+            .find(|m| m.label() == word)
+            .ok_or_else(|| format!("`trials_format` is {word:?}; expected \"csv\" or \"parquet\""))
+    }
+}
+
+impl fmt::Display for TrialsFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
 /// The inputs given as distributions: (input index, column name).
 pub fn input_columns(model: &Model<'_>) -> Vec<(usize, String)> {
     model
@@ -183,10 +242,14 @@ pub struct Trials {
 }
 
 impl Trials {
-    /// Reads `trials.csv` of `dir`, which must hold `trials` rows (the
-    /// count its manifest records): a truncated or altered file is refused
-    /// with the line where it goes wrong.
-    pub fn read(dir: &Path, trials: u64) -> Result<Trials, Error> {
+    /// Reads `trials.csv` (or `trials.parquet`, as `format` says) of `dir`,
+    /// which must hold `trials` rows (the count its manifest records): a
+    /// truncated or altered file is refused with the line where it goes
+    /// wrong.
+    pub fn read(dir: &Path, trials: u64, format: TrialsFormat) -> Result<Trials, Error> {
+        if format == TrialsFormat::Parquet {
+            return super::trials_parquet::read(dir, trials);
+        }
         let path = dir.join(FILE);
         let file = open_file(&path, dir)?;
         Trials::parse(&path, file, trials)

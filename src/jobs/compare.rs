@@ -21,7 +21,7 @@ use crate::engine::ExpiryCause;
 use crate::error::Error;
 use crate::folder::manifest::RunManifest;
 use crate::folder::staging::OutputDir;
-use crate::folder::trials::{Trials, TrialsCsv};
+use crate::folder::trials::{Trials, TrialsCsv, TrialsFormat};
 use crate::folder::{self, Reader, compare as compare_csv, outcomes};
 use crate::scenario::{self, Override};
 
@@ -56,7 +56,7 @@ pub fn read_run(folder: &Path) -> Result<RunData, Error> {
             ),
         ));
     }
-    let outcomes = Trials::read(folder, manifest.trials)?;
+    let outcomes = Trials::read(folder, manifest.trials, manifest.trials_format)?;
     Ok(RunData::new(folder, manifest, outcomes))
 }
 
@@ -385,6 +385,7 @@ pub fn compare(opts: &CompareOptions) -> Result<Compared, Error> {
                 quiet: opts.quiet,
                 targets: Vec::new(),
                 trials_csv: opts.runs_trials_csv(),
+                trials_format: TrialsFormat::Csv,
                 keep_outcomes: true,
                 shard: None,
             };

@@ -13,7 +13,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use super::columns::Columns;
-use super::simulate::{PRECISION_CHECK, SimOptions, Simulation, Sink, TrialsSink, simulate_until};
+use super::simulate::{
+    PRECISION_CHECK, SimOptions, Simulation, Sink, TrialsOut, TrialsSink, simulate_until,
+};
 use crate::analysis::precision::{self, Reached, Spec};
 use crate::analysis::stats::{self, Summary};
 use crate::analysis::target::Target;
@@ -23,7 +25,8 @@ use crate::folder::manifest::{
     self, PrecisionRecord, PrecisionTarget, RunManifest, ScenarioRecord,
 };
 use crate::folder::staging::OutputDir;
-use crate::folder::trials::{Trials, TrialsCsv};
+use crate::folder::trials::{Trials, TrialsCsv, TrialsFormat};
+use crate::folder::trials_parquet;
 use crate::folder::{
     Kind, outcomes, paths, sensitivity, summary, timeseries, timeseries_wide, trials,
 };
@@ -54,6 +57,8 @@ pub struct RunOptions {
     pub targets: Vec<Target>,
     /// What `trials.csv` holds, if it is written.
     pub trials_csv: TrialsCsv,
+    /// The file the trials go to: `trials.csv` or `trials.parquet`.
+    pub trials_format: TrialsFormat,
     /// Also return the outcomes of every trial, as `trials.csv` would
     /// read back ([`RunResult::outcomes`]), for `compare`.
     pub keep_outcomes: bool,
@@ -284,8 +289,16 @@ fn check_disk(model: &Model<'_>, opts: &RunOptions, shown: &Path) -> Result<(), 
         let share = s.share(opts.trials);
         share.end - share.start
     });
+    // trials.parquet: at most eight bytes a cell and a little framing
+    // (doubles of random digits hardly compress).
+    let row_bytes = match opts.trials_format {
+        TrialsFormat::Csv => row.len() as u64,
+        TrialsFormat::Parquet => {
+            9 * trials::header(model, opts.trials_csv.with_inputs()).len() as u64
+        }
+    };
     let trials_csv = if opts.trials_csv.written() {
-        (row.len() as u64).saturating_mul(trials)
+        row_bytes.saturating_mul(trials)
     } else {
         0
     };
@@ -304,7 +317,7 @@ fn check_disk(model: &Model<'_>, opts: &RunOptions, shown: &Path) -> Result<(), 
     if need > free {
         let gb = |b: u64| b as f64 / 1e9;
         return Err(Error::Disk(format!(
-            "{} {} would write about {:.1} GB ({:.1} GB of trials.csv{}) but only {:.1} GB is free where {} goes; run fewer trials, write elsewhere with --out, or write less of trials.csv with --trials-csv outcomes (or none)",
+            "{} {} would write about {:.1} GB ({:.1} GB of {}{}) but only {:.1} GB is free where {} goes; run fewer trials, write elsewhere with --out, or keep less of the trials with --trials-csv outcomes (or none)",
             if opts.precision.is_some() {
                 "--max-trials"
             } else {
@@ -313,6 +326,7 @@ fn check_disk(model: &Model<'_>, opts: &RunOptions, shown: &Path) -> Result<(), 
             opts.trials,
             gb(need),
             gb(trials_csv),
+            opts.trials_format.file(),
             if columns > 0 {
                 format!(", {:.1} GB of outcome columns while running", gb(columns))
             } else {
@@ -332,10 +346,57 @@ pub(super) struct Simulated<'s> {
     pub model: Model<'s>,
     pub output_dir: OutputDir,
     pub sim: Simulation,
-    pub trials_file: Option<BufWriter<File>>,
+    pub trials_file: Option<TrialsFile>,
     pub paths_file: Option<BufWriter<File>>,
     pub precision: Option<PrecisionResult>,
     pub stop: Arc<AtomicBool>,
+}
+
+/// A run's trials file being written: `trials.csv` or `trials.parquet`.
+pub(super) enum TrialsFile {
+    Csv(BufWriter<File>),
+    // Boxed: the writer's state is ten times the CSV's buffer handle.
+    Parquet(Box<trials_parquet::Writer>),
+}
+
+impl TrialsFile {
+    /// Creates the file `format` names in `output_dir`, for rows with the
+    /// inputs or not.
+    pub fn create(
+        output_dir: &OutputDir,
+        model: &Model<'_>,
+        format: TrialsFormat,
+        with_inputs: bool,
+    ) -> Result<TrialsFile, Error> {
+        let file = output_dir.create(format.file())?;
+        Ok(match format {
+            TrialsFormat::Csv => TrialsFile::Csv(file),
+            TrialsFormat::Parquet => TrialsFile::Parquet(Box::new(trials_parquet::Writer::create(
+                file,
+                trials_parquet::schema(model, with_inputs),
+                output_dir.label(trials_parquet::FILE),
+            )?)),
+        })
+    }
+
+    /// Where the simulation writes its rows.
+    pub fn out<'a>(&'a mut self, output_dir: &OutputDir) -> TrialsOut<'a> {
+        match self {
+            TrialsFile::Csv(f) => TrialsOut::Csv(Sink {
+                name: output_dir.label(trials::FILE),
+                out: f as &mut dyn Write,
+            }),
+            TrialsFile::Parquet(w) => TrialsOut::Parquet(w.as_mut()),
+        }
+    }
+
+    /// Ends the file (the Parquet footer) and syncs it to disk.
+    pub fn finish(self, output_dir: &OutputDir) -> Result<(), Error> {
+        match self {
+            TrialsFile::Csv(f) => output_dir.finish(f, trials::FILE),
+            TrialsFile::Parquet(w) => output_dir.finish(w.close()?, trials_parquet::FILE),
+        }
+    }
 }
 
 /// Runs a scenario and writes its outputs.
@@ -411,7 +472,12 @@ pub(super) fn simulate_run<'s>(
         shard: opts.shard.map(|s| s.share(opts.trials)),
     };
     let mut trials_file = if opts.trials_csv.written() {
-        Some(output_dir.create(trials::FILE)?)
+        Some(TrialsFile::create(
+            &output_dir,
+            &model,
+            opts.trials_format,
+            opts.trials_csv.with_inputs(),
+        )?)
     } else {
         None
     };
@@ -435,10 +501,7 @@ pub(super) fn simulate_run<'s>(
         &model,
         &sim_opts,
         trials_file.as_mut().map(|f| TrialsSink {
-            sink: Sink {
-                name: output_dir.label(trials::FILE),
-                out: f as &mut dyn Write,
-            },
+            out: f.out(&output_dir),
             with_inputs: opts.trials_csv.with_inputs(),
         }),
         paths_file.as_mut().map(|f| Sink {
@@ -501,7 +564,7 @@ pub(super) fn write_run(
     let (synced, computed) = std::thread::scope(|scope| {
         let syncing = scope.spawn(|| {
             if let Some(f) = trials_file {
-                output_dir.finish(f, trials::FILE)?;
+                f.finish(&output_dir)?;
             }
             match paths_file {
                 Some(f) => output_dir.finish(f, paths::FILE),
@@ -770,8 +833,12 @@ fn run_manifest(
         command.push("--trials-csv".into());
         command.push(opts.trials_csv.label().into());
     }
+    if !opts.trials_format.is_csv() {
+        command.push("--trials-format".into());
+        command.push(opts.trials_format.label().into());
+    }
     let mut files = vec![
-        trials::FILE,
+        opts.trials_format.file(),
         summary::FILE,
         timeseries::FILE,
         timeseries_wide::FILE,
@@ -782,7 +849,7 @@ fn run_manifest(
         files.push(paths::FILE);
     }
     if !opts.trials_csv.written() {
-        files.retain(|&f| f != trials::FILE);
+        files.retain(|&f| f != opts.trials_format.file());
     }
     RunManifest {
         end: Some(scenario.end),
@@ -819,6 +886,7 @@ fn run_manifest(
         threads,
         trials,
         trials_csv: opts.trials_csv,
+        trials_format: opts.trials_format,
         wall_time_seconds: (seconds * 1000.0).round() / 1000.0,
     }
 }

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use super::columns::Columns;
-use super::run::{Provenance, RunOptions, RunResult, Simulated, interruption_flag};
+use super::run::{Provenance, RunOptions, RunResult, Simulated, TrialsFile, interruption_flag};
 use super::simulate::{self, Simulation};
 use crate::analysis::sensitivity::SENSITIVITY_TRIALS;
 use crate::analysis::stats::Histogram;
@@ -31,7 +31,8 @@ use crate::error::Error;
 use crate::folder::manifest::{self, AnyShard, ScenarioRecord, ShardManifest};
 use crate::folder::shard::{self as files, F64Reader};
 use crate::folder::staging::OutputDir;
-use crate::folder::{Kind, bad_file, paths, timeseries, trials};
+use crate::folder::trials::TrialsFormat;
+use crate::folder::{Kind, bad_file, paths, timeseries, trials, trials_parquet};
 use crate::scenario::{self, Override, Scenario};
 
 /// Shard I of N (I from 0).
@@ -237,13 +238,13 @@ pub fn run_shard(
         )));
     }
     if let Some(f) = trials_file {
-        output_dir.finish(f, trials::FILE)?;
+        f.finish(&output_dir)?;
     }
     if let Some(f) = paths_file {
         output_dir.finish(f, paths::FILE)?;
     }
     let size = |name: &str| std::fs::metadata(output_dir.dir.join(name)).map_or(0, |m| m.len());
-    let (trials_csv_bytes, paths_csv_bytes) = (size(trials::FILE), size(paths::FILE));
+    let (trials_bytes, paths_csv_bytes) = (size(opts.trials_format.file()), size(paths::FILE));
     let mut scenario_copy = output_dir.create(files::SCENARIO)?;
     scenario_copy.write_all(&scenario_bytes).map_err(|e| {
         Error::Io(
@@ -283,7 +284,7 @@ pub fn run_shard(
         files::HISTOGRAMS,
     ];
     if opts.trials_csv.written() {
-        data.insert(0, trials::FILE);
+        data.insert(0, opts.trials_format.file());
     }
     if opts.paths > 0 {
         data.push(paths::FILE);
@@ -323,7 +324,8 @@ pub fn run_shard(
         threads: opts.threads,
         trials: opts.trials,
         trials_csv: opts.trials_csv,
-        trials_csv_bytes,
+        trials_bytes,
+        trials_format: opts.trials_format,
         wall_time_seconds: (seconds * 1000.0).round() / 1000.0,
     };
     record.write(&output_dir)?;
@@ -564,6 +566,7 @@ pub fn merge(opts: &MergeOptions) -> Result<Merged, Error> {
         quiet: opts.quiet,
         targets,
         trials_csv: first.trials_csv,
+        trials_format: first.trials_format,
         keep_outcomes: false,
         shard: None,
     };
@@ -599,8 +602,19 @@ pub fn merge(opts: &MergeOptions) -> Result<Merged, Error> {
     check_room(&dirs, &opts.out)?;
     let output_dir = OutputDir::begin(&opts.out, opts.force)?;
     let trials_file = if first.trials_csv.written() {
-        let bytes: Vec<u64> = parts.iter().map(|p| p.manifest.trials_csv_bytes).collect();
-        Some(join_csv(&output_dir, &dirs, &bytes, trials::FILE, &stop)?)
+        let bytes: Vec<u64> = parts.iter().map(|p| p.manifest.trials_bytes).collect();
+        Some(match first.trials_format {
+            TrialsFormat::Csv => {
+                TrialsFile::Csv(join_csv(&output_dir, &dirs, &bytes, trials::FILE, &stop)?)
+            }
+            TrialsFormat::Parquet => TrialsFile::Parquet(Box::new(join_parquet(
+                &output_dir,
+                trials_parquet::schema(&model, first.trials_csv.with_inputs()),
+                &dirs,
+                &bytes,
+                &stop,
+            )?)),
+        })
     } else {
         None
     };
@@ -670,6 +684,12 @@ fn check_same_run(parts: &[Part]) -> Result<(), Error> {
                 "--trials-csv",
                 a.trials_csv.label().into(),
                 b.trials_csv.label().into(),
+            ))
+        } else if a.trials_format != b.trials_format {
+            Some((
+                "--trials-format",
+                a.trials_format.label().into(),
+                b.trials_format.label().into(),
             ))
         } else if (&a.metrics, &a.inputs, a.months, a.series, a.chunk_trials)
             != (&b.metrics, &b.inputs, b.months, b.series, b.chunk_trials)
@@ -831,16 +851,8 @@ pub(super) fn join_csv(
     for (dir, &expected) in dirs.iter().zip(bytes) {
         let path = dir.join(name);
         let read_err = |e: std::io::Error| bad_file(&path, format!("cannot read it ({e})"));
+        check_size(&path, expected)?;
         let file = std::fs::File::open(&path).map_err(read_err)?;
-        let size = file.metadata().map_err(read_err)?.len();
-        if size != expected {
-            return Err(bad_file(
-                &path,
-                format!(
-                    "{size} bytes where the shard wrote {expected} (cut short or changed since)"
-                ),
-            ));
-        }
         let mut reader = BufReader::with_capacity(1 << 20, file);
         let mut line = String::new();
         reader.read_line(&mut line).map_err(read_err)?;
@@ -873,6 +885,71 @@ pub(super) fn join_csv(
     Ok(out)
 }
 
+/// Joins the shards' `trials.parquet` (whose sizes the shards recorded as
+/// `bytes`) into the run's, of columns `schema`: their rows in order,
+/// re-cut into the record batches a single run writes (chunks of
+/// [`trials_parquet::CHUNK_ROWS`] from trial 0), so that the writer makes
+/// the same pages and row groups and the file is the single run's, byte
+/// for byte.
+fn join_parquet(
+    output_dir: &OutputDir,
+    schema: arrow_schema::SchemaRef,
+    dirs: &[&Path],
+    bytes: &[u64],
+    stop: &AtomicBool,
+) -> Result<trials_parquet::Writer, Error> {
+    use trials_parquet::CHUNK_ROWS;
+    let name = trials_parquet::FILE;
+    let mut writer = trials_parquet::Writer::create(
+        output_dir.create(name)?,
+        schema.clone(),
+        output_dir.label(name),
+    )?;
+    // Rows read and not yet written: fewer than a chunk between batches.
+    let mut pending: Vec<arrow_array::RecordBatch> = Vec::new();
+    let mut held = 0;
+    let joined = |pending: &[arrow_array::RecordBatch]| {
+        arrow_select::concat::concat_batches(&schema, pending)
+            .map_err(|e| Error::Other(format!("internal: joining trials.parquet rows: {e}")))
+    };
+    for (dir, &expected) in dirs.iter().zip(bytes) {
+        let path = dir.join(name);
+        check_size(&path, expected)?;
+        for batch in trials_parquet::open(&path, Some(&schema))? {
+            let batch = batch.map_err(|e| bad_file(&path, format!("cannot read it ({e})")))?;
+            held += batch.num_rows();
+            pending.push(batch);
+            while held >= CHUNK_ROWS {
+                let all = joined(&pending)?;
+                writer.write(&all.slice(0, CHUNK_ROWS))?;
+                held -= CHUNK_ROWS;
+                pending = vec![all.slice(CHUNK_ROWS, held)];
+            }
+            if stop.load(Ordering::Relaxed) {
+                return Err(Error::Interrupted);
+            }
+        }
+    }
+    if held > 0 {
+        writer.write(&joined(&pending)?)?;
+    }
+    Ok(writer)
+}
+
+/// Refuses a shard's file whose size is not the `expected` it recorded.
+fn check_size(path: &Path, expected: u64) -> Result<(), Error> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| bad_file(path, format!("cannot read it ({e})")))?
+        .len();
+    if size != expected {
+        return Err(bad_file(
+            path,
+            format!("{size} bytes where the shard wrote {expected} (cut short or changed since)"),
+        ));
+    }
+    Ok(())
+}
+
 fn write_all(
     output_dir: &OutputDir,
     name: &str,
@@ -891,7 +968,13 @@ fn check_room(dirs: &[&Path], out: &Path) -> Result<(), Error> {
     }
     let need: u64 = dirs
         .iter()
-        .flat_map(|d| [d.join(trials::FILE), d.join(paths::FILE)])
+        .flat_map(|d| {
+            [
+                d.join(trials::FILE),
+                d.join(trials_parquet::FILE),
+                d.join(paths::FILE),
+            ]
+        })
         .filter_map(|p| std::fs::metadata(p).ok())
         .map(|m| m.len())
         .sum();
@@ -901,7 +984,7 @@ fn check_room(dirs: &[&Path], out: &Path) -> Result<(), Error> {
         .unwrap_or(Path::new("."));
     match fs4::available_space(existing) {
         Ok(free) if need > free => Err(Error::Disk(format!(
-            "the merged trials.csv and paths.csv take {:.1} GB but only {:.1} GB is free where {} goes; merge elsewhere with --out",
+            "the merged trials and paths.csv take {:.1} GB but only {:.1} GB is free where {} goes; merge elsewhere with --out",
             need as f64 / 1e9,
             free as f64 / 1e9,
             out.display()

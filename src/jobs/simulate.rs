@@ -17,6 +17,8 @@ use super::columns::Columns;
 use crate::analysis::stats::{self, Histogram};
 use crate::engine::{Block, Model, MonthState, Observer, Outcome};
 use crate::error::Error;
+use crate::folder::trials::TrialsFormat;
+use crate::folder::trials_parquet::{self, TrialColumns};
 use crate::folder::{outcomes, paths, timeseries, trials};
 
 /// Trials per chunk: the unit of parallel work and of ordered combination.
@@ -24,6 +26,8 @@ use crate::folder::{outcomes, paths, timeseries, trials};
 /// band means do in their last bits (sums are combined chunk by chunk), so
 /// it is a constant: outputs never depend on the number of threads.
 const CHUNK: u64 = 1024;
+// trials.parquet writes a record batch a chunk; merge re-cuts at its size.
+const _: () = assert!(CHUNK as usize == trials_parquet::CHUNK_ROWS);
 
 /// Trials between the tests of `run --precision`: ten chunks. The test is
 /// made on every trial up to a multiple of it (or the most trials), never
@@ -98,13 +102,21 @@ pub struct Sink<'a> {
     pub out: &'a mut dyn Write,
 }
 
-/// Where `trials.csv` goes, and whether its rows hold the inputs drawn
-/// ([`trials::TrialsCsv`]).
+/// Where `trials.csv` or `trials.parquet` goes, and whether its rows hold
+/// the inputs drawn ([`trials::TrialsCsv`]).
 pub struct TrialsSink<'a> {
     /// The file.
-    pub sink: Sink<'a>,
+    pub out: TrialsOut<'a>,
     /// Write the inputs' columns (`--trials-csv full`), not only the outcomes.
     pub with_inputs: bool,
+}
+
+/// The file trial rows go to ([`trials::TrialsFormat`]).
+pub enum TrialsOut<'a> {
+    /// `trials.csv`, as text.
+    Csv(Sink<'a>),
+    /// `trials.parquet`, a record batch a chunk.
+    Parquet(&'a mut trials_parquet::Writer),
 }
 
 impl Sink<'_> {
@@ -142,6 +154,8 @@ pub struct Simulation {
 #[derive(Default)]
 struct ChunkOut {
     trials_csv: String,
+    /// The rows for `trials.parquet` (instead of `trials_csv`).
+    trials_columns: TrialColumns,
     paths_csv: String,
     /// Outcome metrics, trial-major.
     metrics: Vec<f64>,
@@ -176,7 +190,8 @@ impl Observer for PathsObserver<'_, '_> {
 struct Plan<'a, 'm> {
     model: &'a Model<'m>,
     opts: &'a SimOptions,
-    format_trials: bool,
+    /// The format of the trial rows the chunks make, if any.
+    format_trials: Option<TrialsFormat>,
     inputs: Vec<(usize, String)>,
     /// How many of `inputs` a `trials.csv` row holds: all, or none.
     row_inputs: usize,
@@ -199,6 +214,7 @@ impl Plan<'_, '_> {
         // Every field named, so that a new one cannot be left as it was.
         let ChunkOut {
             trials_csv,
+            trials_columns,
             paths_csv,
             metrics,
             expiry,
@@ -208,6 +224,7 @@ impl Plan<'_, '_> {
             owned,
         } = &mut out;
         trials_csv.clear();
+        trials_columns.clear();
         paths_csv.clear();
         metrics.clear();
         expiry.clear();
@@ -319,7 +336,16 @@ fn run_chunk_in(
                 path.clear();
             }
             let values = block.values(lane);
-            if plan.format_trials {
+            if plan.format_trials == Some(TrialsFormat::Parquet) {
+                out.trials_columns.push(
+                    model,
+                    trial,
+                    &plan.inputs[..plan.row_inputs],
+                    values,
+                    &o,
+                    &metrics,
+                );
+            } else if plan.format_trials.is_some() {
                 if lane == 1 {
                     // Rows are about the same length: room for the block's
                     // rows at once, rather than growing by copies.
@@ -404,7 +430,7 @@ pub fn simulate_until(
 ) -> Result<Simulation, Error> {
     let pool = thread_pool(opts.threads)?;
     let with_inputs = trials.as_ref().is_some_and(|t| t.with_inputs);
-    let mut trials = trials.map(|t| t.sink);
+    let mut trials = trials.map(|t| t.out);
     let inputs = trials::input_columns(model);
     let metric_names: Vec<String> = outcomes::metric_names(model)
         .into_iter()
@@ -414,7 +440,10 @@ pub fn simulate_until(
     let plan = Plan {
         model,
         opts,
-        format_trials: trials.is_some(),
+        format_trials: trials.as_ref().map(|t| match t {
+            TrialsOut::Csv(_) => TrialsFormat::Csv,
+            TrialsOut::Parquet(_) => TrialsFormat::Parquet,
+        }),
         row_inputs: if with_inputs { inputs.len() } else { 0 },
         inputs,
         n_series: timeseries::series_names(model).len(),
@@ -423,7 +452,7 @@ pub fn simulate_until(
         spare: Mutex::new(Vec::new()),
     };
     let cells = model.months() * plan.n_series;
-    if let Some(sink) = trials.as_mut() {
+    if let Some(TrialsOut::Csv(sink)) = trials.as_mut() {
         sink.write(&(trials::header(model, with_inputs).join(",") + "\n"))?;
     }
     if let Some(sink) = paths.as_mut() {
@@ -611,7 +640,7 @@ fn absorb(
     sim: &mut Simulation,
     plan: &Plan<'_, '_>,
     chunks: Vec<ChunkOut>,
-    trials: &mut Option<Sink<'_>>,
+    trials: &mut Option<TrialsOut<'_>>,
     paths: &mut Option<Sink<'_>>,
 ) -> Result<(), Error> {
     if let Some((trial, k)) = chunks.iter().find_map(|c| c.overflow) {
@@ -621,8 +650,10 @@ fn absorb(
         )));
     }
     for chunk in chunks {
-        if let Some(sink) = trials.as_mut() {
-            sink.write(&chunk.trials_csv)?;
+        match trials.as_mut() {
+            Some(TrialsOut::Csv(sink)) => sink.write(&chunk.trials_csv)?,
+            Some(TrialsOut::Parquet(writer)) => writer.write_columns(&chunk.trials_columns)?,
+            None => {}
         }
         if let Some(sink) = paths.as_mut() {
             sink.write(&chunk.paths_csv)?;

@@ -21,7 +21,7 @@ use crate::folder::manifest::{
     self, RunManifest, SweepManifest, SweepScenario, SweepShardManifest, Varied,
 };
 use crate::folder::staging::OutputDir;
-use crate::folder::trials::TrialsCsv;
+use crate::folder::trials::{TrialsCsv, TrialsFormat};
 use crate::folder::{Kind, Reader, bad_file, outcomes, sweep as sweep_csv};
 use crate::scenario::{self, Override};
 
@@ -208,6 +208,7 @@ pub fn sweep(opts: &SweepOptions) -> Result<Swept, Error> {
                     quiet: true,
                     targets: opts.targets.clone(),
                     trials_csv,
+                    trials_format: TrialsFormat::Csv,
                     keep_outcomes: false,
                     shard: None,
                 };

@@ -502,7 +502,7 @@ pub fn ip_expiry(run: &RunData) -> Result<Chart, crate::error::Error> {
         file: file.into(),
         title: "When Microsoft's IP rights end, and why".into(),
         caption: "The date Microsoft's IP rights end in each trial, stacked by cause: verified AGI (bottom) or the sunset date (top).".into(),
-        source: "trials.csv: ip_expiry_year, ip_expiry_cause".into(),
+        source: format!("{}: ip_expiry_year, ip_expiry_cause", run.trials_file()),
         svg,
         series: vec![
             series("agi", (0..bins).map(|b| (centre(b), share(agi[b]))).collect()),
@@ -732,7 +732,10 @@ pub fn distribution(run: &RunData, metric: &str, file: &str) -> Result<Chart, cr
             num(width)
         ),
         title,
-        source: format!("trials.csv: {metric}; summary.csv: {metric} (mean, p5, p50, p95)"),
+        source: format!(
+            "{}: {metric}; summary.csv: {metric} (mean, p5, p50, p95)",
+            run.trials_file()
+        ),
         svg,
         series: vec![
             series(
@@ -845,7 +848,7 @@ pub fn spend_cdfs(run: &RunData) -> Result<Chart, crate::error::Error> {
         file: file.into(),
         title: title.into(),
         caption: "OpenAI's spend on each provider over the horizon, as cumulative distributions on one axis: a curve further right means more spend.".into(),
-        source: "trials.csv: spend_<provider>_usd_bn".into(),
+        source: format!("{}: spend_<provider>_usd_bn", run.trials_file()),
         svg,
         series: drawn,
     })
@@ -1000,7 +1003,17 @@ pub fn compare_cdf(
         file,
         title,
         caption: format!("{label} in each scenario, as cumulative distributions on one axis."),
-        source: format!("trials.csv of each run: {metric}"),
+        source: format!(
+            "{} of each run: {metric}",
+            if runs
+                .iter()
+                .all(|(_, r)| r.trials_file() == runs[0].1.trials_file())
+            {
+                runs.first().map_or("trials.csv", |(_, r)| r.trials_file())
+            } else {
+                "trials.csv or trials.parquet"
+            }
+        ),
         svg,
         series: drawn,
     })

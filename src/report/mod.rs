@@ -41,7 +41,7 @@ use crate::folder::outcomes::{
 use crate::folder::staging::OutputDir;
 use crate::folder::summary::SummaryTable;
 use crate::folder::timeseries::{self, Timeseries};
-use crate::folder::trials::{self, Trials};
+use crate::folder::trials::Trials;
 use crate::folder::{self, Kind, Reader, outcomes, sensitivity};
 use charts::Chart;
 use labels::InputLabels;
@@ -76,7 +76,8 @@ impl RunData {
         // Read when the run wrote it (a manifest that says so and a file
         // that is gone is a damaged folder: Trials::read names the file),
         // or when it is there anyway.
-        let trials_read = manifest.trials_csv.written() || dir.join(trials::FILE).is_file();
+        let file = manifest.trials_format.file();
+        let trials_read = manifest.trials_csv.written() || dir.join(file).is_file();
         let labels = InputLabels::from_file(
             dir,
             &manifest.scenario.path,
@@ -89,7 +90,7 @@ impl RunData {
             summary: SummaryTable::read(dir)?,
             sensitivity: sensitivity::read(dir)?,
             trials: if trials_read {
-                Trials::read(dir, manifest.trials)?
+                Trials::read(dir, manifest.trials, manifest.trials_format)?
             } else {
                 Trials::default()
             },
@@ -103,6 +104,12 @@ impl RunData {
     /// the IP expiry histogram and the per-trial differences are drawn from.
     pub fn has_trials(&self) -> bool {
         self.trials_read
+    }
+
+    /// The run's trials file, as the charts' sources name it:
+    /// `trials.csv` or `trials.parquet`.
+    pub fn trials_file(&self) -> &'static str {
+        self.manifest.trials_format.file()
     }
 
     /// Each `--target` of the run: the `target:` rows of `summary.csv`, in

@@ -171,6 +171,17 @@ fn stat(table: &Table, metric: &str, column: &str) -> Option<f64> {
 /// can hold millions of rows). Absent file or column: the reason, for a
 /// note in place of the chart.
 fn trial_column(dir: &Path, name: &str) -> Result<Result<Vec<f64>, String>, Error> {
+    let parquet = dir.join(folder::trials_parquet::FILE);
+    if !dir.join(folder::trials::FILE).exists() && parquet.exists() {
+        return Ok(
+            folder::trials_parquet::column(&parquet, name)?.ok_or_else(|| {
+                format!(
+                    "{} has no column {name}, which the histogram is drawn from",
+                    folder::trials_parquet::FILE
+                )
+            }),
+        );
+    }
     let path = dir.join(folder::trials::FILE);
     let file = match std::fs::File::open(&path) {
         Ok(f) => f,
