@@ -201,6 +201,29 @@ fn parquet_shards_merge_to_the_single_runs_trials_parquet_byte_for_byte() {
     assert!(r.stderr.contains("p2/trials.parquet"), "{}", r.stderr);
     assert!(r.stderr.contains("cut short"), "{}", r.stderr);
     assert!(!d.join("cut").exists());
+
+    // Shards smaller than a chunk, empty ones, outcomes only.
+    let tiny = [
+        "--trials",
+        "5",
+        "--trials-format",
+        "parquet",
+        "--trials-csv",
+        "outcomes",
+    ];
+    ok(run(MINIMAL, &d.join("five"), &tiny, &[]));
+    let parts: Vec<PathBuf> = (0..8).map(|i| d.join(format!("t{i}"))).collect();
+    for (i, out) in parts.iter().enumerate() {
+        let shard = format!("{i}/8");
+        ok(run(
+            MINIMAL,
+            out,
+            &[&tiny[..], &["--shard", &shard]].concat(),
+            &[],
+        ));
+    }
+    ok(merge(&parts, &d.join("five-merged"), &[], &[]));
+    assert_same_folder(&d.join("five"), &d.join("five-merged"));
 }
 
 #[test]

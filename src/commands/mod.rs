@@ -135,7 +135,7 @@ impl clap::ValueEnum for TrialsFormat {
         let help = match self {
             TrialsFormat::Csv => "trials.csv, text",
             TrialsFormat::Parquet => {
-                "trials.parquet, typed columns (dates as dates, the cause a dictionary), about a third of the size"
+                "trials.parquet, typed columns (dates as dates, the cause a dictionary), about half the size"
             }
         };
         Some(clap::builder::PossibleValue::new(self.label()).help(help))

@@ -280,7 +280,9 @@ pub struct ShardManifest {
     pub trials: u64,
     /// What `trials.csv` (or `trials.parquet`) holds.
     pub trials_csv: TrialsCsv,
-    /// Bytes of its `trials.csv` or `trials.parquet` (0 without one).
+    /// Bytes of its `trials.csv` or `trials.parquet` (0 without one);
+    /// `trials_csv_bytes` in shards of before `--trials-format`.
+    #[serde(alias = "trials_csv_bytes")]
     pub trials_bytes: u64,
     /// The file its trials went to.
     #[serde(default, skip_serializing_if = "TrialsFormat::is_csv")]

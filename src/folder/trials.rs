@@ -87,7 +87,7 @@ impl fmt::Display for TrialsCsv {
 }
 
 /// The file a run writes its trials to (`--trials-format`): `trials.csv`,
-/// or `trials.parquet` with typed columns, about a third of the size
+/// or `trials.parquet` with typed columns, about half the size
 /// ([`super::trials_parquet`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", try_from = "String")]

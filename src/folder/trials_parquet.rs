@@ -26,6 +26,7 @@ use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchR
 use parquet::arrow::{ArrowWriter, ProjectionMask};
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 
 use super::outcomes::{self, IP_EXPIRY_CAUSE, OUTCOMES};
 use super::trials::{Trials, input_columns};
@@ -40,20 +41,28 @@ pub const FILE: &str = "trials.parquet";
 /// Rows in a record batch: a chunk of the simulation's trials.
 pub const CHUNK_ROWS: usize = 1024;
 
-/// Rows in a row group: 64 chunks, about 20 MB of a baseline row group
-/// with its inputs before compression — small enough to keep memory flat,
-/// large enough for readers to scan column chunks efficiently.
+/// Rows in a row group: 64 chunks, about 56 MB of doubles for a baseline
+/// row group with its inputs before compression — small enough to keep
+/// memory flat, large enough for readers to scan column chunks efficiently.
 pub const ROW_GROUP_ROWS: usize = 64 * CHUNK_ROWS;
 
 /// The writer's settings. Snappy: fast on both ends and read by every
 /// Parquet reader; about half of the doubles' bytes are random digits that
-/// no codec shrinks much.
+/// no codec shrinks much. A dictionary only for the dates and the cause,
+/// whose values repeat: most doubles are all different, and a dictionary
+/// of them costs its 8 bytes a value plus an index.
 fn properties() -> WriterProperties {
-    WriterProperties::builder()
+    let mut builder = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_write_batch_size(CHUNK_ROWS)
-        .build()
+        .set_dictionary_enabled(false);
+    for c in OUTCOMES {
+        if matches!(c.read, outcomes::Read::Date(_) | outcomes::Read::Cause) {
+            builder = builder.set_column_dictionary_enabled(ColumnPath::from(c.name), true);
+        }
+    }
+    builder.build()
 }
 
 /// The columns of `trials.parquet`, in `trials.csv`'s order and with its
@@ -191,8 +200,13 @@ impl TrialColumns {
     pub fn batch(&self, schema: &SchemaRef) -> Result<RecordBatch, Error> {
         let mut columns: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
         columns.push(Arc::new(UInt64Array::from(self.trial.clone())));
+        // As the CSV writes them: `-0` as 0, a number too large to
+        // compute (refused before it reaches here) or missing as null.
+        let zero = |x: f64| if x == 0.0 { 0.0 } else { x };
         for c in &self.inputs {
-            columns.push(Arc::new(Float64Array::from(c.clone())));
+            columns.push(Arc::new(
+                c.iter().map(|&x| zero(x)).collect::<Float64Array>(),
+            ));
         }
         let mut dates = self.dates.iter();
         let mut numbers = self.numbers.iter();
@@ -215,7 +229,7 @@ impl TrialColumns {
                         .next()
                         .map(|c| {
                             c.iter()
-                                .map(|&x| x.is_finite().then_some(x))
+                                .map(|&x| x.is_finite().then_some(zero(x)))
                                 .collect::<Float64Array>()
                         })
                         .unwrap_or_else(|| Float64Array::from(Vec::<f64>::new())),
@@ -355,14 +369,14 @@ pub fn read(dir: &Path, trials: u64) -> Result<Trials, Error> {
     for batch in reader {
         let batch = batch.map_err(|e| bad_file(&path, format!("cannot read it: {e}")))?;
         let causes = cause_labels(batch.column(cause_col)).map_err(|e| bad_file(&path, e))?;
-        for (k, cause) in causes.into_iter().enumerate() {
+        for cause in causes {
             let cause = cause.unwrap_or("");
             out.causes.push(ExpiryCause::parse(cause).ok_or_else(|| {
                 bad_file(
                     &path,
                     format!(
                         "row {}: column `{IP_EXPIRY_CAUSE}`: `{cause}` is not agi, sunset or beyond_horizon",
-                        out.causes.len() + k + 1
+                        out.causes.len() + 1
                     ),
                 )
             })?);
@@ -439,7 +453,7 @@ pub fn column(path: &Path, name: &str) -> Result<Option<Vec<f64>>, Error> {
 fn cause_labels(array: &ArrayRef) -> Result<Vec<Option<&str>>, String> {
     let not_text = || {
         format!(
-            "column `{IP_EXPIRY_CAUSE}` is {}, expected a dictionary of text",
+            "column `{IP_EXPIRY_CAUSE}` is {}, expected Dictionary(UInt8, Utf8) as rofrsim writes it, or Utf8",
             array.data_type()
         )
     };
@@ -471,6 +485,45 @@ fn cause_labels(array: &ArrayRef) -> Result<Vec<Option<&str>>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_written_as_the_csv_writes_them() {
+        // -0 as 0 (push_number writes `0`), NaN and infinities as null.
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("trial", DataType::UInt64, false),
+            Field::new("x", DataType::Float64, false),
+            Field::new("y", DataType::Float64, true),
+        ]));
+        let rows = TrialColumns {
+            trial: vec![0, 1, 2, 3],
+            inputs: vec![vec![-0.0, 1.5, -2.0, 0.0]],
+            numbers: vec![vec![-0.0, f64::NAN, f64::INFINITY, -3.25]],
+            ..TrialColumns::default()
+        };
+        let batch = rows.batch(&schema).unwrap();
+        let x = batch
+            .column(1)
+            .as_any()
+            .downcast_ref::<Float64Array>()
+            .unwrap();
+        let bits: Vec<u64> = x.values().iter().map(|v| v.to_bits()).collect();
+        assert_eq!(bits, [0.0f64, 1.5, -2.0, 0.0].map(f64::to_bits));
+        let y = batch
+            .column(2)
+            .as_any()
+            .downcast_ref::<Float64Array>()
+            .unwrap();
+        let y: Vec<Option<u64>> = y.iter().map(|v| v.map(f64::to_bits)).collect();
+        assert_eq!(
+            y,
+            [
+                Some(0.0f64.to_bits()),
+                None,
+                None,
+                Some((-3.25f64).to_bits())
+            ]
+        );
+    }
 
     #[test]
     fn epoch_days_of_known_dates() {

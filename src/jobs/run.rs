@@ -289,12 +289,12 @@ fn check_disk(model: &Model<'_>, opts: &RunOptions, shown: &Path) -> Result<(), 
         let share = s.share(opts.trials);
         share.end - share.start
     });
-    // trials.parquet: at most eight bytes a cell and a little framing
-    // (doubles of random digits hardly compress).
+    // trials.parquet: eight bytes a double and a little framing (doubles
+    // of random digits hardly compress); ten to be safe.
     let row_bytes = match opts.trials_format {
         TrialsFormat::Csv => row.len() as u64,
         TrialsFormat::Parquet => {
-            9 * trials::header(model, opts.trials_csv.with_inputs()).len() as u64
+            10 * trials::header(model, opts.trials_csv.with_inputs()).len() as u64
         }
     };
     let trials_csv = if opts.trials_csv.written() {
