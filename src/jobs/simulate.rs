@@ -336,31 +336,30 @@ fn run_chunk_in(
                 path.clear();
             }
             let values = block.values(lane);
-            if plan.format_trials == Some(TrialsFormat::Parquet) {
-                out.trials_columns.push(
-                    model,
-                    trial,
-                    &plan.inputs[..plan.row_inputs],
-                    values,
-                    &o,
-                    &metrics,
-                );
-            } else if plan.format_trials.is_some() {
-                if lane == 1 {
-                    // Rows are about the same length: room for the block's
-                    // rows at once, rather than growing by copies.
-                    let row = out.trials_csv.len() - csv_before;
-                    out.trials_csv.reserve(row * (n - 1) * 9 / 8);
+            let row_inputs = &plan.inputs[..plan.row_inputs];
+            match plan.format_trials {
+                Some(TrialsFormat::Parquet) => {
+                    out.trials_columns
+                        .push(model, trial, row_inputs, values, &o, &metrics);
                 }
-                trials::row(
-                    model,
-                    trial,
-                    &plan.inputs[..plan.row_inputs],
-                    values,
-                    &o,
-                    &metrics,
-                    &mut out.trials_csv,
-                );
+                Some(TrialsFormat::Csv) => {
+                    if lane == 1 {
+                        // Rows are about the same length: room for the block's
+                        // rows at once, rather than growing by copies.
+                        let row = out.trials_csv.len() - csv_before;
+                        out.trials_csv.reserve(row * (n - 1) * 9 / 8);
+                    }
+                    trials::row(
+                        model,
+                        trial,
+                        row_inputs,
+                        values,
+                        &o,
+                        &metrics,
+                        &mut out.trials_csv,
+                    );
+                }
+                None => {}
             }
             if trial < opts.keep_inputs {
                 out.inputs
